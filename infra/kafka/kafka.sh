@@ -1,0 +1,417 @@
+#!/usr/bin/env bash
+# Single-node Apache Kafka (KRaft, broker+controller in one JVM) for local development and tests,
+# run from jars fetched from Maven Central: no Docker, no Kafka tarball.
+#
+#   infra/kafka/kafka.sh fetch    download the broker's jars into the cache (nothing else)
+#   infra/kafka/kafka.sh start    start the broker (idempotent) and wait until it is ready
+#   infra/kafka/kafka.sh stop     stop the broker started from this instance dir
+#   infra/kafka/kafka.sh status   print the bootstrap address and exit 0 when running, else exit 3
+#
+# Settings (environment):
+#   KAFKA_INSTANCE_DIR     instance state: config, data, logs, pid   (default <repo>/.run/kafka)
+#   KAFKA_PORT             PLAINTEXT broker listener on 127.0.0.1    (default 9092)
+#   KAFKA_CONTROLLER_PORT  KRaft controller listener on 127.0.0.1    (default KAFKA_PORT+1)
+#   KAFKA_START_TIMEOUT    seconds to wait for readiness             (default 90)
+#   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM             (default 30)
+#   KAFKA_EPHEMERAL=1      start with empty data (topics, offsets) when not already running;
+#                          the test harness sets it so test topics do not pile up across runs
+#   KAFKA_HEAP_OPTS        JVM heap options                          (default -Xms256m -Xmx512m)
+#   KAFKA_JVM_OPTS         extra JVM options                         (default small, 2-core friendly)
+#   JINLIAN_CACHE_DIR      jar cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/jinlian)
+#   JAVA_HOME              used when set; otherwise `java` on PATH
+#
+# Instance dirs are independent: tests use KAFKA_INSTANCE_DIR=<repo>/.run/kafka-test with
+# KAFKA_PORT=19092 next to a developer's broker on 9092.
+#
+# Start-up time measured on the 2-core dev machine (Kafka 4.1.1, Java 17.0.15, jars cached):
+#   `start` from a clean instance dir: 5.6-6.2 s to ready (storage format is its own JVM,
+#   ~1.3 s; the broker JVM takes ~3.5 s to "Kafka Server started"); a restart on formatted
+#   storage skips the format: 4.5-6.5 s. Seen up to ~11 s while jest was starting in parallel.
+#   -XX:TieredStopAtLevel=1 saved only ~0.5 s, so it is not the default.
+#   `stop` (SIGTERM, controlled shutdown of a single node): 1.6-2.7 s.
+#   First `fetch` with a cold ~/.m2: ~15 s here (46 jars, ~60 MB); later ones are skipped.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+POM="$SCRIPT_DIR/pom.xml"
+
+log() { echo "kafka.sh: $*" >&2; }
+die() { echo "kafka.sh: error: $*" >&2; exit 1; }
+
+# The Kafka version is the one in pom.xml (single source of truth).
+KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
+[ -n "$KAFKA_VERSION" ] || die "cannot read <kafka.version> from $POM"
+
+CACHE_ROOT="${JINLIAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/jinlian}"
+KAFKA_HOME_DIR="$CACHE_ROOT/kafka-$KAFKA_VERSION"
+LIB_DIR="$KAFKA_HOME_DIR/lib"
+LIB_MARKER="$KAFKA_HOME_DIR/.lib-complete"
+
+INSTANCE_DIR="$(realpath -m -- "${KAFKA_INSTANCE_DIR:-$REPO_ROOT/.run/kafka}")"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:MaxMetaspaceSize=256m -XX:MaxDirectMemorySize=256m -Xss512k -Djava.awt.headless=true}"
+
+PID_FILE="$INSTANCE_DIR/kafka.pid"
+LOG_FILE="$INSTANCE_DIR/kafka.log"
+OUT_FILE="$INSTANCE_DIR/kafka.out"
+CONFIG_FILE="$INSTANCE_DIR/server.properties"
+LOG4J_FILE="$INSTANCE_DIR/log4j2.xml"
+LOG4J_TOOLS_FILE="$INSTANCE_DIR/log4j2-tools.xml"
+CLUSTER_ID_FILE="$INSTANCE_DIR/cluster.id"
+DATA_DIR="$INSTANCE_DIR/data"
+
+INSTALL_HINT="hint: apt-get install openjdk-17-jre-headless maven"
+
+# ---------------------------------------------------------------------------------------------
+# prerequisites
+
+java_bin() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    echo "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    command -v java
+  else
+    return 1
+  fi
+}
+
+require_java() {
+  local java version major
+  java="$(java_bin)" || die "java not found (Kafka $KAFKA_VERSION needs Java >= 17); $INSTALL_HINT"
+  # First line looks like: openjdk version "17.0.15" 2025-04-15   (or "1.8.0_392" for Java 8)
+  version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
+  [ -n "$version" ] || die "cannot tell the version of $java; $INSTALL_HINT"
+  major="${version%%.*}"
+  [ "$major" = "1" ] && major="$(echo "$version" | cut -d. -f2)"
+  if ! [[ "$major" =~ ^[0-9]+$ ]] || [ "$major" -lt 17 ]; then
+    die "$java is Java $version; Kafka $KAFKA_VERSION needs Java >= 17; $INSTALL_HINT"
+  fi
+  JAVA="$java"
+}
+
+require_mvn() {
+  command -v mvn >/dev/null 2>&1 ||
+    die "mvn (Apache Maven) not found; it is needed once to fetch the Kafka jars into $LIB_DIR; $INSTALL_HINT"
+}
+
+pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+
+lib_complete() {
+  [ -f "$LIB_MARKER" ] && [ "$(cat "$LIB_MARKER")" = "$(pom_hash)" ] &&
+    [ -f "$LIB_DIR/kafka_2.13-$KAFKA_VERSION.jar" ]
+}
+
+# Copy the runtime jars into the cache (once). Concurrent callers (two test runs) serialise on a
+# lock file; the copy goes to a temporary dir that is renamed into place when complete.
+fetch() {
+  if lib_complete; then
+    log "Kafka $KAFKA_VERSION jars already in $LIB_DIR"
+    return 0
+  fi
+  require_mvn
+  mkdir -p "$KAFKA_HOME_DIR"
+  exec 9>"$KAFKA_HOME_DIR/.fetch.lock"
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
+  if lib_complete; then
+    exec 9>&-
+    return 0
+  fi
+  log "fetching Kafka $KAFKA_VERSION jars from Maven into $LIB_DIR (one-time)"
+  local tmp="$KAFKA_HOME_DIR/lib.tmp.$$"
+  rm -rf "$tmp"
+  # -f with an absolute pom path; mvn writes nothing into the work tree for copy-dependencies.
+  # Maven 3.8 prints stray colour resets even with -B: strip them (pipefail keeps mvn's status).
+  if ! mvn -B -q -Dstyle.color=never -f "$POM" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
+    rm -rf "$tmp"
+    die "mvn could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (is Maven Central reachable?)"
+  fi
+  [ -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || { rm -rf "$tmp"; die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn copy"; }
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  pom_hash >"$LIB_MARKER"
+  exec 9>&-
+  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars"
+}
+
+# ---------------------------------------------------------------------------------------------
+# process helpers
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
+
+read_pid() { if [ -f "$PID_FILE" ]; then tr -dc '0-9' <"$PID_FILE"; fi; }
+
+# Alive and really our broker (guards against a recycled pid).
+pid_is_ours() {
+  local pid="$1"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 0 # no procfs: trust kill -0
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $CONFIG_FILE"
+}
+
+# SIGTERM (controlled shutdown), bounded wait, then SIGKILL.
+stop_pid() {
+  local pid="$1" deadline
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "pid $pid still alive after ${STOP_TIMEOUT} s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  fi
+}
+
+tail_log() {
+  local f
+  for f in "$LOG_FILE" "$OUT_FILE"; do
+    if [ -s "$f" ]; then
+      echo "----- last 40 lines of $f -----" >&2
+      tail -n 40 "$f" >&2
+    fi
+  done
+}
+
+wait_ready() {
+  local pid="$1" started="$2" deadline=$((SECONDS + START_TIMEOUT))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "broker (pid $pid) exited during start-up"
+      tail_log
+      rm -f "$PID_FILE"
+      exit 1
+    fi
+    if port_open "$PORT" && grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null; then
+      log "ready on 127.0.0.1:$PORT after $((SECONDS - started)) s (pid $pid, instance $INSTANCE_DIR)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  log "broker (pid $pid) not ready within ${START_TIMEOUT} s; stopping it (a failed start leaves nothing running)"
+  tail_log
+  stop_pid "$pid"
+  rm -f "$PID_FILE"
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# config
+
+new_cluster_id() {
+  # A Kafka Uuid: 16 random bytes, base64url without padding (22 chars). Kafka avoids ids that
+  # start with '-' (they read as CLI flags), so do we.
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && [ "${#id}" -eq 22 ] && { echo "$id"; return; }
+  done
+}
+
+write_config() {
+  mkdir -p "$INSTANCE_DIR" "$DATA_DIR"
+  [ -s "$CLUSTER_ID_FILE" ] || new_cluster_id >"$CLUSTER_ID_FILE"
+
+  cat >"$CONFIG_FILE" <<EOF
+# Generated by infra/kafka/kafka.sh on each start; edits are overwritten.
+# Single-node KRaft (combined broker + controller), loopback only, sized for a 2-core machine.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+
+log.dirs=$DATA_DIR
+metadata.log.dir=$DATA_DIR
+
+# Topics are created explicitly by the services (and tests); never by a produce or fetch.
+auto.create.topics.enable=false
+delete.topic.enable=true
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+
+# Internal topics on one node.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+
+# Tests join groups often: no 3 s initial rebalance delay.
+group.initial.rebalance.delay.ms=0
+
+# Small pools for 2 cores.
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+num.recovery.threads.per.data.dir=1
+num.replica.fetchers=1
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=16777216
+
+# Local data: small segments, short retention.
+log.segment.bytes=67108864
+log.retention.hours=24
+EOF
+
+  cat >"$LOG4J_FILE" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by infra/kafka/kafka.sh. -->
+<Configuration status="WARN">
+  <Appenders>
+    <File name="file" fileName="$LOG_FILE" append="true">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Root level="INFO"><AppenderRef ref="file"/></Root>
+    <Logger name="kafka.request.logger" level="WARN"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Logger name="kafka.log.LogCleaner" level="WARN"/>
+    <Logger name="org.apache.kafka.storage.internals.log.LogLoader" level="WARN"/>
+  </Loggers>
+</Configuration>
+EOF
+
+  # For the one-shot StorageTool run: warnings to its stdout (kafka.out), not to the broker log.
+  cat >"$LOG4J_TOOLS_FILE" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by infra/kafka/kafka.sh. -->
+<Configuration status="WARN">
+  <Appenders>
+    <Console name="stdout" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console>
+  </Appenders>
+  <Loggers>
+    <Root level="WARN"><AppenderRef ref="stdout"/></Root>
+  </Loggers>
+</Configuration>
+EOF
+}
+
+format_storage() {
+  # Already formatted: skip the extra JVM (~1.3 s).
+  [ -s "$DATA_DIR/meta.properties" ] && return 0
+  # Static quorum (controller.quorum.voters), so no --standalone; -t is the cluster id.
+  # --ignore-formatted makes this a no-op on later starts.
+  if ! "$JAVA" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.configurationFile="$LOG4J_TOOLS_FILE" -cp "$LIB_DIR/*" \
+    kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONFIG_FILE" \
+    --ignore-formatted >>"$OUT_FILE" 2>&1; then
+    tail -n 20 "$OUT_FILE" >&2
+    die "formatting $DATA_DIR failed (a data dir formatted with another cluster id? remove $INSTANCE_DIR to start afresh)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+cmd_start() {
+  local pid started
+  started=$SECONDS
+  pid="$(read_pid)"
+  if pid_is_ours "$pid"; then
+    if port_open "$PORT"; then
+      log "already running (pid $pid) on 127.0.0.1:$PORT"
+      return 0
+    fi
+    log "pid $pid is starting; waiting for it"
+    wait_ready "$pid" "$started"
+    return 0
+  fi
+  [ -z "$pid" ] || { log "removing stale pid file (pid $pid is gone)"; rm -f "$PID_FILE"; }
+
+  require_java
+  fetch
+
+  if port_open "$PORT"; then
+    die "127.0.0.1:$PORT is already in use by a process not started from $INSTANCE_DIR (set KAFKA_PORT)"
+  fi
+  if port_open "$CONTROLLER_PORT"; then
+    die "controller port 127.0.0.1:$CONTROLLER_PORT is already in use (set KAFKA_CONTROLLER_PORT)"
+  fi
+
+  if [ "${KAFKA_EPHEMERAL:-0}" = "1" ] && [ -d "$DATA_DIR" ]; then
+    log "KAFKA_EPHEMERAL=1: discarding the previous data in $DATA_DIR"
+    rm -rf "$DATA_DIR"
+  fi
+  write_config
+  # A fresh log per start, so readiness is judged on this run's lines only.
+  [ -f "$LOG_FILE" ] && mv -f "$LOG_FILE" "$LOG_FILE.1"
+  [ -f "$OUT_FILE" ] && mv -f "$OUT_FILE" "$OUT_FILE.1"
+  : >"$OUT_FILE"
+  format_storage
+
+  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller :$CONTROLLER_PORT, instance $INSTANCE_DIR)"
+  # Own session (setsid), no inherited stdio: the broker must outlive this script and must not
+  # hold the caller's pipes open (a Node child_process would otherwise wait for it).
+  local launcher=()
+  command -v setsid >/dev/null 2>&1 && launcher=(setsid)
+  # shellcheck disable=SC2086 # HEAP_OPTS / JVM_OPTS are word lists
+  "${launcher[@]}" "$JAVA" $HEAP_OPTS $JVM_OPTS \
+    -Dlog4j2.configurationFile="$LOG4J_FILE" \
+    -Dkafka.logs.dir="$INSTANCE_DIR" \
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE" \
+    </dev/null >>"$OUT_FILE" 2>&1 &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  wait_ready "$pid" "$started"
+}
+
+cmd_stop() {
+  local pid
+  pid="$(read_pid)"
+  if [ -z "$pid" ]; then
+    log "not running (no pid file in $INSTANCE_DIR)"
+    return 0
+  fi
+  if ! pid_is_ours "$pid"; then
+    log "not running (pid $pid from $PID_FILE is gone or not a broker of this instance); removing pid file"
+    rm -f "$PID_FILE"
+    return 0
+  fi
+  log "stopping broker (pid $pid)"
+  stop_pid "$pid"
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+cmd_status() {
+  local pid
+  pid="$(read_pid)"
+  if pid_is_ours "$pid" && port_open "$PORT"; then
+    log "running (pid $pid, instance $INSTANCE_DIR)"
+    echo "127.0.0.1:$PORT"
+    return 0
+  fi
+  if pid_is_ours "$pid"; then
+    log "starting (pid $pid), not answering on 127.0.0.1:$PORT yet"
+  else
+    log "not running (instance $INSTANCE_DIR)"
+  fi
+  return 3
+}
+
+usage() {
+  sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *) usage ;;
+esac

@@ -1,0 +1,22 @@
+// Test tiers by suffix: *.unit.spec.ts (pure logic, no I/O), *.int.spec.ts (one service against
+// real Kafka and PostgreSQL), *.e2e.spec.ts (several nodes). Infrastructure is provisioned once per
+// run by tests/harness/global-setup.ts (KAFKA_BROKERS/DATABASE_URL, testcontainers, or local).
+const common = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }] },
+  // Workspace packages resolve to their TypeScript sources, so tests need no build step.
+  testEnvironmentOptions: { customExportConditions: ["jinlian-source", "node", "require", "default"] },
+  moduleFileExtensions: ["ts", "js", "json"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: "<rootDir>/tests/harness/global-setup.ts",
+  globalTeardown: "<rootDir>/tests/harness/global-teardown.ts",
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/**/*.unit.spec.ts"] },
+    { ...common, displayName: "int", testMatch: ["<rootDir>/**/*.int.spec.ts"], slowTestThreshold: 30 },
+    { ...common, displayName: "e2e", testMatch: ["<rootDir>/**/*.e2e.spec.ts"], slowTestThreshold: 60 },
+  ],
+};

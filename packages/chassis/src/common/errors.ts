@@ -1,0 +1,106 @@
+/**
+ * Application errors. Domain and use-case code throws these; the gRPC layer maps each to its
+ * status code with google.rpc error details. Anything else that escapes a handler is a bug and
+ * becomes INTERNAL (logged, details withheld from the caller).
+ */
+export interface FieldViolation {
+  /** Path of the offending field in the request, e.g. "main_audience.jurisdiction_codes[2]". */
+  readonly field: string;
+  readonly description: string;
+}
+
+export interface PreconditionViolation {
+  /** Machine-readable kind, e.g. "BULLETIN_NOT_DRAFT". */
+  readonly type: string;
+  /** What it is about, e.g. "bulletins/3f0c…". */
+  readonly subject: string;
+  readonly description: string;
+}
+
+export abstract class ApplicationError extends Error {
+  abstract readonly kind:
+    | "INVALID_ARGUMENT"
+    | "NOT_FOUND"
+    | "ALREADY_EXISTS"
+    | "FAILED_PRECONDITION"
+    | "ABORTED"
+    | "PERMISSION_DENIED"
+    | "UNAUTHENTICATED"
+    | "RESOURCE_EXHAUSTED"
+    | "UNAVAILABLE";
+  /** Stable reason code for google.rpc.ErrorInfo, e.g. "STALE_REVISION". */
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.name = new.target.name;
+    this.reason = reason;
+  }
+}
+
+export class InvalidArgumentError extends ApplicationError {
+  readonly kind = "INVALID_ARGUMENT" as const;
+  constructor(readonly violations: readonly FieldViolation[], message?: string) {
+    super(message ?? `invalid request: ${violations.map((v) => `${v.field}: ${v.description}`).join("; ")}`, "INVALID_REQUEST");
+  }
+}
+
+export class NotFoundError extends ApplicationError {
+  readonly kind = "NOT_FOUND" as const;
+  constructor(readonly resourceType: string, readonly resourceName: string) {
+    super(`${resourceType} ${resourceName} not found`, "NOT_FOUND");
+  }
+}
+
+export class AlreadyExistsError extends ApplicationError {
+  readonly kind = "ALREADY_EXISTS" as const;
+  constructor(readonly resourceType: string, readonly resourceName: string, message?: string) {
+    super(message ?? `${resourceType} ${resourceName} already exists`, "ALREADY_EXISTS");
+  }
+}
+
+export class FailedPreconditionError extends ApplicationError {
+  readonly kind = "FAILED_PRECONDITION" as const;
+  constructor(readonly violations: readonly PreconditionViolation[], message?: string) {
+    super(message ?? violations.map((v) => v.description).join("; "), violations[0]?.type ?? "FAILED_PRECONDITION");
+  }
+}
+
+/** Optimistic concurrency: the caller's expected revision is stale. Retry after re-reading. */
+export class AbortedError extends ApplicationError {
+  readonly kind = "ABORTED" as const;
+  constructor(message: string, reason = "STALE_REVISION") {
+    super(message, reason);
+  }
+}
+
+export class PermissionDeniedError extends ApplicationError {
+  readonly kind = "PERMISSION_DENIED" as const;
+  constructor(message: string) {
+    super(message, "PERMISSION_DENIED");
+  }
+}
+
+export class UnauthenticatedError extends ApplicationError {
+  readonly kind = "UNAUTHENTICATED" as const;
+  constructor(message: string) {
+    super(message, "UNAUTHENTICATED");
+  }
+}
+
+/** Collects field violations while validating a request, then throws them all at once. */
+export class Violations {
+  private readonly list: FieldViolation[] = [];
+  add(field: string, description: string): this {
+    this.list.push({ field, description });
+    return this;
+  }
+  get isEmpty(): boolean {
+    return this.list.length === 0;
+  }
+  get all(): readonly FieldViolation[] {
+    return this.list;
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new InvalidArgumentError(this.list);
+  }
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import {
+  Metadata,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { SpanKind, SpanStatusCode, context as otelContext, trace } from "@opentelemetry/api";
+import { ApplicationError, UnauthenticatedError } from "../common/errors";
+import { runWithRequestContext, type Principal } from "../logging/context";
+import type { Logger } from "../logging/logger";
+import { meter } from "../telemetry/metrics";
+import { extractTraceContext, tracer } from "../telemetry/tracing";
+import { toStatus } from "./status";
+
+export const REQUEST_ID_KEY = "x-request-id";
+
+/** What a handler knows about the call besides its request. */
+export interface CallContext {
+  readonly method: string;
+  readonly requestId: string;
+  readonly principal: Principal;
+  readonly metadata: Metadata;
+  /** The caller's deadline, if any. */
+  readonly deadline?: Date;
+}
+
+/**
+ * Authentication seam: turns call metadata into a principal or throws UnauthenticatedError.
+ * Authorisation decides whether the principal may call the method (PermissionDeniedError).
+ */
+export interface Authenticator {
+  authenticate(metadata: Metadata, method: string): Promise<Principal>;
+}
+export interface Authorizer {
+  authorize(principal: Principal, method: string): Promise<void>;
+}
+
+/**
+ * Development seam until real authentication lands: trusts the `x-jinlian-actor` header
+ * (default "anonymous"). It names who acted in audit records; it proves nothing.
+ */
+export const headerAuthenticator: Authenticator = {
+  async authenticate(metadata) {
+    const actor = String(metadata.get("x-jinlian-actor")[0] ?? "").trim();
+    if (actor.length > 128) throw new UnauthenticatedError("x-jinlian-actor is longer than 128 characters");
+    return { subject: actor || "anonymous", roles: [] };
+  },
+};
+export const allowAll: Authorizer = { async authorize() {} };
+
+export interface HandlerOptions {
+  logger: Logger;
+  authenticator?: Authenticator;
+  authorizer?: Authorizer;
+}
+
+type Req<M> = M extends { requestDeserialize: (b: Buffer) => infer R } ? R : never;
+type Res<M> = M extends { responseSerialize: (v: infer R) => Buffer } ? R : never;
+
+export type UnaryHandlers<S extends ServiceDefinition> = {
+  [K in keyof S]: (request: Req<S[K]>, call: CallContext) => Promise<Res<S[K]>>;
+};
+
+function requestIdFrom(metadata: Metadata): string {
+  const given = String(metadata.get(REQUEST_ID_KEY)[0] ?? "").trim();
+  // Accept a caller's id only if it is a sane token; otherwise mint one.
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * Wraps typed unary handlers into a grpc-js implementation. Every call gets, in order: trace
+ * context from metadata and a SERVER span, a request id (echoed in response metadata), a deadline
+ * check, authentication and authorisation, structured logs and metrics, and errors mapped to
+ * google.rpc.Status with field violations.
+ */
+export function implement<S extends ServiceDefinition>(
+  definition: S,
+  handlers: UnaryHandlers<S>,
+  options: HandlerOptions,
+): UntypedServiceImplementation {
+  const authenticator = options.authenticator ?? headerAuthenticator;
+  const authorizer = options.authorizer ?? allowAll;
+  const duration = meter().createHistogram("rpc.server.duration", { unit: "ms", description: "Duration of inbound gRPC calls" });
+  const impl: UntypedServiceImplementation = {};
+  for (const [name, def] of Object.entries(definition)) {
+    const path = def.path;
+    const [service, method] = path.slice(1).split("/") as [string, string];
+    const handler = handlers[name as keyof S] as (req: unknown, call: CallContext) => Promise<unknown>;
+    impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = performance.now();
+      const requestId = requestIdFrom(call.metadata);
+      const parent = extractTraceContext(call.metadata.getMap() as Record<string, unknown>);
+      const span = tracer().startSpan(
+        path.slice(1),
+        { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method, "jinlian.request_id": requestId } },
+        parent,
+      );
+      const responseMetadata = new Metadata();
+      responseMetadata.set(REQUEST_ID_KEY, requestId);
+      call.sendMetadata(responseMetadata);
+      const finish = (code: status, err?: unknown) => {
+        span.setAttribute("rpc.grpc.status_code", code);
+        if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
+        duration.record(performance.now() - started, { "rpc.service": service, "rpc.method": method, "rpc.grpc.status_code": code });
+        const fields = { method: path, code: status[code], ms: Math.round(performance.now() - started), request_id: requestId, trace_id: span.spanContext().traceId };
+        if (code === status.INTERNAL) options.logger.error({ ...fields, err }, "rpc failed");
+        else if (code !== status.OK) options.logger.info({ ...fields, reason: (err as Error)?.message }, "rpc refused");
+        else options.logger.debug(fields, "rpc ok");
+        span.end();
+      };
+      const rawDeadline = call.getDeadline();
+      const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+      const run = async (): Promise<unknown> => {
+        if (deadline && deadline.getTime() <= Date.now()) {
+          throw Object.assign(new Error("deadline already exceeded on arrival"), { grpcCode: status.DEADLINE_EXCEEDED });
+        }
+        const principal = await authenticator.authenticate(call.metadata, path);
+        await authorizer.authorize(principal, path);
+        return runWithRequestContext({ requestId, method: path, principal }, () =>
+          handler(call.request, { method: path, requestId, principal, metadata: call.metadata, deadline }),
+        );
+      };
+      otelContext.with(trace.setSpan(parent, span), run).then(
+        (response) => {
+          finish(status.OK);
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const grpcCode = (err as { grpcCode?: status }).grpcCode;
+          if (grpcCode === status.DEADLINE_EXCEEDED) {
+            finish(grpcCode, err);
+            callback({ code: grpcCode, details: (err as Error).message });
+            return;
+          }
+          const st = toStatus(err, requestId);
+          if (!(err instanceof ApplicationError)) span.recordException(err as Error);
+          finish(st.code, err);
+          callback(st);
+        },
+      );
+    };
+  }
+  return impl;
+}

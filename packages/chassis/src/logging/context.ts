@@ -1,0 +1,26 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** Who is calling: filled by the authentication seam of the gRPC server. */
+export interface Principal {
+  readonly subject: string;
+  /** Jurisdiction the principal acts for, when known. */
+  readonly jurisdictionCode?: string;
+  readonly roles: readonly string[];
+}
+
+/** Per-request values that logs and audit records carry. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly method?: string;
+  readonly principal?: Principal;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithRequestContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}

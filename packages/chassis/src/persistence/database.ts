@@ -1,0 +1,53 @@
+import knex, { type Knex } from "knex";
+import { Client } from "pg";
+
+export interface DatabaseOptions {
+  /** postgres://… URL of the node's database. */
+  url: string;
+  /** The schema the service owns; its tables, outbox, inbox and migration log live there. */
+  schema: string;
+  poolMax?: number;
+  applicationName?: string;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertIdentifier(name: string, what: string): void {
+  if (!IDENT.test(name)) throw new Error(`${what} "${name}" must match ${IDENT}`);
+}
+
+/** A knex instance scoped to one service's schema. No connection is opened until first use. */
+export function createDatabase(options: DatabaseOptions): Knex {
+  assertIdentifier(options.schema, "schema");
+  return knex({
+    client: "pg",
+    connection: { connectionString: options.url, application_name: options.applicationName ?? `jinlian-${options.schema}` },
+    searchPath: [options.schema],
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 10000,
+  });
+}
+
+/** Creates the database named in url if it does not exist (connecting to the "postgres" database). */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ""));
+  if (!name) throw new Error("database URL names no database");
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (!rowCount) {
+      try {
+        await client.query(`create database "${name.replace(/"/g, '""')}"`);
+      } catch (err) {
+        // 42P04: created concurrently by another process.
+        if ((err as { code?: string }).code !== "42P04") throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,61 @@
+import { context, diag, DiagLogLevel, metrics, propagation, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { registerInstrumentations } from "@opentelemetry/instrumentation";
+import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** Serve Prometheus metrics on this port (path /metrics). */
+  metricsPort?: number;
+  /** Export traces over OTLP/gRPC to this endpoint. */
+  otlpEndpoint?: string;
+  /** Extra span processors, e.g. an in-memory exporter in tests. */
+  spanProcessors?: SpanProcessor[];
+}
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+let active: Telemetry | undefined;
+
+/** Registers global tracer and meter providers, W3C propagation and the pg instrumentation. */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  if (active) return active;
+  diag.setLogger({ error: (m) => process.stderr.write(`otel: ${m}\n`), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName });
+  const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
+  const tracerProvider = new TracerProvider({ resource, spanProcessors });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  let meterProvider: MeterProvider | undefined;
+  if (options.metricsPort !== undefined) {
+    const exporter = new PrometheusExporter({ port: options.metricsPort, host: "0.0.0.0" });
+    meterProvider = new MeterProvider({ resource, readers: [exporter] });
+    metrics.setGlobalMeterProvider(meterProvider);
+  }
+  const unregister = registerInstrumentations({
+    tracerProvider,
+    instrumentations: [new PgInstrumentation({ requireParentSpan: true })],
+  });
+  active = {
+    async shutdown() {
+      unregister();
+      await Promise.allSettled([tracerProvider.shutdown(), meterProvider?.shutdown()]);
+      active = undefined;
+    },
+  };
+  return active;
+}

@@ -1,0 +1,39 @@
+/**
+ * The Jinlian node process. Run with the telemetry bootstrap first:
+ *   node --require @jinlian/chassis/telemetry-bootstrap packages/node/dist/main.js
+ * Configuration comes from the environment (see config.ts and docs/runbooks/configuration.md).
+ */
+import { ConfigError, createLogger } from "@jinlian/chassis";
+import { loadNodeConfig } from "./config";
+import { startNode } from "./node";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadNodeConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`jinlian-node: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, base: { jurisdiction: config.JINLIAN_JURISDICTION, target: config.JINLIAN_TARGET } });
+  const node = await startNode({
+    jurisdictionCode: config.JINLIAN_JURISDICTION,
+    target: config.JINLIAN_TARGET,
+    topicNamespace: config.JINLIAN_TOPIC_NAMESPACE,
+    databaseUrl: config.DATABASE_URL,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    grpcHost: config.GRPC_HOST,
+    grpcPort: config.GRPC_PORT,
+    logger,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  }).catch((err: Error) => {
+    logger.fatal({ err: err.message }, "node failed to start");
+    process.exit(1);
+  });
+  node.lifecycle.installSignalHandlers();
+}
+
+void main();

@@ -1,0 +1,32 @@
+// Entry point of the generated contracts. Everything under gen/ comes from `pnpm gen`.
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+export * as commonV1 from "../gen/jinlian/common/v1/common";
+export * as bulletinsV1 from "../gen/jinlian/bulletins/v1/bulletins";
+export * as bulletinsEventsV1 from "../gen/jinlian/bulletins/events/v1/events";
+export * as googleRpc from "../gen/google/rpc/status";
+export * as googleRpcDetails from "../gen/google/rpc/error_details";
+export { Timestamp } from "../gen/google/protobuf/timestamp";
+export { Duration } from "../gen/google/protobuf/duration";
+
+function packageRoot(): string {
+  // src/ when run from sources (tests), dist/src/ when compiled.
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("@jinlian/proto: package root not found");
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Path of the FileDescriptorSet of every Jinlian contract (built by `buf build`), for reflection. */
+export function descriptorSetPath(): string {
+  return path.join(packageRoot(), "gen", "jinlian.binpb");
+}
+
+/** Directory holding the .proto sources, e.g. for documentation tooling. */
+export function protoRoot(): string {
+  return packageRoot();
+}

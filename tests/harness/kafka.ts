@@ -1,0 +1,76 @@
+/** Kafka helpers for integration tests. */
+import { randomBytes } from "node:crypto";
+
+/** The bootstrap list exported by global setup (`KAFKA_BROKERS`, comma-separated). */
+export function kafkaBrokers(): string[] {
+  const value = process.env.KAFKA_BROKERS;
+  const brokers = (value ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0) {
+    throw new Error(
+      "KAFKA_BROKERS is not set: run integration tests through jest with tests/harness/global-setup.ts, " +
+        "or set KAFKA_BROKERS (e.g. 127.0.0.1:19092)",
+    );
+  }
+  return brokers;
+}
+
+/**
+ * A short unique string for topic names, group ids and client ids, e.g. `smoke-mifx3k2a-9c1e4f`.
+ * Only `[a-z0-9-]` (legal in topic names; no `.`/`_`, which Kafka treats as colliding in metric
+ * names), so `${ns}.events` style suffixes stay readable. The prefix is sanitised and shortened.
+ */
+export function uniqueNamespace(prefix: string): string {
+  const safe = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 32);
+  return `${safe || "t"}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+}
+
+export interface WaitForOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Pause between attempts. */
+  intervalMs: number;
+  /** What is awaited, for the timeout error: "3 messages on orders". */
+  what: string;
+}
+
+/**
+ * Polls `fn` until it returns something other than `undefined` or `false`, and returns that.
+ * A throwing attempt counts as "not yet" (its error is reported if time runs out).
+ */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  opts: WaitForOptions,
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let attempts = 0;
+  let lastError: unknown;
+  for (;;) {
+    attempts++;
+    try {
+      const value = await fn();
+      if (value !== undefined && value !== false) return value;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      const cause =
+        lastError === undefined
+          ? ""
+          : `; last attempt threw: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      throw new Error(
+        `timed out after ${opts.timeoutMs} ms waiting for ${opts.what} (${attempts} attempts)${cause}`,
+        { cause: lastError },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(opts.intervalMs, remaining)));
+  }
+}
