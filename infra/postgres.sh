@@ -12,11 +12,15 @@
 #   3. a private, disposable cluster in <repo>/.run/postgres built with Debian's server binaries
 #      (/usr/lib/postgresql/<ver>/bin): trust auth, 127.0.0.1:${PG_PRIVATE_PORT:-55432}, unix socket
 #      inside the instance dir, fsync off (test data only). Its pid file is postgres' own
-#      data/postmaster.pid; a marker file records that this script started it, for `stop`.
+#      data/postmaster.pid; <instance>/started-by records that this script started it.
 # Only the URL goes to stdout; everything else to stderr. Exit non-zero, naming what is missing,
 # when none of these works.
 #
 # Settings: PGPORT (5432), PG_INSTANCE_DIR (<repo>/.run/postgres), PG_PRIVATE_PORT (55432).
+# PG_LEASE_PID (test harness): pid of the process using the private cluster. `ensure` records a
+# lease when it hands out the private cluster; `stop` releases it and stops the cluster only if a
+# lease started it and no other live lease remains (infra/lib/leases.sh). `stop` without it
+# stops the private cluster whenever this script started it.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +31,11 @@ INSTANCE_DIR="${PG_INSTANCE_DIR:-$REPO_ROOT/.run/postgres}"
 PRIVATE_PORT="${PG_PRIVATE_PORT:-55432}"
 DATA_DIR="$INSTANCE_DIR/data"
 LOG_FILE="$INSTANCE_DIR/postgres.log"
-MARKER="$INSTANCE_DIR/started-by-infra-postgres.marker"
+LEASE_DIR_ROOT="$INSTANCE_DIR"
+LEASE_PID="${PG_LEASE_PID:-}"
+
+# shellcheck source=infra/lib/leases.sh
+. "$SCRIPT_DIR/lib/leases.sh"
 
 INSTALL_HINT="hint: apt-get install postgresql"
 
@@ -58,10 +66,11 @@ start_system_cluster() {
   command -v pg_ctlcluster >/dev/null 2>&1 || return 1
   local ver="" cluster="main"
   if command -v pg_lsclusters >/dev/null 2>&1; then
-    # columns: Ver Cluster Port Status Owner Datadir Logfile
+    # columns: Ver Cluster Port Status Owner Datadir Logfile. No cluster on that port: nothing
+    # of the machine's to start.
     read -r ver cluster < <(pg_lsclusters -h 2>/dev/null | awk -v p="$SYSTEM_PORT" '$3 == p { print $1, $2; exit }') || true
-  fi
-  if [ -z "$ver" ]; then
+    [ -n "$ver" ] || return 1
+  else
     ver="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -V | tail -n1)"
     cluster="main"
   fi
@@ -108,12 +117,15 @@ private_running() {
 start_private_cluster() {
   BINDIR="$(pg_bindir)" || return 1
 
+  mkdir -p "$INSTANCE_DIR"
+  instance_lock
+  [ -z "$LEASE_PID" ] || lease_add "$LEASE_PID"
+
   if private_running && usable "$PRIVATE_PORT"; then
     log "private cluster already running ($INSTANCE_DIR, port $PRIVATE_PORT)"
     return 0
   fi
 
-  mkdir -p "$INSTANCE_DIR"
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "running as root and there is no 'postgres' user to own the private cluster; $INSTALL_HINT"
     chown postgres: "$INSTANCE_DIR"
@@ -148,12 +160,13 @@ EOF
   log "starting the private cluster on 127.0.0.1:$PRIVATE_PORT"
   [ "$(id -u)" -ne 0 ] || { touch "$LOG_FILE"; chown postgres: "$LOG_FILE"; }
   # pg_ctl forks the postmaster with its own stdio on the log file; -w waits for readiness.
+  # The lock fd is not handed down (the postmaster would hold the lock for its lifetime).
   if ! as_owner "$BINDIR/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 \
-    -o "-p $PRIVATE_PORT -k $INSTANCE_DIR -c listen_addresses=127.0.0.1" start </dev/null >&2; then
+    -o "-p $PRIVATE_PORT -k $INSTANCE_DIR -c listen_addresses=127.0.0.1" start </dev/null >&2 8>&-; then
     tail -n 30 "$LOG_FILE" >&2 || true
     die "the private cluster did not start (see $LOG_FILE)"
   fi
-  echo "$(date -u +%FT%TZ) started by infra/postgres.sh" >"$MARKER"
+  if [ -n "$LEASE_PID" ]; then set_started_by lease; else set_started_by hand; fi
   usable "$PRIVATE_PORT"
 }
 
@@ -181,7 +194,25 @@ cmd_ensure() {
 }
 
 cmd_stop() {
-  if [ ! -f "$MARKER" ]; then
+  local others
+  if [ ! -d "$INSTANCE_DIR" ]; then
+    log "nothing to stop: no private cluster in $INSTANCE_DIR"
+    return 0
+  fi
+  instance_lock
+  if [ -n "$LEASE_PID" ]; then
+    lease_release "$LEASE_PID"
+    others="$(lease_live_pids | tr '\n' ' ')"
+    if [ -n "$others" ]; then
+      log "leaving the private cluster running: still used by pid(s) $others"
+      return 0
+    fi
+    if [ "$(started_by)" = "hand" ]; then
+      log "leaving the private cluster running: it was not started for a test run"
+      return 0
+    fi
+  fi
+  if [ -z "$(started_by)" ]; then
     log "nothing to stop: this script has not started a private cluster in $INSTANCE_DIR"
     return 0
   fi
@@ -192,7 +223,7 @@ cmd_stop() {
   else
     log "private cluster not running"
   fi
-  rm -f "$MARKER"
+  clear_started_by
 }
 
 case "${1:-}" in

@@ -19,6 +19,10 @@
 #   KAFKA_JVM_OPTS         extra JVM options                         (default small, 2-core friendly)
 #   JINLIAN_CACHE_DIR      jar cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/jinlian)
 #   JAVA_HOME              used when set; otherwise `java` on PATH
+#   KAFKA_LEASE_PID        (test harness) pid of the process using the broker: `start` records a
+#                          lease; `stop` releases it and stops the broker only if a lease started
+#                          it and no other live lease remains (see infra/lib/leases.sh). Without
+#                          it, `stop` always stops the broker.
 #
 # Instance dirs are independent: tests use KAFKA_INSTANCE_DIR=<repo>/.run/kafka-test with
 # KAFKA_PORT=19092 next to a developer's broker on 9092.
@@ -35,6 +39,9 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 POM="$SCRIPT_DIR/pom.xml"
+
+# shellcheck source=infra/lib/leases.sh
+. "$SCRIPT_DIR/../lib/leases.sh"
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { echo "kafka.sh: error: $*" >&2; exit 1; }
@@ -64,6 +71,8 @@ LOG4J_FILE="$INSTANCE_DIR/log4j2.xml"
 LOG4J_TOOLS_FILE="$INSTANCE_DIR/log4j2-tools.xml"
 CLUSTER_ID_FILE="$INSTANCE_DIR/cluster.id"
 DATA_DIR="$INSTANCE_DIR/data"
+LEASE_DIR_ROOT="$INSTANCE_DIR"
+LEASE_PID="${KAFKA_LEASE_PID:-}"
 
 INSTALL_HINT="hint: apt-get install openjdk-17-jre-headless maven"
 
@@ -320,6 +329,9 @@ format_storage() {
 cmd_start() {
   local pid started
   started=$SECONDS
+  # One start/stop at a time per instance (a second caller waits, then finds it running).
+  instance_lock
+  [ -z "$LEASE_PID" ] || lease_add "$LEASE_PID"
   pid="$(read_pid)"
   if pid_is_ours "$pid"; then
     if port_open "$PORT"; then
@@ -353,8 +365,9 @@ cmd_start() {
   : >"$OUT_FILE"
   format_storage
 
+  if [ -n "$LEASE_PID" ]; then set_started_by lease; else set_started_by hand; fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller :$CONTROLLER_PORT, instance $INSTANCE_DIR)"
-  # Own session (setsid), no inherited stdio: the broker must outlive this script and must not
+  # Own session (setsid), no inherited stdio nor lock fds: the broker must outlive this script and must not
   # hold the caller's pipes open (a Node child_process would otherwise wait for it).
   local launcher=()
   command -v setsid >/dev/null 2>&1 && launcher=(setsid)
@@ -363,14 +376,27 @@ cmd_start() {
     -Dlog4j2.configurationFile="$LOG4J_FILE" \
     -Dkafka.logs.dir="$INSTANCE_DIR" \
     -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE" \
-    </dev/null >>"$OUT_FILE" 2>&1 &
+    </dev/null >>"$OUT_FILE" 2>&1 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
   wait_ready "$pid" "$started"
 }
 
 cmd_stop() {
-  local pid
+  local pid others
+  instance_lock
+  if [ -n "$LEASE_PID" ]; then
+    lease_release "$LEASE_PID"
+    others="$(lease_live_pids | tr '\n' ' ')"
+    if [ -n "$others" ]; then
+      log "leaving the broker running: still used by pid(s) $others"
+      return 0
+    fi
+    if [ "$(started_by)" != "lease" ] && [ -n "$(read_pid)" ]; then
+      log "leaving the broker running: it was not started for a test run (started by hand)"
+      return 0
+    fi
+  fi
   pid="$(read_pid)"
   if [ -z "$pid" ]; then
     log "not running (no pid file in $INSTANCE_DIR)"
@@ -384,6 +410,7 @@ cmd_stop() {
   log "stopping broker (pid $pid)"
   stop_pid "$pid"
   rm -f "$PID_FILE"
+  clear_started_by
   log "stopped"
 }
 

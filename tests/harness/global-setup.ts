@@ -3,17 +3,33 @@
  * them to the test workers as `KAFKA_BROKERS` and `DATABASE_URL` (workers inherit the env of
  * the jest process). The stop handle stays on `globalThis` for ./global-teardown.ts, which jest
  * runs in the same process.
+ *
+ * Safe as a root-level or a per-project globalSetup: jest runs a project's globalSetup only when
+ * that project has tests to run, once per project; the second call in the same process reuses
+ * the first one's infrastructure (reference-counted, released by the matching teardown).
  */
 import { provisionInfrastructure, type ProvisionedInfrastructure } from "./infra";
 
 export const INFRA_HANDLE = Symbol.for("jinlian.tests.infrastructure");
 
-type GlobalWithInfra = typeof globalThis & { [INFRA_HANDLE]?: ProvisionedInfrastructure };
+export interface InfraHandle {
+  infra: ProvisionedInfrastructure;
+  users: number;
+}
+
+export type GlobalWithInfra = typeof globalThis & { [INFRA_HANDLE]?: InfraHandle };
 
 export default async function globalSetup(): Promise<void> {
+  const g = globalThis as GlobalWithInfra;
+  const existing = g[INFRA_HANDLE];
+  if (existing) {
+    existing.users++;
+    return;
+  }
+
   const started = Date.now();
   const infra = await provisionInfrastructure();
-  (globalThis as GlobalWithInfra)[INFRA_HANDLE] = infra;
+  g[INFRA_HANDLE] = { infra, users: 1 };
 
   process.env.KAFKA_BROKERS = infra.kafkaBrokers;
   process.env.DATABASE_URL = infra.databaseUrl;

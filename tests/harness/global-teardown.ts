@@ -1,13 +1,12 @@
 /** jest `globalTeardown`: stops what ./global-setup.ts started (and nothing else). */
-import { INFRA_HANDLE } from "./global-setup";
-import type { ProvisionedInfrastructure } from "./infra";
-
-type GlobalWithInfra = typeof globalThis & { [INFRA_HANDLE]?: ProvisionedInfrastructure };
+import { INFRA_HANDLE, type GlobalWithInfra } from "./global-setup";
 
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as GlobalWithInfra;
-  const infra = g[INFRA_HANDLE];
-  if (!infra) return;
+  const handle = g[INFRA_HANDLE];
+  if (!handle) return;
+  handle.users--;
+  if (handle.users > 0) return;
   delete g[INFRA_HANDLE];
-  await infra.stop();
+  await handle.infra.stop();
 }

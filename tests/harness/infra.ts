@@ -9,11 +9,11 @@
  *      (`<repo>/.run/kafka-test`, 127.0.0.1:19092) and `infra/postgres.sh ensure`.
  *
  * `JINLIAN_TEST_INFRA=local` skips (b) (no container-engine probe); `=containers` requires it.
- * `stop()` stops only what this call started: a test broker or private PostgreSQL cluster that
- * was already running is reused and left running.
+ * `stop()` stops only what this call started: containers it started; a local test broker or
+ * private PostgreSQL cluster only when a test run started it and no other live run uses it
+ * (leases, see infra/lib/leases.sh); a server started by hand is reused and left running.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { waitFor } from "./kafka";
 
@@ -39,12 +39,8 @@ export const LOCAL_TEST_KAFKA = {
   instanceDir: path.join(REPO_ROOT, ".run", "kafka-test"),
   port: 19092,
 } as const;
-const LOCAL_PG_MARKER = path.join(
-  REPO_ROOT,
-  ".run",
-  "postgres",
-  "started-by-infra-postgres.marker",
-);
+/** infra/postgres.sh's private cluster (PG_PRIVATE_PORT default). */
+const LOCAL_PRIVATE_POSTGRES_PORT = Number(process.env.PG_PRIVATE_PORT ?? 55432);
 
 const TEST_KAFKA_IMAGE = process.env.JINLIAN_TEST_KAFKA_IMAGE ?? "confluentinc/cp-kafka:8.1.0";
 const TEST_POSTGRES_IMAGE = process.env.JINLIAN_TEST_POSTGRES_IMAGE ?? "postgres:15-alpine";
@@ -99,13 +95,11 @@ export async function provisionInfrastructure(): Promise<ProvisionedInfrastructu
     }
 
     if (!kafka) {
-      const started = await startLocalKafka();
-      if (started.stop) stoppers.push(started.stop);
+      const started = await startLocalKafka(stoppers);
       kafka = { brokers: started.brokers, source: "local" };
     }
     if (!database) {
-      const started = await ensureLocalPostgres();
-      if (started.stop) stoppers.push(started.stop);
+      const started = await ensureLocalPostgres(stoppers);
       database = { url: started.url, source: "local" };
     }
 
@@ -233,49 +227,39 @@ const localKafkaEnv = (): NodeJS.ProcessEnv => ({
   KAFKA_EPHEMERAL: "1",
 });
 
-async function startLocalKafka(): Promise<{ brokers: string; stop?: Stopper }> {
-  const env = localKafkaEnv();
-  const status = await run("bash", [KAFKA_SH, "status"], { env, quiet: true, allowFailure: true });
-  if (status.code === 0) {
-    // Started by hand (or left by an aborted run): reuse it and leave it running.
-    const brokers = status.stdout.trim();
-    process.stderr.write(
-      `[test infra] reusing the test broker already running on ${brokers}; it stays running ` +
-        `(stop it with: KAFKA_INSTANCE_DIR=.run/kafka-test KAFKA_PORT=${LOCAL_TEST_KAFKA.port} ` +
-        `infra/kafka/kafka.sh stop)\n`,
-    );
-    return { brokers };
-  }
+/**
+ * The local servers are shared by concurrent test runs through leases (infra/lib/leases.sh):
+ * `start`/`ensure` record this process as a user; `stop` releases that and stops the server only
+ * if a test run started it and no other live run still uses it. A server started by hand (or a
+ * developer's own broker on 9092) is never stopped from here.
+ */
+async function startLocalKafka(stoppers: Stopper[]): Promise<{ brokers: string }> {
+  const env = { ...localKafkaEnv(), KAFKA_LEASE_PID: String(process.pid) };
+  // Registered first: a failed start still releases its lease.
+  stoppers.push(async () => {
+    await run("bash", [KAFKA_SH, "stop"], { env });
+  });
   await run("bash", [KAFKA_SH, "start"], { env });
-  const brokers = `127.0.0.1:${LOCAL_TEST_KAFKA.port}`;
-  return {
-    brokers,
-    stop: async () => {
-      await run("bash", [KAFKA_SH, "stop"], { env });
-    },
-  };
+  return { brokers: `127.0.0.1:${LOCAL_TEST_KAFKA.port}` };
 }
 
-async function ensureLocalPostgres(): Promise<{ url: string; stop?: Stopper }> {
-  const markerBefore = existsSync(LOCAL_PG_MARKER);
-  const result = await run("bash", [POSTGRES_SH, "ensure"], {});
+async function ensureLocalPostgres(stoppers: Stopper[]): Promise<{ url: string }> {
+  const env = { ...process.env, PG_LEASE_PID: String(process.pid) };
+  const result = await run("bash", [POSTGRES_SH, "ensure"], { env });
   const url = result.stdout.trim().split("\n").pop() ?? "";
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new Error(
       `infra/postgres.sh ensure printed no URL (stdout: ${JSON.stringify(result.stdout)})`,
     );
   }
-  // Stop the private cluster only when this call started it; a machine cluster that
-  // pg_ctlcluster started belongs to the machine and stays up.
-  const startedPrivate = !markerBefore && existsSync(LOCAL_PG_MARKER);
-  return {
-    url,
-    stop: startedPrivate
-      ? async () => {
-          await run("bash", [POSTGRES_SH, "stop"], {});
-        }
-      : undefined,
-  };
+  // Only the private cluster (never the machine's own server) is stopped, and only when a test
+  // run started it.
+  if (new URL(url).port === String(LOCAL_PRIVATE_POSTGRES_PORT)) {
+    stoppers.push(async () => {
+      await run("bash", [POSTGRES_SH, "stop"], { env });
+    });
+  }
+  return { url };
 }
 
 interface RunResult {
@@ -287,13 +271,13 @@ interface RunResult {
 function run(
   command: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; quiet?: boolean; allowFailure?: boolean },
+  opts: { env?: NodeJS.ProcessEnv },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: REPO_ROOT,
       env: opts.env ?? process.env,
-      stdio: ["ignore", "pipe", opts.quiet ? "ignore" : "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
     });
     let stdout = "";
     child.stdout.setEncoding("utf8");
@@ -303,7 +287,7 @@ function run(
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const exit = code ?? 128;
-      if (exit !== 0 && !opts.allowFailure) {
+      if (exit !== 0) {
         reject(
           new Error(
             `${path.relative(REPO_ROOT, args[0] ?? command)} ${args.slice(1).join(" ")} failed ` +

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import path from "node:path";
+import { loadFileDescriptorSetFromBuffer, loadSync, type Options } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { descriptorSetPath } from "@jinlian/proto";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
@@ -37,14 +38,13 @@ export class GrpcServer {
     });
     this.health = new HealthImplementation({ "": "NOT_SERVING" });
     this.health.addToServer(this.server);
-    const packageDefinition = loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), {
-      keepCase: false,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    new ReflectionService(packageDefinition).addToServer(this.server);
+    const loaderOptions: Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
+    // Reflection describes every Jinlian contract and grpc.health.v1, so grpcurl can call both.
+    const healthProto = path.join(path.dirname(require.resolve("grpc-health-check/package.json")), "proto", "health", "v1", "health.proto");
+    new ReflectionService({
+      ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), loaderOptions),
+      ...loadSync(healthProto, loaderOptions),
+    }).addToServer(this.server);
   }
 
   add(service: RegisteredService): void {

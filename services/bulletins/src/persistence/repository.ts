@@ -126,7 +126,8 @@ export const repository = {
   },
 
   async recipients(db: Knex | Knex.Transaction, id: string): Promise<RecipientRow[]> {
-    return db<RecipientRow>("bulletin_recipients").where({ bulletin_id: id }).orderBy(["role", "recipient_key"]);
+    // Main recipients (主送) before copy recipients (抄送), as on the printed page.
+    return db<RecipientRow>("bulletin_recipients").where({ bulletin_id: id }).orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
   },
 
   async recipient(db: Knex | Knex.Transaction, id: string, key: string, forUpdate = false): Promise<RecipientRow | undefined> {

@@ -1,0 +1,179 @@
+/**
+ * The bulletins service over gRPC at one node, against real Kafka and PostgreSQL: contract
+ * behaviour, bad input, concurrency of numbering, health and reflection.
+ */
+import { status } from "@grpc/grpc-js";
+import { bulletinsV1 } from "@jinlian/proto";
+import { uniqueNamespace } from "../harness/kafka";
+import { bulletinsFootprint } from "../support/db";
+import { draftRequest, HEPING_CHAMBER, MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
+import { healthCheck, reflectedFileFor, reflectedServices } from "../support/grpc-introspection";
+import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+
+const B = bulletinsV1;
+jest.setTimeout(60_000);
+
+let city: TestNode;
+
+beforeAll(async () => {
+  city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("grpc") });
+});
+
+afterAll(async () => {
+  await city?.stop();
+  await city?.database.drop();
+});
+
+describe("operability", () => {
+  it("reports SERVING for the server and for the bulletins service", async () => {
+    expect(await healthCheck(city.address, "")).toBe("SERVING");
+    expect(await healthCheck(city.address, "jinlian.bulletins.v1.BulletinsService")).toBe("SERVING");
+  });
+
+  it("lists and describes the service through reflection", async () => {
+    expect(await reflectedServices(city.address)).toEqual(
+      expect.arrayContaining(["grpc.health.v1.Health", "jinlian.bulletins.v1.BulletinsService"]),
+    );
+    expect(await reflectedFileFor(city.address, "jinlian.bulletins.v1.BulletinsService")).toBeGreaterThan(0);
+  });
+});
+
+describe("drafting and publishing", () => {
+  it("creates a draft without a number, then publishes it as 第1期 of the year with its recipients", async () => {
+    const issuer = { ...MUNICIPAL_FEDERATION };
+    const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ issuer, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }));
+    expect(draft!.status).toBe(B.BulletinStatus.BULLETIN_STATUS_DRAFT);
+    expect(draft!.issueNumber).toBeUndefined();
+    expect(draft!.revision).toBe(1);
+
+    const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 1 });
+    const year = Number(new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
+    expect(bulletin!.issueNumber).toEqual({ year, number: 1 });
+    expect(bulletin!.displayNumber).toBe(`${year}年第1期`);
+    expect(bulletin!.status).toBe(B.BulletinStatus.BULLETIN_STATUS_PUBLISHED);
+    expect(bulletin!.versions.map((v) => v.change)).toEqual([B.VersionChange.VERSION_CHANGE_ORIGINAL]);
+    expect(bulletin!.versions[0]!.audit!.actor).toBe("test-operator");
+    expect(bulletin!.readSummary).toEqual({ recipients: 1, read: 0, unread: 1, overdue: 0 });
+  });
+
+  it("gives 50 concurrent publications by one issuer the numbers 1..50 with no gap or duplicate", async () => {
+    const issuer = { ...MUNICIPAL_JUSTICE_BUREAU };
+    const drafts = [];
+    for (let i = 0; i < 50; i++) drafts.push((await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
+    const published = await Promise.all(drafts.map((d) => city.bulletins.publishBulletin({ bulletinId: d.bulletinId, expectedRevision: 0 })));
+    const numbers = published.map((p) => p.bulletin!.issueNumber!.number).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it("refuses a second publication (FAILED_PRECONDITION) and a stale revision (ABORTED), changing nothing", async () => {
+    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
+    await city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1, title: "修改后的标题" });
+    const before = await bulletinsFootprint(city.database.url);
+    const stale = await statusOf(city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 1 }));
+    expect(stale.code).toBe(status.ABORTED);
+    expect(await bulletinsFootprint(city.database.url)).toEqual(before);
+
+    await city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 2 });
+    const again = await statusOf(city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0 }));
+    expect(again.code).toBe(status.FAILED_PRECONDITION);
+    expect(again.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_DRAFT");
+    const edit = await statusOf(city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 0 }));
+    expect(edit.code).toBe(status.FAILED_PRECONDITION);
+  });
+
+  it("answers NOT_FOUND for an unknown bulletin and INVALID_ARGUMENT for a malformed id", async () => {
+    const missing = await statusOf(city.bulletins.getBulletin({ bulletinId: "00000000-0000-4000-8000-000000000000" }));
+    expect(missing.code).toBe(status.NOT_FOUND);
+    const bad = await statusOf(city.bulletins.getBulletin({ bulletinId: "not-a-uuid" }));
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.fieldViolations).toEqual([{ field: "bulletin_id", description: "must be a UUID" }]);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  const cases: [string, Partial<bulletinsV1.CreateBulletinDraftRequest>, string[]][] = [
+    [
+      "an empty request",
+      {
+        kind: 0,
+        issuer: undefined,
+        title: "",
+        body: "",
+        urgency: 0,
+        classification: 0,
+        mainAudience: undefined,
+        copyAudience: undefined,
+        acknowledgementWindow: undefined,
+      },
+      ["kind", "issuer", "title", "body", "urgency", "classification", "main_audience"],
+    ],
+    ["an oversized body and title", { title: "标".repeat(201), body: "文".repeat(50_001) }, ["title", "body"]],
+    ["an enum value the contract does not define", { kind: 99 as bulletinsV1.BulletinKind, urgency: 7 as bulletinsV1.Urgency }, ["kind", "urgency"]],
+    [
+      "an unknown recipient",
+      { mainAudience: { allDistricts: false, jurisdictionCodes: ["120199"], organisations: [{ ...HEPING_CHAMBER, creditCode: "91120101MA00000000" }] } },
+      ["main_audience.jurisdiction_codes[0]", "main_audience.organisations[0].credit_code"],
+    ],
+    ["a bad jurisdiction code for the issuer", { issuer: { ...MUNICIPAL_JUSTICE_BUREAU, jurisdictionCode: "12000" } }, ["issuer.jurisdiction_code"]],
+    ["an issuer of another node", { issuer: { ...HEPING_CHAMBER } }, ["issuer.jurisdiction_code"]],
+    ["a fractional acknowledgement window", { acknowledgementWindow: { seconds: "7200", nanos: 5 } }, ["acknowledgement_window"]],
+  ];
+
+  it.each(cases)("refuses %s with INVALID_ARGUMENT naming the fields", async (_what, overrides, fields) => {
+    const before = await bulletinsFootprint(city.database.url);
+    const st = await statusOf(city.bulletins.createBulletinDraft(draftRequest(overrides)));
+    expect(st.code).toBe(status.INVALID_ARGUMENT);
+    expect(st.fieldViolations.map((v) => v.field)).toEqual(fields);
+    expect(st.fieldViolations.every((v) => v.description.length > 0)).toBe(true);
+    expect(st.requestId).toBeTruthy();
+    expect(await bulletinsFootprint(city.database.url)).toEqual(before);
+  });
+
+  it("refuses a correction without a reason and an acknowledgement by someone who is not a recipient", async () => {
+    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
+    const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0 });
+    const before = await bulletinsFootprint(city.database.url);
+    const noReason = await statusOf(city.bulletins.correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }));
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    // 120101 is a recipient, but its copy lives at the district node, not here.
+    const elsewhere = await statusOf(
+      city.bulletins.acknowledgeBulletin({ bulletinId: bulletin!.bulletinId, recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } }, version: 0, readerName: "x" }),
+    );
+    expect(elsewhere.code).toBe(status.INVALID_ARGUMENT);
+    expect(elsewhere.fieldViolations.map((v) => v.field)).toEqual(["recipient"]);
+    const badPage = await statusOf(city.bulletins.listBulletins({ filter: undefined, page: { pageSize: 1000, pageToken: "%%%" } }));
+    expect(badPage.fieldViolations.map((v) => v.field)).toEqual(["page.page_size", "page.page_token"]);
+    expect(await bulletinsFootprint(city.database.url)).toEqual(before);
+  });
+});
+
+describe("list and search", () => {
+  it("filters by issuer, kind, year, text and read status, and pages without overlap", async () => {
+    const issuer = { ...MUNICIPAL_JUSTICE_BUREAU, creditCode: "12120000MB0000001Y".slice(0, 17) };
+    const { withCheckCharacter } = await import("@jinlian/chassis");
+    issuer.creditCode = withCheckCharacter(issuer.creditCode);
+    for (let i = 0; i < 5; i++) {
+      const { bulletin } = await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `营商环境专题 ${i}`, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }));
+      if (i < 4) await city.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+    }
+    const filter = { issuerCreditCode: issuer.creditCode, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE, year: 0, text: "营商环境", readStatus: 0, origin: 0, status: 0 };
+    const seen: string[] = [];
+    let token = "";
+    do {
+      const page = await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: token } });
+      expect(page.page!.totalSize).toBe(5);
+      seen.push(...page.bulletins.map((b) => b.bulletinId));
+      token = page.page!.nextPageToken;
+    } while (token);
+    expect(new Set(seen).size).toBe(5);
+
+    const unread = await city.bulletins.listBulletins({ filter: { ...filter, readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_UNREAD }, page: undefined });
+    expect(unread.bulletins).toHaveLength(4);
+    const drafts = await city.bulletins.listBulletins({ filter: { ...filter, status: B.BulletinStatus.BULLETIN_STATUS_DRAFT }, page: undefined });
+    expect(drafts.bulletins).toHaveLength(1);
+    const none = await city.bulletins.listBulletins({ filter: { ...filter, text: "100%_不存在" }, page: undefined });
+    expect(none.page!.totalSize).toBe(0);
+    const wrongFilter = await statusOf(city.bulletins.listBulletins({ filter: { ...filter, text: "别的" }, page: { pageSize: 2, pageToken: (await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: "" } })).page!.nextPageToken } }));
+    expect(wrongFilter.fieldViolations.map((v) => v.field)).toEqual(["page.page_token"]);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * A municipal node and two district nodes on a real broker: delivery to the addressed district
+ * only, read receipts back to the issuer, corrections and recalls as new versions, overdue
+ * recipients, and one trace from the gRPC call through the outbox relay to the district's consumer.
+ */
+import { status } from "@grpc/grpc-js";
+import { installInMemoryTracing } from "@jinlian/chassis/testing";
+import { bulletinsV1 } from "@jinlian/proto";
+import { SpanKind } from "@opentelemetry/api";
+import { Kafka, logLevel } from "kafkajs";
+import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { draftRequest, HEPING_CHAMBER } from "../support/fixtures";
+import { startTestNode, statusOf, TestClock, type TestNode } from "../support/nodes";
+
+const B = bulletinsV1;
+jest.setTimeout(120_000);
+
+const { exporter } = installInMemoryTracing();
+const ns = uniqueNamespace("delivery");
+const cityClock = new TestClock();
+let city: TestNode;
+let heping: TestNode; // 120101, addressed
+let hedong: TestNode; // 120102, not addressed
+
+beforeAll(async () => {
+  [city, heping, hedong] = await Promise.all([
+    startTestNode({ jurisdictionCode: "120000", namespace: ns, clock: cityClock }),
+    startTestNode({ jurisdictionCode: "120101", namespace: ns }),
+    startTestNode({ jurisdictionCode: "120102", namespace: ns }),
+  ]);
+});
+
+afterAll(async () => {
+  for (const n of [city, heping, hedong]) await n?.stop();
+  for (const n of [city, heping, hedong]) await n?.database.drop();
+});
+
+const nodeRecipient = (code: string) => ({ recipient: { $case: "jurisdictionCode" as const, value: code } });
+const orgRecipient = { recipient: { $case: "organisation" as const, value: HEPING_CHAMBER } };
+
+async function messagesOn(topic: string): Promise<number> {
+  const kafka = new Kafka({ brokers: kafkaBrokers(), clientId: "e2e-inspect", logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function received(node: TestNode, id: string, version = 1): Promise<bulletinsV1.Bulletin | undefined> {
+  try {
+    const { bulletin } = await node.bulletins.getBulletin({ bulletinId: id });
+    return bulletin!.currentVersion >= version ? bulletin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stateAtIssuer(id: string, key: (r: bulletinsV1.RecipientReadStatus) => boolean): Promise<bulletinsV1.ReadState> {
+  const res = await city.bulletins.getBulletinReadStatus({ bulletinId: id });
+  return res.recipients.find(key)!.state;
+}
+const isNode = (code: string) => (r: bulletinsV1.RecipientReadStatus) => r.recipient?.recipient?.$case === "jurisdictionCode" && r.recipient.recipient.value === code;
+const isChamber = (r: bulletinsV1.RecipientReadStatus) => r.recipient?.recipient?.$case === "organisation";
+
+it("delivers to the addressed district only, and read receipts, corrections and recalls flow both ways", async () => {
+  const { bulletin: draft } = await city.bulletins.createBulletinDraft(
+    draftRequest({
+      mainAudience: { allDistricts: false, jurisdictionCodes: ["120101"], organisations: [] },
+      copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [HEPING_CHAMBER] },
+    }),
+  );
+  const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 0 });
+  const id = bulletin!.bulletinId;
+
+  // Delivered to Heping with its two recipients (the node, and a chamber in Heping as copy).
+  const copy = await waitFor(() => received(heping, id), { timeoutMs: 30_000, intervalMs: 200, what: "the bulletin at 120101" });
+  expect(copy.origin).toBe(B.Origin.ORIGIN_RECEIVED);
+  expect(copy.issueNumber).toEqual(bulletin!.issueNumber);
+  expect(copy.title).toBe(bulletin!.title);
+  const local = await heping.bulletins.getBulletinReadStatus({ bulletinId: id });
+  expect(local.recipients.map((r) => [r.recipient?.recipient?.$case, r.role])).toEqual([
+    ["jurisdictionCode", B.RecipientRole.RECIPIENT_ROLE_MAIN],
+    ["organisation", B.RecipientRole.RECIPIENT_ROLE_COPY],
+  ]);
+
+  // Not to Hedong: nothing was written to its topic and it has no copy.
+  expect(await messagesOn(`${ns}.120000.bulletins.to.120102`)).toBe(0);
+  expect((await statusOf(hedong.bulletins.getBulletin({ bulletinId: id }))).code).toBe(status.NOT_FOUND);
+
+  // Heping's bureau reads it; the receipt reaches the city; the chamber has not read it yet.
+  await heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "和平区司法局 张三" });
+  await waitFor(async () => (await stateAtIssuer(id, isNode("120101"))) === B.ReadState.READ_STATE_READ, { timeoutMs: 30_000, intervalMs: 200, what: "the receipt at the city" });
+  expect(await stateAtIssuer(id, isChamber)).toBe(B.ReadState.READ_STATE_UNREAD);
+  const afterRead = await city.bulletins.getBulletinReadStatus({ bulletinId: id });
+  expect(afterRead.summary).toEqual({ recipients: 2, read: 1, unread: 1, overdue: 0 });
+  expect(afterRead.recipients.find(isNode("120101"))!.readerName).toBe("和平区司法局 张三");
+
+  // Past the three-day window the chamber is overdue.
+  cityClock.advance(4 * 24 * 3600 * 1000);
+  expect(await stateAtIssuer(id, isChamber)).toBe(B.ReadState.READ_STATE_OVERDUE);
+  const overdueList = await city.bulletins.listBulletins({
+    filter: { issuerCreditCode: "", kind: 0, year: 0, text: "", readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_OVERDUE, origin: 0, status: 0 },
+    page: undefined,
+  });
+  expect(overdueList.bulletins.map((b) => b.bulletinId)).toContain(id);
+
+  // A correction supersedes version 1 at the district; the earlier receipt no longer counts.
+  await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 0, title: "（更正）" + bulletin!.title, body: "更正后的正文", reason: "数据有误" });
+  const corrected = await waitFor(() => received(heping, id, 2), { timeoutMs: 30_000, intervalMs: 200, what: "version 2 at 120101" });
+  expect(corrected.versions.map((v) => [v.version, v.change, v.reason])).toEqual([
+    [1, B.VersionChange.VERSION_CHANGE_ORIGINAL, ""],
+    [2, B.VersionChange.VERSION_CHANGE_CORRECTION, "数据有误"],
+  ]);
+  expect(corrected.body).toBe("更正后的正文");
+  expect(await stateAtIssuer(id, isNode("120101"))).toBe(B.ReadState.READ_STATE_UNREAD);
+  const stale = await statusOf(heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 1, readerName: "" }));
+  expect(stale.code).toBe(status.FAILED_PRECONDITION);
+  await heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: orgRecipient, version: 2, readerName: "商会秘书处" });
+  await waitFor(async () => (await stateAtIssuer(id, isChamber)) === B.ReadState.READ_STATE_READ, { timeoutMs: 30_000, intervalMs: 200, what: "the chamber's receipt for version 2" });
+
+  // A recall reaches the district as version 3; nothing is left to acknowledge.
+  await city.bulletins.recallBulletin({ bulletinId: id, expectedRevision: 0, reason: "发布范围有误" });
+  const recalled = await waitFor(() => received(heping, id, 3), { timeoutMs: 30_000, intervalMs: 200, what: "the recall at 120101" });
+  expect(recalled.status).toBe(B.BulletinStatus.BULLETIN_STATUS_RECALLED);
+  expect(await stateAtIssuer(id, isNode("120101"))).toBe(B.ReadState.READ_STATE_NOT_REQUIRED);
+  expect((await statusOf(heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "" }))).code).toBe(
+    status.FAILED_PRECONDITION,
+  );
+});
+
+it("one trace spans the gRPC call, the outbox relay and the district's consumer", async () => {
+  exporter.reset();
+  const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest());
+  await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 0 });
+  const topic = `${ns}.120000.bulletins.to.120101`;
+  await waitFor(() => received(heping, draft!.bulletinId), { timeoutMs: 30_000, intervalMs: 200, what: "delivery" });
+  const spans = await waitFor(
+    async () => {
+      const all = exporter.getFinishedSpans();
+      const server = all.find((s) => s.kind === SpanKind.SERVER && s.name === "jinlian.bulletins.v1.BulletinsService/PublishBulletin");
+      if (!server) return undefined;
+      const trace = all.filter((s) => s.spanContext().traceId === server.spanContext().traceId);
+      const producer = trace.find((s) => s.kind === SpanKind.PRODUCER && s.attributes["messaging.destination.name"] === topic);
+      const consumer = trace.find((s) => s.kind === SpanKind.CONSUMER && s.attributes["messaging.destination.name"] === topic);
+      return producer && consumer ? { server, producer, consumer } : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 100, what: "server, producer and consumer spans in one trace" },
+  );
+  const parentOf = (s: unknown) => (s as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId;
+  expect(parentOf(spans.producer)).toBe(spans.server.spanContext().spanId);
+  expect(parentOf(spans.consumer)).toBe(spans.producer.spanContext().spanId);
+  expect(spans.consumer.attributes["cloudevents.event_type"]).toBe("jinlian.bulletins.bulletin.published.v1");
+  expect(spans.consumer.attributes["messaging.consumer.group.name"]).toBe(`${ns}.120101.bulletins.deliveries`);
+});

@@ -1,0 +1,26 @@
+import { Client } from "pg";
+
+/** Runs one query against a test database and returns its rows. */
+export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Row counts of the tables a bulletins mutation touches, to prove a refused call changed nothing. */
+export async function bulletinsFootprint(url: string): Promise<Record<string, number>> {
+  const [row] = await query<Record<string, string>>(
+    url,
+    `select (select count(*) from bulletins.bulletins) as bulletins,
+            (select count(*) from bulletins.bulletin_versions) as versions,
+            (select count(*) from bulletins.bulletin_recipients) as recipients,
+            (select count(*) from bulletins.issue_number_series) as series,
+            (select count(*) from bulletins.outbox) as outbox,
+            (select coalesce(sum(revision), 0) from bulletins.bulletins) as revisions`,
+  );
+  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
+}
