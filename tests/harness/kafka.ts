@@ -1,5 +1,6 @@
 /** Kafka helpers for integration tests. */
 import { randomBytes } from "node:crypto";
+import type { Admin, ITopicConfig } from "kafkajs";
 
 /** The bootstrap list exported by global setup (`KAFKA_BROKERS`, comma-separated). */
 export function kafkaBrokers(): string[] {
@@ -73,4 +74,40 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(opts.intervalMs, remaining)));
   }
+}
+
+/**
+ * Creates topics and waits until the broker serves metadata with a leader for every partition.
+ *
+ * Use this instead of `admin.createTopics({ waitForLeaders: true })`: against a KRaft broker the
+ * broker's metadata cache trails the controller for a moment after CreateTopics returns, and
+ * kafkajs 2.2.4's leader wait only retries LEADER_NOT_AVAILABLE, so it throws "This server does
+ * not host this topic-partition" (UNKNOWN_TOPIC_OR_PARTITION) when the machine is busy
+ * (tulios/kafkajs#1563, #815). Topics that already exist are left as they are.
+ */
+export async function createTopicsAndWait(
+  admin: Admin,
+  topics: ITopicConfig[],
+  opts: { timeoutMs?: number } = {},
+): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  await waitFor(
+    async () => {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      return topics.every((wanted) => {
+        const found = metadata.find((m) => m.name === wanted.topic);
+        if (!found || found.partitions.length === 0) return false;
+        if (wanted.numPartitions !== undefined && found.partitions.length < wanted.numPartitions) {
+          return false;
+        }
+        return found.partitions.every((p) => p.leader >= 0);
+      });
+    },
+    {
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      intervalMs: 100,
+      what: `leaders for ${names.join(", ")}`,
+    },
+  );
 }

@@ -12,7 +12,7 @@ import {
   type IHeaders,
   type Producer,
 } from "kafkajs";
-import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { createTopicsAndWait, kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 
 jest.setTimeout(60_000);
 
@@ -63,11 +63,8 @@ describe("Kafka smoke (kafkajs against the provisioned broker)", () => {
 
   it("creates a topic explicitly and reads keyed messages back in per-key order, headers intact", async () => {
     const topic = `${ns}.events`;
-    const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    expect(created).toBe(true);
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 3, replicationFactor: 1 }]);
+    expect(await admin.listTopics()).toContain(topic);
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     expect(metadata?.partitions).toHaveLength(3);
 
