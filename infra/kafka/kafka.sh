@@ -96,7 +96,7 @@ require_java() {
   version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
   [ -n "$version" ] || die "cannot tell the version of $java; $INSTALL_HINT"
   major="${version%%.*}"
-  [ "$major" = "1" ] && major="$(echo "$version" | cut -d. -f2)"
+  if [ "$major" = "1" ]; then major="$(echo "$version" | cut -d. -f2)"; fi
   if ! [[ "$major" =~ ^[0-9]+$ ]] || [ "$major" -lt 17 ]; then
     die "$java is Java $version; Kafka $KAFKA_VERSION needs Java >= 17; $INSTALL_HINT"
   fi
@@ -313,7 +313,7 @@ format_storage() {
   # Already formatted: skip the extra JVM (~1.3 s).
   [ -s "$DATA_DIR/meta.properties" ] && return 0
   # Static quorum (controller.quorum.voters), so no --standalone; -t is the cluster id.
-  # --ignore-formatted makes this a no-op on later starts.
+  # --ignore-formatted: a no-op should two callers ever race here.
   if ! "$JAVA" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$LOG4J_TOOLS_FILE" -cp "$LIB_DIR/*" \
     kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONFIG_FILE" \
@@ -360,15 +360,16 @@ cmd_start() {
   fi
   write_config
   # A fresh log per start, so readiness is judged on this run's lines only.
-  [ -f "$LOG_FILE" ] && mv -f "$LOG_FILE" "$LOG_FILE.1"
-  [ -f "$OUT_FILE" ] && mv -f "$OUT_FILE" "$OUT_FILE.1"
+  if [ -f "$LOG_FILE" ]; then mv -f "$LOG_FILE" "$LOG_FILE.1"; fi
+  if [ -f "$OUT_FILE" ]; then mv -f "$OUT_FILE" "$OUT_FILE.1"; fi
   : >"$OUT_FILE"
   format_storage
 
   if [ -n "$LEASE_PID" ]; then set_started_by lease; else set_started_by hand; fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller :$CONTROLLER_PORT, instance $INSTANCE_DIR)"
-  # Own session (setsid), no inherited stdio nor lock fds: the broker must outlive this script and must not
-  # hold the caller's pipes open (a Node child_process would otherwise wait for it).
+  # Own session (setsid), no inherited stdio nor lock fds (8, 9): the broker must outlive this
+  # script, must not hold the caller's pipes open (a Node child_process would wait for it) and
+  # must not hold the instance lock for its lifetime.
   local launcher=()
   command -v setsid >/dev/null 2>&1 && launcher=(setsid)
   # shellcheck disable=SC2086 # HEAP_OPTS / JVM_OPTS are word lists

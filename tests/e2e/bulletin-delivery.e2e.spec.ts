@@ -43,7 +43,8 @@ async function messagesOn(topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // Leadership can still be settling right after creation; retry until the broker answers.
+    const offsets = await waitFor(() => admin.fetchTopicOffsets(topic), { timeoutMs: 15_000, intervalMs: 250, what: `offsets of ${topic}` });
     return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   } finally {
     await admin.disconnect();
