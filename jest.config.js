@@ -10,13 +10,18 @@ const common = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
 };
 
-/** @type {import('jest').Config} */
-module.exports = {
+// Only the int and e2e projects provision; jest runs a project's setup only when it has tests to run.
+const infra = {
   globalSetup: "<rootDir>/tests/harness/global-setup.ts",
   globalTeardown: "<rootDir>/tests/harness/global-teardown.ts",
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ["default", "<rootDir>/tests/harness/summary-reporter.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/**/*.unit.spec.ts"] },
-    { ...common, displayName: "int", testMatch: ["<rootDir>/**/*.int.spec.ts"], slowTestThreshold: 30 },
-    { ...common, displayName: "e2e", testMatch: ["<rootDir>/**/*.e2e.spec.ts"], slowTestThreshold: 60 },
+    { ...common, ...infra, displayName: "int", testMatch: ["<rootDir>/**/*.int.spec.ts"], slowTestThreshold: 30 },
+    { ...common, ...infra, displayName: "e2e", testMatch: ["<rootDir>/**/*.e2e.spec.ts"], slowTestThreshold: 60 },
   ],
 };

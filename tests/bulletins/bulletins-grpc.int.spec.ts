@@ -41,7 +41,9 @@ describe("operability", () => {
 describe("drafting and publishing", () => {
   it("creates a draft without a number, then publishes it as 第1期 of the year with its recipients", async () => {
     const issuer = { ...MUNICIPAL_FEDERATION };
-    const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ issuer, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }));
+    const { bulletin: draft } = await city.bulletins.createBulletinDraft(
+      draftRequest({ issuer, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }),
+    );
     expect(draft!.status).toBe(B.BulletinStatus.BULLETIN_STATUS_DRAFT);
     expect(draft!.issueNumber).toBeUndefined();
     expect(draft!.revision).toBe(1);
@@ -59,8 +61,11 @@ describe("drafting and publishing", () => {
   it("gives 50 concurrent publications by one issuer the numbers 1..50 with no gap or duplicate", async () => {
     const issuer = { ...MUNICIPAL_JUSTICE_BUREAU };
     const drafts = [];
-    for (let i = 0; i < 50; i++) drafts.push((await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
-    const published = await Promise.all(drafts.map((d) => city.bulletins.publishBulletin({ bulletinId: d.bulletinId, expectedRevision: 0 })));
+    for (let i = 0; i < 50; i++)
+      drafts.push((await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
+    const published = await Promise.all(
+      drafts.map((d) => city.bulletins.publishBulletin({ bulletinId: d.bulletinId, expectedRevision: 0 })),
+    );
     const numbers = published.map((p) => p.bulletin!.issueNumber!.number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
@@ -108,13 +113,27 @@ describe("bad input changes nothing", () => {
       ["kind", "issuer", "title", "body", "urgency", "classification", "main_audience"],
     ],
     ["an oversized body and title", { title: "标".repeat(201), body: "文".repeat(50_001) }, ["title", "body"]],
-    ["an enum value the contract does not define", { kind: 99 as bulletinsV1.BulletinKind, urgency: 7 as bulletinsV1.Urgency }, ["kind", "urgency"]],
+    [
+      "an enum value the contract does not define",
+      { kind: 99 as bulletinsV1.BulletinKind, urgency: 7 as bulletinsV1.Urgency },
+      ["kind", "urgency"],
+    ],
     [
       "an unknown recipient",
-      { mainAudience: { allDistricts: false, jurisdictionCodes: ["120199"], organisations: [{ ...HEPING_CHAMBER, creditCode: "91120101MA00000000" }] } },
+      {
+        mainAudience: {
+          allDistricts: false,
+          jurisdictionCodes: ["120199"],
+          organisations: [{ ...HEPING_CHAMBER, creditCode: "91120101MA00000000" }],
+        },
+      },
       ["main_audience.jurisdiction_codes[0]", "main_audience.organisations[0].credit_code"],
     ],
-    ["a bad jurisdiction code for the issuer", { issuer: { ...MUNICIPAL_JUSTICE_BUREAU, jurisdictionCode: "12000" } }, ["issuer.jurisdiction_code"]],
+    [
+      "a bad jurisdiction code for the issuer",
+      { issuer: { ...MUNICIPAL_JUSTICE_BUREAU, jurisdictionCode: "12000" } },
+      ["issuer.jurisdiction_code"],
+    ],
     ["an issuer of another node", { issuer: { ...HEPING_CHAMBER } }, ["issuer.jurisdiction_code"]],
     ["a fractional acknowledgement window", { acknowledgementWindow: { seconds: "7200", nanos: 5 } }, ["acknowledgement_window"]],
   ];
@@ -133,11 +152,18 @@ describe("bad input changes nothing", () => {
     const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
     const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0 });
     const before = await bulletinsFootprint(city.database.url);
-    const noReason = await statusOf(city.bulletins.correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }));
+    const noReason = await statusOf(
+      city.bulletins.correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }),
+    );
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     // 120101 is a recipient, but its copy lives at the district node, not here.
     const elsewhere = await statusOf(
-      city.bulletins.acknowledgeBulletin({ bulletinId: bulletin!.bulletinId, recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } }, version: 0, readerName: "x" }),
+      city.bulletins.acknowledgeBulletin({
+        bulletinId: bulletin!.bulletinId,
+        recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } },
+        version: 0,
+        readerName: "x",
+      }),
     );
     expect(elsewhere.code).toBe(status.INVALID_ARGUMENT);
     expect(elsewhere.fieldViolations.map((v) => v.field)).toEqual(["recipient"]);
@@ -153,10 +179,20 @@ describe("list and search", () => {
     const { withCheckCharacter } = await import("@jinlian/chassis");
     issuer.creditCode = withCheckCharacter(issuer.creditCode);
     for (let i = 0; i < 5; i++) {
-      const { bulletin } = await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `营商环境专题 ${i}`, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }));
+      const { bulletin } = await city.bulletins.createBulletinDraft(
+        draftRequest({ issuer, title: `营商环境专题 ${i}`, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }),
+      );
       if (i < 4) await city.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
     }
-    const filter = { issuerCreditCode: issuer.creditCode, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE, year: 0, text: "营商环境", readStatus: 0, origin: 0, status: 0 };
+    const filter = {
+      issuerCreditCode: issuer.creditCode,
+      kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE,
+      year: 0,
+      text: "营商环境",
+      readStatus: 0,
+      origin: 0,
+      status: 0,
+    };
     const seen: string[] = [];
     let token = "";
     do {
@@ -167,13 +203,27 @@ describe("list and search", () => {
     } while (token);
     expect(new Set(seen).size).toBe(5);
 
-    const unread = await city.bulletins.listBulletins({ filter: { ...filter, readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_UNREAD }, page: undefined });
+    const unread = await city.bulletins.listBulletins({
+      filter: { ...filter, readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_UNREAD },
+      page: undefined,
+    });
     expect(unread.bulletins).toHaveLength(4);
-    const drafts = await city.bulletins.listBulletins({ filter: { ...filter, status: B.BulletinStatus.BULLETIN_STATUS_DRAFT }, page: undefined });
+    const drafts = await city.bulletins.listBulletins({
+      filter: { ...filter, status: B.BulletinStatus.BULLETIN_STATUS_DRAFT },
+      page: undefined,
+    });
     expect(drafts.bulletins).toHaveLength(1);
     const none = await city.bulletins.listBulletins({ filter: { ...filter, text: "100%_不存在" }, page: undefined });
     expect(none.page!.totalSize).toBe(0);
-    const wrongFilter = await statusOf(city.bulletins.listBulletins({ filter: { ...filter, text: "别的" }, page: { pageSize: 2, pageToken: (await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: "" } })).page!.nextPageToken } }));
+    const wrongFilter = await statusOf(
+      city.bulletins.listBulletins({
+        filter: { ...filter, text: "别的" },
+        page: {
+          pageSize: 2,
+          pageToken: (await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: "" } })).page!.nextPageToken,
+        },
+      }),
+    );
     expect(wrongFilter.fieldViolations.map((v) => v.field)).toEqual(["page.page_token"]);
   });
 });

@@ -78,11 +78,19 @@ async function deadLetters(expected: number): Promise<{ reason: string; error: s
   await consumer.subscribe({ topic: dlq, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      out.push({ reason: String(message.headers?.jinlian_dlq_reason), error: String(message.headers?.jinlian_dlq_error), key: String(message.key) });
+      out.push({
+        reason: String(message.headers?.jinlian_dlq_reason),
+        error: String(message.headers?.jinlian_dlq_error),
+        key: String(message.key),
+      });
     },
   });
   try {
-    return await waitFor(async () => out.length >= expected && out, { timeoutMs: 30_000, intervalMs: 200, what: `${expected} dead letters` });
+    return await waitFor(async () => out.length >= expected && out, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${expected} dead letters`,
+    });
   } finally {
     await consumer.disconnect();
   }
@@ -101,7 +109,9 @@ it("applies an event delivered twice only once", async () => {
   expect(inbox).toHaveLength(1);
   const versions = await query(district.database.url, "select version from bulletins.bulletin_versions where bulletin_id = $1", [id]);
   expect(versions).toHaveLength(1);
-  const recipients = await query(district.database.url, "select recipient_key from bulletins.bulletin_recipients where bulletin_id = $1", [id]);
+  const recipients = await query(district.database.url, "select recipient_key from bulletins.bulletin_recipients where bulletin_id = $1", [
+    id,
+  ]);
   expect(recipients).toEqual([{ recipient_key: "node:120101" }]);
 });
 

@@ -44,7 +44,11 @@ async function messagesOn(topic: string): Promise<number> {
   await admin.connect();
   try {
     // Leadership can still be settling right after creation; retry until the broker answers.
-    const offsets = await waitFor(() => admin.fetchTopicOffsets(topic), { timeoutMs: 15_000, intervalMs: 250, what: `offsets of ${topic}` });
+    const offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+      what: `offsets of ${topic}`,
+    });
     return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   } finally {
     await admin.disconnect();
@@ -64,7 +68,8 @@ async function stateAtIssuer(id: string, key: (r: bulletinsV1.RecipientReadStatu
   const res = await city.bulletins.getBulletinReadStatus({ bulletinId: id });
   return res.recipients.find(key)!.state;
 }
-const isNode = (code: string) => (r: bulletinsV1.RecipientReadStatus) => r.recipient?.recipient?.$case === "jurisdictionCode" && r.recipient.recipient.value === code;
+const isNode = (code: string) => (r: bulletinsV1.RecipientReadStatus) =>
+  r.recipient?.recipient?.$case === "jurisdictionCode" && r.recipient.recipient.value === code;
 const isChamber = (r: bulletinsV1.RecipientReadStatus) => r.recipient?.recipient?.$case === "organisation";
 
 it("delivers to the addressed district only, and read receipts, corrections and recalls flow both ways", async () => {
@@ -93,8 +98,17 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   expect((await statusOf(hedong.bulletins.getBulletin({ bulletinId: id }))).code).toBe(status.NOT_FOUND);
 
   // Heping's bureau reads it; the receipt reaches the city; the chamber has not read it yet.
-  await heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "和平区司法局 张三" });
-  await waitFor(async () => (await stateAtIssuer(id, isNode("120101"))) === B.ReadState.READ_STATE_READ, { timeoutMs: 30_000, intervalMs: 200, what: "the receipt at the city" });
+  await heping.bulletins.acknowledgeBulletin({
+    bulletinId: id,
+    recipient: nodeRecipient("120101"),
+    version: 0,
+    readerName: "和平区司法局 张三",
+  });
+  await waitFor(async () => (await stateAtIssuer(id, isNode("120101"))) === B.ReadState.READ_STATE_READ, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: "the receipt at the city",
+  });
   expect(await stateAtIssuer(id, isChamber)).toBe(B.ReadState.READ_STATE_UNREAD);
   const afterRead = await city.bulletins.getBulletinReadStatus({ bulletinId: id });
   expect(afterRead.summary).toEqual({ recipients: 2, read: 1, unread: 1, overdue: 0 });
@@ -104,13 +118,27 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   cityClock.advance(4 * 24 * 3600 * 1000);
   expect(await stateAtIssuer(id, isChamber)).toBe(B.ReadState.READ_STATE_OVERDUE);
   const overdueList = await city.bulletins.listBulletins({
-    filter: { issuerCreditCode: "", kind: 0, year: 0, text: "", readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_OVERDUE, origin: 0, status: 0 },
+    filter: {
+      issuerCreditCode: "",
+      kind: 0,
+      year: 0,
+      text: "",
+      readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_OVERDUE,
+      origin: 0,
+      status: 0,
+    },
     page: undefined,
   });
   expect(overdueList.bulletins.map((b) => b.bulletinId)).toContain(id);
 
   // A correction supersedes version 1 at the district; the earlier receipt no longer counts.
-  await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 0, title: "（更正）" + bulletin!.title, body: "更正后的正文", reason: "数据有误" });
+  await city.bulletins.correctBulletin({
+    bulletinId: id,
+    expectedRevision: 0,
+    title: "（更正）" + bulletin!.title,
+    body: "更正后的正文",
+    reason: "数据有误",
+  });
   const corrected = await waitFor(() => received(heping, id, 2), { timeoutMs: 30_000, intervalMs: 200, what: "version 2 at 120101" });
   expect(corrected.versions.map((v) => [v.version, v.change, v.reason])).toEqual([
     [1, B.VersionChange.VERSION_CHANGE_ORIGINAL, ""],
@@ -118,19 +146,29 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   ]);
   expect(corrected.body).toBe("更正后的正文");
   expect(await stateAtIssuer(id, isNode("120101"))).toBe(B.ReadState.READ_STATE_UNREAD);
-  const stale = await statusOf(heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 1, readerName: "" }));
+  const stale = await statusOf(
+    heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 1, readerName: "" }),
+  );
   expect(stale.code).toBe(status.FAILED_PRECONDITION);
   await heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: orgRecipient, version: 2, readerName: "商会秘书处" });
-  await waitFor(async () => (await stateAtIssuer(id, isChamber)) === B.ReadState.READ_STATE_READ, { timeoutMs: 30_000, intervalMs: 200, what: "the chamber's receipt for version 2" });
+  await waitFor(async () => (await stateAtIssuer(id, isChamber)) === B.ReadState.READ_STATE_READ, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: "the chamber's receipt for version 2",
+  });
 
   // A recall reaches the district as version 3; nothing is left to acknowledge.
   await city.bulletins.recallBulletin({ bulletinId: id, expectedRevision: 0, reason: "发布范围有误" });
   const recalled = await waitFor(() => received(heping, id, 3), { timeoutMs: 30_000, intervalMs: 200, what: "the recall at 120101" });
   expect(recalled.status).toBe(B.BulletinStatus.BULLETIN_STATUS_RECALLED);
   expect(await stateAtIssuer(id, isNode("120101"))).toBe(B.ReadState.READ_STATE_NOT_REQUIRED);
-  expect((await statusOf(heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "" }))).code).toBe(
-    status.FAILED_PRECONDITION,
-  );
+  expect(
+    (
+      await statusOf(
+        heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "" }),
+      )
+    ).code,
+  ).toBe(status.FAILED_PRECONDITION);
 });
 
 it("one trace spans the gRPC call, the outbox relay and the district's consumer", async () => {

@@ -43,11 +43,14 @@ maybe("a Kafka outage", () => {
 
   it("loses nothing and delivers in order once the broker is back", async () => {
     const warmUp = await publish("停机前");
-    await waitFor(async () => (await query(heping.database.url, "select 1 from bulletins.bulletins where bulletin_id = $1", [warmUp])).length === 1, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: "delivery before the outage",
-    });
+    await waitFor(
+      async () => (await query(heping.database.url, "select 1 from bulletins.bulletins where bulletin_id = $1", [warmUp])).length === 1,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: "delivery before the outage",
+      },
+    );
 
     await broker.stop();
     const ids: string[] = [];
@@ -62,27 +65,41 @@ maybe("a Kafka outage", () => {
     await broker.start();
     await waitFor(
       async () => {
-        const rows = await query<{ n: string }>(heping.database.url, "select count(*) as n from bulletins.bulletins where bulletin_id = any($1::uuid[])", [ids]);
+        const rows = await query<{ n: string }>(
+          heping.database.url,
+          "select count(*) as n from bulletins.bulletins where bulletin_id = any($1::uuid[])",
+          [ids],
+        );
         return Number(rows[0]!.n) === ids.length;
       },
       { timeoutMs: 120_000, intervalMs: 500, what: "all ten bulletins at the district after the outage" },
     );
     const corrected = await waitFor(
       async () => {
-        const rows = await query<{ current_version: number; title: string }>(heping.database.url, "select current_version, title from bulletins.bulletins where bulletin_id = $1", [ids[0]]);
+        const rows = await query<{ current_version: number; title: string }>(
+          heping.database.url,
+          "select current_version, title from bulletins.bulletins where bulletin_id = $1",
+          [ids[0]],
+        );
         return rows[0]?.current_version === 3 ? rows[0] : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500, what: "both corrections at the district" },
     );
     expect(corrected.title).toBe("更正两次");
-    const versions = await query<{ version: number; change: string }>(heping.database.url, "select version, change from bulletins.bulletin_versions where bulletin_id = $1 order by version", [ids[0]]);
+    const versions = await query<{ version: number; change: string }>(
+      heping.database.url,
+      "select version, change from bulletins.bulletin_versions where bulletin_id = $1 order by version",
+      [ids[0]],
+    );
     expect(versions).toEqual([
       { version: 1, change: "ORIGINAL" },
       { version: 2, change: "CORRECTION" },
       { version: 3, change: "CORRECTION" },
     ]);
     const recalled = await waitFor(
-      async () => (await query<{ status: string }>(heping.database.url, "select status from bulletins.bulletins where bulletin_id = $1", [ids[1]]))[0]?.status === "RECALLED",
+      async () =>
+        (await query<{ status: string }>(heping.database.url, "select status from bulletins.bulletins where bulletin_id = $1", [ids[1]]))[0]
+          ?.status === "RECALLED",
       { timeoutMs: 60_000, intervalMs: 500, what: "the recall at the district" },
     );
     expect(recalled).toBe(true);

@@ -49,10 +49,9 @@ export async function createTestDatabase(adminUrl: string, prefix: string): Prom
       if (dropped) return;
       await withAdmin(adminUrl, async (admin) => {
         await retryObjectInUse(async () => {
-          await admin.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-            [name],
-          );
+          await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [
+            name,
+          ]);
           await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
         });
       });

@@ -69,19 +69,11 @@ export async function provisionInfrastructure(): Promise<ProvisionedInfrastructu
     const envBrokers = nonEmpty(process.env.KAFKA_BROKERS);
     const envDatabase = nonEmpty(process.env.DATABASE_URL);
 
-    let kafka: { brokers: string; source: InfraSource } | undefined = envBrokers
-      ? { brokers: envBrokers, source: "env" }
-      : undefined;
-    let database: { url: string; source: InfraSource } | undefined = envDatabase
-      ? { url: envDatabase, source: "env" }
-      : undefined;
+    let kafka: { brokers: string; source: InfraSource } | undefined = envBrokers ? { brokers: envBrokers, source: "env" } : undefined;
+    let database: { url: string; source: InfraSource } | undefined = envDatabase ? { url: envDatabase, source: "env" } : undefined;
 
     const mode = process.env.JINLIAN_TEST_INFRA;
-    if (
-      (!kafka || !database) &&
-      mode !== "local" &&
-      (await containerRuntimeAvailable(mode === "containers"))
-    ) {
+    if ((!kafka || !database) && mode !== "local" && (await containerRuntimeAvailable(mode === "containers"))) {
       if (!kafka) {
         const started = await startKafkaContainer();
         stoppers.push(started.stop);
@@ -157,19 +149,14 @@ async function containerRuntimeAvailable(required: boolean): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import("testcontainers");
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${RUNTIME_PROBE_TIMEOUT_MS} ms`)),
-        RUNTIME_PROBE_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer within ${RUNTIME_PROBE_TIMEOUT_MS} ms`)), RUNTIME_PROBE_TIMEOUT_MS);
       timer.unref();
     });
     await Promise.race([getContainerRuntimeClient(), timeout]);
     return true;
   } catch (err) {
     if (required) {
-      throw new Error(
-        `JINLIAN_TEST_INFRA=containers but no container engine is reachable: ${errorMessage(err)}`,
-      );
+      throw new Error(`JINLIAN_TEST_INFRA=containers but no container engine is reachable: ${errorMessage(err)}`);
     }
     return false;
   } finally {
@@ -248,9 +235,7 @@ async function ensureLocalPostgres(stoppers: Stopper[]): Promise<{ url: string }
   const result = await run("bash", [POSTGRES_SH, "ensure"], { env });
   const url = result.stdout.trim().split("\n").pop() ?? "";
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error(
-      `infra/postgres.sh ensure printed no URL (stdout: ${JSON.stringify(result.stdout)})`,
-    );
+    throw new Error(`infra/postgres.sh ensure printed no URL (stdout: ${JSON.stringify(result.stdout)})`);
   }
   // Only the private cluster (never the machine's own server) is stopped, and only when a test
   // run started it.
@@ -268,11 +253,7 @@ interface RunResult {
 }
 
 /** Runs a script; its stderr (progress) goes to ours, its stdout is captured. */
-function run(
-  command: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv },
-): Promise<RunResult> {
+function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: REPO_ROOT,

@@ -45,10 +45,7 @@ export interface WaitForOptions {
  * Polls `fn` until it returns something other than `undefined` or `false`, and returns that.
  * A throwing attempt counts as "not yet" (its error is reported if time runs out).
  */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false>,
-  opts: WaitForOptions,
-): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, opts: WaitForOptions): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let attempts = 0;
   let lastError: unknown;
@@ -64,13 +61,8 @@ export async function waitFor<T>(
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       const cause =
-        lastError === undefined
-          ? ""
-          : `; last attempt threw: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
-      throw new Error(
-        `timed out after ${opts.timeoutMs} ms waiting for ${opts.what} (${attempts} attempts)${cause}`,
-        { cause: lastError },
-      );
+        lastError === undefined ? "" : `; last attempt threw: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${opts.what} (${attempts} attempts)${cause}`, { cause: lastError });
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(opts.intervalMs, remaining)));
   }
@@ -85,11 +77,7 @@ export async function waitFor<T>(
  * not host this topic-partition" (UNKNOWN_TOPIC_OR_PARTITION) when the machine is busy
  * (tulios/kafkajs#1563, #815). Topics that already exist are left as they are.
  */
-export async function createTopicsAndWait(
-  admin: Admin,
-  topics: ITopicConfig[],
-  opts: { timeoutMs?: number } = {},
-): Promise<void> {
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], opts: { timeoutMs?: number } = {}): Promise<void> {
   await admin.createTopics({ topics, waitForLeaders: false });
   const names = topics.map((t) => t.topic);
   await waitFor(

@@ -3,15 +3,7 @@
  * explicit topic creation, keyed produce with headers, consumer-group read-back in per-key
  * order, and no auto-creation of topics.
  */
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Admin,
-  type Consumer,
-  type IHeaders,
-  type Producer,
-} from "kafkajs";
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import { createTopicsAndWait, kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 
 jest.setTimeout(60_000);
@@ -115,9 +107,7 @@ describe("Kafka smoke (kafkajs against the provisioned broker)", () => {
     for (const key of keys) {
       const forKey = received.filter((r) => r.key === key);
       // Per-key order and headers.
-      expect(forKey.map((r) => (JSON.parse(r.value) as { seq: number }).seq)).toEqual([
-        0, 1, 2, 3, 4,
-      ]);
+      expect(forKey.map((r) => (JSON.parse(r.value) as { seq: number }).seq)).toEqual([0, 1, 2, 3, 4]);
       forKey.forEach((r, seq) => {
         expect(r.headers).toEqual({
           seq: String(seq),
@@ -137,10 +127,7 @@ describe("Kafka smoke (kafkajs against the provisioned broker)", () => {
     const committed = await waitFor(
       async () => {
         const offsets = await admin.fetchOffsets({ groupId: `${ns}-group`, topics: [topic] });
-        const sum = offsets[0]!.partitions.reduce(
-          (acc, p) => acc + Math.max(0, Number(p.offset)),
-          0,
-        );
+        const sum = offsets[0]!.partitions.reduce((acc, p) => acc + Math.max(0, Number(p.offset)), 0);
         return sum === total ? sum : undefined;
       },
       {
@@ -168,9 +155,9 @@ describe("Kafka smoke (kafkajs against the provisioned broker)", () => {
     });
     await strictProducer.connect();
     try {
-      await expect(
-        strictProducer.send({ topic: missing, messages: [{ key: "k", value: "v" }] }),
-      ).rejects.toThrow(/does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|not found/i);
+      await expect(strictProducer.send({ topic: missing, messages: [{ key: "k", value: "v" }] })).rejects.toThrow(
+        /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION|not found/i,
+      );
     } finally {
       await strictProducer.disconnect();
     }

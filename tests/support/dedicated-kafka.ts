@@ -51,7 +51,13 @@ export interface DedicatedKafka {
 export async function startDedicatedKafka(): Promise<DedicatedKafka> {
   const port = await freePortPair();
   const instanceDir = path.join(REPO_ROOT, ".run", `kafka-dedicated-${randomBytes(4).toString("hex")}`);
-  const env = { ...process.env, KAFKA_INSTANCE_DIR: instanceDir, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_LEASE_PID: "" };
+  const env = {
+    ...process.env,
+    KAFKA_INSTANCE_DIR: instanceDir,
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(port + 1),
+    KAFKA_LEASE_PID: "",
+  };
   const cmd = async (verb: string) => {
     await run("bash", [KAFKA_SH, verb], { env, timeout: 120_000 });
   };

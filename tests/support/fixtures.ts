@@ -2,8 +2,16 @@ import { withCheckCharacter } from "@jinlian/chassis";
 import { bulletinsV1 } from "@jinlian/proto";
 
 /** Organisations with valid unified social credit codes (check character computed). */
-export const MUNICIPAL_JUSTICE_BUREAU = { creditCode: withCheckCharacter("11120000MB1234567"), jurisdictionCode: "120000", name: "天津市司法局" };
-export const MUNICIPAL_FEDERATION = { creditCode: withCheckCharacter("51120000MJ0123456"), jurisdictionCode: "120000", name: "天津市工商业联合会" };
+export const MUNICIPAL_JUSTICE_BUREAU = {
+  creditCode: withCheckCharacter("11120000MB1234567"),
+  jurisdictionCode: "120000",
+  name: "天津市司法局",
+};
+export const MUNICIPAL_FEDERATION = {
+  creditCode: withCheckCharacter("51120000MJ0123456"),
+  jurisdictionCode: "120000",
+  name: "天津市工商业联合会",
+};
 export const HEPING_CHAMBER = { creditCode: withCheckCharacter("51120101MJ7654321"), jurisdictionCode: "120101", name: "和平区总商会" };
 
 export function draftRequest(overrides: Partial<bulletinsV1.CreateBulletinDraftRequest> = {}): bulletinsV1.CreateBulletinDraftRequest {

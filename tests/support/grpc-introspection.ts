@@ -4,7 +4,9 @@ import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClient
 import { loadSync } from "@grpc/proto-loader";
 
 function load(protoPath: string, includeDir: string): GrpcObject {
-  return loadPackageDefinition(loadSync(protoPath, { includeDirs: [includeDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }));
+  return loadPackageDefinition(
+    loadSync(protoPath, { includeDirs: [includeDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }),
+  );
 }
 
 function packageDir(pkg: string): string {
@@ -18,7 +20,9 @@ export async function healthCheck(address: string, service: string): Promise<str
   const client = new pkg.grpc.health.v1.Health(address, credentials.createInsecure());
   try {
     return await new Promise<string>((resolve, reject) =>
-      client.Check({ service }, { deadline: Date.now() + 5000 }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res.status))),
+      client.Check({ service }, { deadline: Date.now() + 5000 }, (err: Error | null, res: { status: string }) =>
+        err ? reject(err) : resolve(res.status),
+      ),
     );
   } finally {
     client.close();

@@ -82,8 +82,12 @@ export function bulletinsClient(address: string, actor = "test-operator"): Bulle
     out[name] = (req: unknown, metadata = new Metadata()) =>
       new Promise((resolve, reject) => {
         if (!metadata.get("x-jinlian-actor").length) metadata.set("x-jinlian-actor", actor);
-        (raw as unknown as Record<string, Function>)[name]!.call(raw, req, metadata, { deadline: Date.now() + 15_000 }, (err: ServiceError | null, res: unknown) =>
-          err ? reject(err) : resolve(res),
+        (raw as unknown as Record<string, Function>)[name]!.call(
+          raw,
+          req,
+          metadata,
+          { deadline: Date.now() + 15_000 },
+          (err: ServiceError | null, res: unknown) => (err ? reject(err) : resolve(res)),
         );
       });
   }

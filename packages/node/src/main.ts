@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, base: { jurisdiction: config.JINLIAN_JURISDICTION, target: config.JINLIAN_TARGET } });
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    base: { jurisdiction: config.JINLIAN_JURISDICTION, target: config.JINLIAN_TARGET },
+  });
   const node = await startNode({
     jurisdictionCode: config.JINLIAN_JURISDICTION,
     target: config.JINLIAN_TARGET,

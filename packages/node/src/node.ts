@@ -62,7 +62,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, modules.flatMap((m) => m.topics(identity)));
+      await ensureTopics(
+        admin,
+        modules.flatMap((m) => m.topics(identity)),
+      );
     } finally {
       await admin.disconnect();
     }
@@ -73,7 +76,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const server = new GrpcServer({ logger });
     const services = new Map<string, ServiceInstance>();
     for (const m of modules) {
-      const db = createDatabase({ url: options.databaseUrl, schema: m.schema, applicationName: `jinlian-${options.jurisdictionCode}-${m.name}` });
+      const db = createDatabase({
+        url: options.databaseUrl,
+        schema: m.schema,
+        applicationName: `jinlian-${options.jurisdictionCode}-${m.name}`,
+      });
       lifecycle.onStop(`${m.name}-db`, () => db.destroy());
       const applied = await migrate(db, m.schema, m.migrations);
       if (applied.length > 0) logger.info({ service: m.name, applied }, "migrations applied");
@@ -92,14 +99,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       });
       for (const s of instance.grpcServices) server.add(s);
       services.set(m.name, instance);
+      // Hooks run in reverse: the gRPC server (registered below) drains first, then consumers and
+      // relays stop, then pools and the producer close.
+      lifecycle.onStop(m.name, () => instance.stop());
     }
     const grpcPort = await server.start(options.grpcHost, options.grpcPort);
     lifecycle.onStop("grpc-server", () => server.drain(options.shutdownGraceMs ?? 10_000));
-    for (const [name, instance] of services) {
-      // Registered after the server, so on stop the server drains first, then consumers and relays stop.
-      await instance.start();
-      lifecycle.onStop(name, () => instance.stop());
-    }
+    for (const instance of services.values()) await instance.start();
     server.setStatus("SERVING");
     logger.info({ grpcPort, services: [...services.keys()], namespace: options.topicNamespace }, "node ready");
     return { identity, grpcPort, services, lifecycle, stop: () => lifecycle.stop() };

@@ -39,28 +39,41 @@ export abstract class ApplicationError extends Error {
 
 export class InvalidArgumentError extends ApplicationError {
   readonly kind = "INVALID_ARGUMENT" as const;
-  constructor(readonly violations: readonly FieldViolation[], message?: string) {
+  constructor(
+    readonly violations: readonly FieldViolation[],
+    message?: string,
+  ) {
     super(message ?? `invalid request: ${violations.map((v) => `${v.field}: ${v.description}`).join("; ")}`, "INVALID_REQUEST");
   }
 }
 
 export class NotFoundError extends ApplicationError {
   readonly kind = "NOT_FOUND" as const;
-  constructor(readonly resourceType: string, readonly resourceName: string) {
+  constructor(
+    readonly resourceType: string,
+    readonly resourceName: string,
+  ) {
     super(`${resourceType} ${resourceName} not found`, "NOT_FOUND");
   }
 }
 
 export class AlreadyExistsError extends ApplicationError {
   readonly kind = "ALREADY_EXISTS" as const;
-  constructor(readonly resourceType: string, readonly resourceName: string, message?: string) {
+  constructor(
+    readonly resourceType: string,
+    readonly resourceName: string,
+    message?: string,
+  ) {
     super(message ?? `${resourceType} ${resourceName} already exists`, "ALREADY_EXISTS");
   }
 }
 
 export class FailedPreconditionError extends ApplicationError {
   readonly kind = "FAILED_PRECONDITION" as const;
-  constructor(readonly violations: readonly PreconditionViolation[], message?: string) {
+  constructor(
+    readonly violations: readonly PreconditionViolation[],
+    message?: string,
+  ) {
     super(message ?? violations.map((v) => v.description).join("; "), violations[0]?.type ?? "FAILED_PRECONDITION");
   }
 }

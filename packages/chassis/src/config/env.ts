@@ -14,10 +14,7 @@ type Shape = Record<string, z.ZodType>;
  * Parses the environment once into a typed, frozen object. Keys of the schema are the
  * environment variable names; a missing or malformed one is reported by name.
  */
-export function loadConfig<S extends Shape>(
-  shape: S,
-  env: NodeJS.ProcessEnv = process.env,
-): Readonly<z.infer<z.ZodObject<S>>> {
+export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<z.ZodObject<S>>> {
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(shape)) {
     const raw = env[key];
@@ -45,17 +42,25 @@ export const env = {
   },
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   url: (protocols: readonly string[]) =>
-    z.string().refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol.replace(/:$/, ""));
-      } catch {
-        return false;
-      }
-    }, `must be a URL with scheme ${protocols.join(" or ")}`),
+    z.string().refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol.replace(/:$/, ""));
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with scheme ${protocols.join(" or ")}`,
+    ),
   brokers: () =>
     z
       .string()
-      .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((b) => b.trim())
+          .filter(Boolean),
+      )
       .refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), "must be host:port[,host:port…]"),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   name: (fallback: string) =>

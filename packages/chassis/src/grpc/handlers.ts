@@ -95,7 +95,10 @@ export function implement<S extends ServiceDefinition>(
       const parent = extractTraceContext(call.metadata.getMap() as Record<string, unknown>);
       const span = tracer().startSpan(
         path.slice(1),
-        { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method, "jinlian.request_id": requestId } },
+        {
+          kind: SpanKind.SERVER,
+          attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method, "jinlian.request_id": requestId },
+        },
         parent,
       );
       const responseMetadata = new Metadata();
@@ -105,7 +108,13 @@ export function implement<S extends ServiceDefinition>(
         span.setAttribute("rpc.grpc.status_code", code);
         if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
         duration.record(performance.now() - started, { "rpc.service": service, "rpc.method": method, "rpc.grpc.status_code": code });
-        const fields = { method: path, code: status[code], ms: Math.round(performance.now() - started), request_id: requestId, trace_id: span.spanContext().traceId };
+        const fields = {
+          method: path,
+          code: status[code],
+          ms: Math.round(performance.now() - started),
+          request_id: requestId,
+          trace_id: span.spanContext().traceId,
+        };
         if (code === status.INTERNAL) options.logger.error({ ...fields, err }, "rpc failed");
         else if (code !== status.OK) options.logger.info({ ...fields, reason: (err as Error)?.message }, "rpc refused");
         else options.logger.debug(fields, "rpc ok");

@@ -37,7 +37,12 @@ export function toStatus(err: unknown, requestId: string): Partial<StatusObject>
     code = CODES[err.kind];
     message = err.message;
     if ("violations" in err && err.kind === "INVALID_ARGUMENT") {
-      const fieldViolations = (err.violations as readonly FieldViolation[]).map((v) => ({ field: v.field, description: v.description, reason: "", localizedMessage: undefined }));
+      const fieldViolations = (err.violations as readonly FieldViolation[]).map((v) => ({
+        field: v.field,
+        description: v.description,
+        reason: "",
+        localizedMessage: undefined,
+      }));
       details.push(any(BAD_REQUEST, googleRpcDetails.BadRequest.encode({ fieldViolations }).finish()));
     }
     if ("violations" in err && err.kind === "FAILED_PRECONDITION") {
@@ -46,7 +51,17 @@ export function toStatus(err: unknown, requestId: string): Partial<StatusObject>
     }
     if ("resourceType" in err) {
       const e = err as unknown as { resourceType: string; resourceName: string };
-      details.push(any(RESOURCE_INFO, googleRpcDetails.ResourceInfo.encode({ resourceType: e.resourceType, resourceName: e.resourceName, owner: "", description: err.message }).finish()));
+      details.push(
+        any(
+          RESOURCE_INFO,
+          googleRpcDetails.ResourceInfo.encode({
+            resourceType: e.resourceType,
+            resourceName: e.resourceName,
+            owner: "",
+            description: err.message,
+          }).finish(),
+        ),
+      );
     }
     details.push(any(ERROR_INFO, googleRpcDetails.ErrorInfo.encode({ reason: err.reason, domain: ERROR_DOMAIN, metadata: {} }).finish()));
   } else {
@@ -78,7 +93,9 @@ export function decodeStatus(err: ServiceError | { code: status; details?: strin
   for (const d of st.details) {
     switch (d.typeUrl) {
       case BAD_REQUEST:
-        out.fieldViolations.push(...googleRpcDetails.BadRequest.decode(d.value).fieldViolations.map((v) => ({ field: v.field, description: v.description })));
+        out.fieldViolations.push(
+          ...googleRpcDetails.BadRequest.decode(d.value).fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+        );
         break;
       case PRECONDITION_FAILURE:
         out.preconditionViolations.push(...googleRpcDetails.PreconditionFailure.decode(d.value).violations);

@@ -163,7 +163,13 @@ export class EventConsumer {
     }
   }
 
-  private async deadLetter(topic: string, partition: number, message: EachMessagePayload["message"], err: Error, attempts: number): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: EachMessagePayload["message"],
+    err: Error,
+    attempts: number,
+  ): Promise<void> {
     const reason = err instanceof MalformedEventError ? "MALFORMED" : err instanceof ApplicationError ? "REFUSED" : "HANDLER_FAILED";
     this.log.error({ topic, partition, offset: message.offset, reason, err: err.message, attempts }, "message dead-lettered");
     // If this send fails, the error propagates and the message is retried: never dropped.

@@ -70,7 +70,8 @@ export function fromKafkaMessage(message: { key: Buffer | null; value: Buffer | 
   const source = required("ce_source");
   const type = required("ce_type");
   const contentType = header(message.headers, "content-type");
-  if (contentType !== CONTENT_TYPE_PROTOBUF) throw new MalformedEventError(`content-type must be ${CONTENT_TYPE_PROTOBUF} (got ${JSON.stringify(contentType)})`);
+  if (contentType !== CONTENT_TYPE_PROTOBUF)
+    throw new MalformedEventError(`content-type must be ${CONTENT_TYPE_PROTOBUF} (got ${JSON.stringify(contentType)})`);
   const timeRaw = header(message.headers, "ce_time");
   const time = timeRaw ? new Date(timeRaw) : new Date(0);
   if (Number.isNaN(time.getTime())) throw new MalformedEventError(`ce_time is not an RFC 3339 time: ${timeRaw}`);

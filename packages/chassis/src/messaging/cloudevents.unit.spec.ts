@@ -20,7 +20,12 @@ describe("CloudEvents Kafka binary mode", () => {
 
   it("is read by the CloudEvents SDK as the same event (conformance)", () => {
     const headers = toKafkaHeaders(event);
-    const sdkEvent = Kafka.toEvent({ key: event.subject, value: Buffer.from(event.data), headers, body: Buffer.from(event.data) } as never) as SdkCloudEvent<unknown>;
+    const sdkEvent = Kafka.toEvent({
+      key: event.subject,
+      value: Buffer.from(event.data),
+      headers,
+      body: Buffer.from(event.data),
+    } as never) as SdkCloudEvent<unknown>;
     expect(sdkEvent.specversion).toBe("1.0");
     expect(sdkEvent.id).toBe(event.id);
     expect(sdkEvent.source).toBe(event.source);
@@ -43,7 +48,11 @@ describe("CloudEvents Kafka binary mode", () => {
       data: Buffer.from(event.data),
     });
     const m = Kafka.binary(sdk);
-    const back = fromKafkaMessage({ key: Buffer.from(event.subject), value: Buffer.from(event.data), headers: m.headers as Record<string, string> });
+    const back = fromKafkaMessage({
+      key: Buffer.from(event.subject),
+      value: Buffer.from(event.data),
+      headers: m.headers as Record<string, string>,
+    });
     expect(back.id).toBe(event.id);
     expect(back.type).toBe(event.type);
     expect(back.time.toISOString()).toBe(event.time.toISOString());
@@ -53,7 +62,10 @@ describe("CloudEvents Kafka binary mode", () => {
     ["no specversion", { ce_id: "x" }],
     ["no id", { ce_specversion: "1.0", ce_source: "/s", ce_type: "t", "content-type": "application/protobuf" }],
     ["wrong content type", { ce_specversion: "1.0", ce_id: "1", ce_source: "/s", ce_type: "t", "content-type": "application/json" }],
-    ["bad time", { ce_specversion: "1.0", ce_id: "1", ce_source: "/s", ce_type: "t", "content-type": "application/protobuf", ce_time: "yesterday" }],
+    [
+      "bad time",
+      { ce_specversion: "1.0", ce_id: "1", ce_source: "/s", ce_type: "t", "content-type": "application/protobuf", ce_time: "yesterday" },
+    ],
   ])("refuses a message with %s", (_what, headers) => {
     expect(() => fromKafkaMessage({ key: null, value: Buffer.from([1]), headers })).toThrow(MalformedEventError);
   });

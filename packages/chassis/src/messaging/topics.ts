@@ -35,18 +35,41 @@ export function deadLetterTopicSpec(topic: string): TopicSpec {
   return { topic, partitions: 1, configs: { "retention.ms": String(30 * 24 * 3600 * 1000) } };
 }
 
-/** Creates the topics that do not exist yet (topics are never auto-created). */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics that do not exist yet (topics are never auto-created) and waits until every
+ * partition of every wanted topic has a leader: on KRaft a just-created topic can be briefly
+ * unknown to the broker, which kafkajs does not retry (tulios/kafkajs#1563).
+ */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
-  if (missing.length === 0) return;
+  if (missing.length > 0) await createTopics(admin, missing);
+  const names = specs.map((s) => s.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = specs.every((s) => {
+        const t = topics.find((m) => m.name === s.topic);
+        return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${names.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function createTopics(admin: Admin, missing: readonly TopicSpec[]): Promise<void> {
   const topics: ITopicConfig[] = missing.map((s) => ({
     topic: s.topic,
     numPartitions: s.partitions,
     configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
   }));
   try {
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await admin.createTopics({ topics, waitForLeaders: false });
   } catch (err) {
     // Another node may have created some of them meanwhile; that is fine.
     if ((err as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw err;

@@ -122,7 +122,9 @@ export class OutboxRelay {
       s.on("notification", () => this.wake?.());
       this.session = s;
     }
-    const { rows } = await this.session.query<{ ok: boolean }>("select pg_try_advisory_lock($1::bigint) as ok", [lockKey(this.options.schema)]);
+    const { rows } = await this.session.query<{ ok: boolean }>("select pg_try_advisory_lock($1::bigint) as ok", [
+      lockKey(this.options.schema),
+    ]);
     if (rows[0]?.ok) {
       await this.session.query(`listen "${outboxChannel(this.options.schema)}"`);
       this.log.info("relay is the leader for this schema");

@@ -48,6 +48,9 @@ export async function migrate(db: Knex, schema: string, migrations: readonly Mig
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: (k: Knex) => m.up(k), down: (k: Knex) => (m.down ? m.down(k) : Promise.resolve()) }),
   };
-  const [, applied] = (await db.migrate.latest({ schemaName: schema, tableName: "knex_migrations", migrationSource: source })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest({ schemaName: schema, tableName: "knex_migrations", migrationSource: source })) as [
+    number,
+    string[],
+  ];
   return applied;
 }

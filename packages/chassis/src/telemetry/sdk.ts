@@ -29,15 +29,16 @@ let active: Telemetry | undefined;
 /** Registers global tracer and meter providers, W3C propagation and the pg instrumentation. */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (active) return active;
-  diag.setLogger({ error: (m) => process.stderr.write(`otel: ${m}\n`), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.ERROR);
+  diag.setLogger(
+    { error: (m) => process.stderr.write(`otel: ${m}\n`), warn: () => {}, info: () => {}, debug: () => {}, verbose: () => {} },
+    DiagLogLevel.ERROR,
+  );
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName });
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpEndpoint }) }));
   const tracerProvider = new TracerProvider({ resource, spanProcessors });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(tracerProvider);
 
   let meterProvider: MeterProvider | undefined;

@@ -38,7 +38,16 @@ import {
 } from "../domain/bulletin";
 import { repository, stateOf, type BulletinRow, type ReadCounts, type RecipientRow, type VersionRow } from "../persistence/repository";
 import { classificationCodec, kindCodec, urgencyCodec } from "./codecs";
-import { audienceToProto, cloudEvent, decodePayload, EVENT_TYPES, orgToProto, recipientFromProto, recipientToProto, SERVICE } from "./events";
+import {
+  audienceToProto,
+  cloudEvent,
+  decodePayload,
+  EVENT_TYPES,
+  orgToProto,
+  recipientFromProto,
+  recipientToProto,
+  SERVICE,
+} from "./events";
 
 /** Who acts, for the audit trail. */
 export interface Actor {
@@ -159,7 +168,11 @@ export class BulletinsApp {
       assertCanChange(stateOf(row), "update");
       this.checkRevision(row, expectedRevision);
       const draft = validateDraft(
-        { ...content, kind: row.kind, issuer: { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name } },
+        {
+          ...content,
+          kind: row.kind,
+          issuer: { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name },
+        },
         this.here,
       );
       await repository.update(trx, id, {
@@ -212,7 +225,13 @@ export class BulletinsApp {
       });
       await repository.insertRecipients(
         trx,
-        recipients.map((r) => ({ bulletin_id: id, recipient_key: r.key, recipient: r.recipient, role: r.role, delivery_jurisdiction: r.deliveryJurisdiction })),
+        recipients.map((r) => ({
+          bulletin_id: id,
+          recipient_key: r.key,
+          recipient: r.recipient,
+          role: r.role,
+          delivery_jurisdiction: r.deliveryJurisdiction,
+        })),
       );
       const payload = bulletinsEventsV1.BulletinPublished.encode({
         bulletinId: id,
@@ -253,7 +272,14 @@ export class BulletinsApp {
       const now = this.deps.clock.now();
       const version = row.current_version + 1;
       const due = acknowledgementDue(now, row.ack_window_seconds);
-      await repository.update(trx, id, { title, body, current_version: version, ack_due_at: due, updated_at: now, revision: row.revision + 1 });
+      await repository.update(trx, id, {
+        title,
+        body,
+        current_version: version,
+        ack_due_at: due,
+        updated_at: now,
+        revision: row.revision + 1,
+      });
       await repository.insertVersion(trx, {
         bulletin_id: id,
         version,
@@ -290,7 +316,13 @@ export class BulletinsApp {
       this.checkRevision(row, expectedRevision);
       const now = this.deps.clock.now();
       const version = row.current_version + 1;
-      await repository.update(trx, id, { status: "RECALLED", current_version: version, ack_due_at: null, updated_at: now, revision: row.revision + 1 });
+      await repository.update(trx, id, {
+        status: "RECALLED",
+        current_version: version,
+        ack_due_at: null,
+        updated_at: now,
+        revision: row.revision + 1,
+      });
       await repository.insertVersion(trx, {
         bulletin_id: id,
         version,
@@ -316,10 +348,17 @@ export class BulletinsApp {
     });
   }
 
-  async acknowledge(id: string, recipient: Recipient | undefined, version: number, readerName: string, actor: Actor): Promise<RecipientStatus> {
+  async acknowledge(
+    id: string,
+    recipient: Recipient | undefined,
+    version: number,
+    readerName: string,
+    actor: Actor,
+  ): Promise<RecipientStatus> {
     const v = new Violations();
     if (!recipient) v.add("recipient", "is required: a jurisdiction code or an organisation");
-    else if (recipient.kind === "node" && !isJurisdictionCode(recipient.jurisdictionCode)) v.add("recipient.jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
+    else if (recipient.kind === "node" && !isJurisdictionCode(recipient.jurisdictionCode))
+      v.add("recipient.jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
     if ([...readerName].length > LIMITS.readerNameChars) v.add("reader_name", `must be at most ${LIMITS.readerNameChars} characters`);
     v.throwIfAny();
     return this.deps.db.transaction(async (trx) => {
@@ -328,7 +367,9 @@ export class BulletinsApp {
       const key = recipientKey(recipient!);
       const current = await repository.recipient(trx, id, key, true);
       if (!current || current.delivery_jurisdiction !== this.here)
-        throw new InvalidArgumentError([{ field: "recipient", description: `${key} is not a recipient of this bulletin at node ${this.here}` }]);
+        throw new InvalidArgumentError([
+          { field: "recipient", description: `${key} is not a recipient of this bulletin at node ${this.here}` },
+        ]);
       const now = this.deps.clock.now();
       if (current.acknowledged_version < ackVersion) {
         await repository.recordAcknowledgement(trx, id, key, { version: ackVersion, at: now, by: actor.subject, readerName });
@@ -355,15 +396,23 @@ export class BulletinsApp {
     const rows = await repository.recipients(this.deps.db, id);
     return {
       bulletin,
-      recipients: rows.map((r) => ({ row: r, state: readState(bulletin.status, bulletin.current_version, r.acknowledged_version, bulletin.ack_due_at, now) })),
+      recipients: rows.map((r) => ({
+        row: r,
+        state: readState(bulletin.status, bulletin.current_version, r.acknowledged_version, bulletin.ack_due_at, now),
+      })),
     };
   }
 
-  async list(filter: ListFilter, pageSize: number, pageToken: string): Promise<{ items: BulletinView[]; nextPageToken: string; totalSize: number }> {
+  async list(
+    filter: ListFilter,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ items: BulletinView[]; nextPageToken: string; totalSize: number }> {
     const v = new Violations();
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) v.add("page.page_size", `must be between 0 and ${MAX_PAGE_SIZE}`);
     if (filter.text !== undefined && [...filter.text].length > 200) v.add("filter.text", "must be at most 200 characters");
-    if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999)) v.add("filter.year", "must be a year between 2000 and 2999");
+    if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999))
+      v.add("filter.year", "must be a year between 2000 and 2999");
     const fingerprint = createHash("sha256").update(JSON.stringify(filter)).digest("base64url").slice(0, 12);
     let after: { t: string; id: string } | undefined;
     if (pageToken) {
@@ -391,7 +440,9 @@ export class BulletinsApp {
         const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         q.where((w) => w.whereILike("b.title", pattern).orWhereILike("b.body", pattern));
       }
-      const unread = db("bulletin_recipients as r").whereRaw("r.bulletin_id = b.bulletin_id").whereRaw("r.acknowledged_version < b.current_version");
+      const unread = db("bulletin_recipients as r")
+        .whereRaw("r.bulletin_id = b.bulletin_id")
+        .whereRaw("r.acknowledged_version < b.current_version");
       if (filter.readStatus === "HAS_UNREAD") q.where("b.status", "PUBLISHED").whereExists(unread);
       if (filter.readStatus === "HAS_OVERDUE") q.where("b.status", "PUBLISHED").whereExists(unread.clone().where("b.ack_due_at", "<", now));
       if (filter.readStatus === "ALL_READ")
@@ -403,14 +454,23 @@ export class BulletinsApp {
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const page = filtered().select("b.*", db.raw("coalesce(b.published_at, b.created_at) as sort_key"));
     if (after) page.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [after.t, after.id]);
-    const rows = (await page.orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc").limit(size + 1)) as (BulletinRow & { sort_key: Date })[];
+    const rows = (await page
+      .orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc")
+      .limit(size + 1)) as (BulletinRow & { sort_key: Date })[];
     const more = rows.length > size;
     const items = rows.slice(0, size);
-    const counts = await repository.readCounts(db, items.map((r) => r.bulletin_id), now);
+    const counts = await repository.readCounts(
+      db,
+      items.map((r) => r.bulletin_id),
+      now,
+    );
     const last = items[items.length - 1];
     return {
       items: items.map(({ sort_key: _s, ...row }) => ({ row, versions: [], readCounts: counts.get(row.bulletin_id) ?? EMPTY_COUNTS })),
-      nextPageToken: more && last ? Buffer.from(JSON.stringify({ t: last.sort_key.toISOString(), id: last.bulletin_id, f: fingerprint })).toString("base64url") : "",
+      nextPageToken:
+        more && last
+          ? Buffer.from(JSON.stringify({ t: last.sort_key.toISOString(), id: last.bulletin_id, f: fingerprint })).toString("base64url")
+          : "",
       totalSize: Number(n),
     };
   }
@@ -423,9 +483,20 @@ export class BulletinsApp {
     const urgency = urgencyCodec.fromProto(e.urgency);
     const classification = classificationCodec.fromProto(e.classification);
     if (!kind || !urgency || !classification || !e.issuer || !e.issueNumber || !UUID.test(e.bulletinId))
-      throw new InvalidArgumentError([{ field: "data", description: "BulletinPublished lacks required fields" }], `malformed ${event.type} ${event.id}`);
-    const main = { allDistricts: e.mainAudience?.allDistricts ?? false, jurisdictionCodes: e.mainAudience?.jurisdictionCodes ?? [], organisations: (e.mainAudience?.organisations ?? []).map((o) => ({ ...o })) };
-    const copy = { allDistricts: e.copyAudience?.allDistricts ?? false, jurisdictionCodes: e.copyAudience?.jurisdictionCodes ?? [], organisations: (e.copyAudience?.organisations ?? []).map((o) => ({ ...o })) };
+      throw new InvalidArgumentError(
+        [{ field: "data", description: "BulletinPublished lacks required fields" }],
+        `malformed ${event.type} ${event.id}`,
+      );
+    const main = {
+      allDistricts: e.mainAudience?.allDistricts ?? false,
+      jurisdictionCodes: e.mainAudience?.jurisdictionCodes ?? [],
+      organisations: (e.mainAudience?.organisations ?? []).map((o) => ({ ...o })),
+    };
+    const copy = {
+      allDistricts: e.copyAudience?.allDistricts ?? false,
+      jurisdictionCodes: e.copyAudience?.jurisdictionCodes ?? [],
+      organisations: (e.copyAudience?.organisations ?? []).map((o) => ({ ...o })),
+    };
     const mine = resolveRecipients(main, copy, e.issuingJurisdictionCode).filter((r) => r.deliveryJurisdiction === this.here);
     if (mine.length === 0) {
       this.deps.logger.warn({ bulletin_id: e.bulletinId }, "bulletin not addressed to this node; ignored");
@@ -476,7 +547,13 @@ export class BulletinsApp {
     });
     await repository.insertRecipients(
       trx,
-      mine.map((r) => ({ bulletin_id: e.bulletinId, recipient_key: r.key, recipient: r.recipient, role: r.role, delivery_jurisdiction: r.deliveryJurisdiction })),
+      mine.map((r) => ({
+        bulletin_id: e.bulletinId,
+        recipient_key: r.key,
+        recipient: r.recipient,
+        role: r.role,
+        delivery_jurisdiction: r.deliveryJurisdiction,
+      })),
     );
     this.deps.logger.info({ bulletin_id: e.bulletinId, from: e.issuingJurisdictionCode }, "bulletin received");
   }
@@ -515,7 +592,18 @@ export class BulletinsApp {
     trx: Knex.Transaction,
     id: string,
     version: number,
-    v: { change: "CORRECTION" | "RECALL"; title?: string; body?: string; reason: string; actor: string; requestId: string; jurisdiction: string; at: Date; due: Date | null; status: BulletinStatus },
+    v: {
+      change: "CORRECTION" | "RECALL";
+      title?: string;
+      body?: string;
+      reason: string;
+      actor: string;
+      requestId: string;
+      jurisdiction: string;
+      at: Date;
+      due: Date | null;
+      status: BulletinStatus;
+    },
   ): Promise<void> {
     const row = UUID.test(id) ? await repository.find(trx, id, true) : undefined;
     if (!row || row.origin !== "RECEIVED") {
@@ -525,7 +613,15 @@ export class BulletinsApp {
     if (version <= row.current_version) return; // already applied
     const title = v.title ?? row.title;
     const body = v.body ?? row.body;
-    await repository.update(trx, id, { title, body, status: v.status, current_version: version, ack_due_at: v.due, updated_at: this.deps.clock.now(), revision: row.revision + 1 });
+    await repository.update(trx, id, {
+      title,
+      body,
+      status: v.status,
+      current_version: version,
+      ack_due_at: v.due,
+      updated_at: this.deps.clock.now(),
+      revision: row.revision + 1,
+    });
     await repository.insertVersion(trx, {
       bulletin_id: id,
       version,
@@ -547,13 +643,19 @@ export class BulletinsApp {
     const recipient = recipientFromProto(e.recipient);
     const row = UUID.test(e.bulletinId) ? await repository.find(trx, e.bulletinId, true) : undefined;
     if (!row || row.origin !== "ISSUED" || !recipient)
-      throw new InvalidArgumentError([{ field: "data.bulletin_id", description: "acknowledges a bulletin not issued at this node" }], `unexpected acknowledgement ${event.id}`);
+      throw new InvalidArgumentError(
+        [{ field: "data.bulletin_id", description: "acknowledges a bulletin not issued at this node" }],
+        `unexpected acknowledgement ${event.id}`,
+      );
     const key = recipientKey(recipient);
     const target = await repository.recipient(trx, row.bulletin_id, key, true);
     // The receipt must come from the node that holds that recipient's copy.
     const from = event.source.split("/")[2];
     if (!target || target.delivery_jurisdiction !== from)
-      throw new InvalidArgumentError([{ field: "data.recipient", description: `${key} is not a recipient delivered to ${from}` }], `unexpected acknowledgement ${event.id}`);
+      throw new InvalidArgumentError(
+        [{ field: "data.recipient", description: `${key} is not a recipient delivered to ${from}` }],
+        `unexpected acknowledgement ${event.id}`,
+      );
     await repository.recordAcknowledgement(trx, row.bulletin_id, key, {
       version: Math.min(e.acknowledgedVersion, row.current_version),
       at: e.audit?.occurTime ?? event.time,
@@ -573,7 +675,14 @@ export class BulletinsApp {
     return [...new Set(rows.map((r) => r.delivery_jurisdiction).filter((j) => j !== this.here))].sort();
   }
 
-  private async emit(trx: Knex.Transaction, id: string, type: string, at: Date, payload: Uint8Array, nodes: readonly string[]): Promise<void> {
+  private async emit(
+    trx: Knex.Transaction,
+    id: string,
+    type: string,
+    at: Date,
+    payload: Uint8Array,
+    nodes: readonly string[],
+  ): Promise<void> {
     const events: OutgoingEvent[] = nodes.map((node) => ({
       topic: this.topicTo(node),
       event: cloudEvent(this.deps.ids.newId(), this.here, type, id, at, payload),

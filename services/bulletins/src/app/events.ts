@@ -28,7 +28,9 @@ export function decodePayload<T>(codec: { decode(input: Uint8Array): T }, event:
   try {
     return codec.decode(event.data);
   } catch (err) {
-    throw new MalformedEventError(`${event.type} ${event.id}: data is not a valid ${EVENT_PAYLOADS[event.type]}: ${(err as Error).message}`);
+    throw new MalformedEventError(
+      `${event.type} ${event.id}: data is not a valid ${EVENT_PAYLOADS[event.type]}: ${(err as Error).message}`,
+    );
   }
 }
 

@@ -115,7 +115,8 @@ function validateOrganisation(v: Violations, path: string, org: OrganisationRef 
   }
   const problem = creditCodeProblem(org.creditCode);
   if (problem) v.add(`${path}.credit_code`, describeCreditCodeProblem(problem));
-  if (!isJurisdictionCode(org.jurisdictionCode)) v.add(`${path}.jurisdiction_code`, "must be 120000 or one of the 16 district codes of Tianjin");
+  if (!isJurisdictionCode(org.jurisdictionCode))
+    v.add(`${path}.jurisdiction_code`, "must be 120000 or one of the 16 district codes of Tianjin");
   if (org.name.length > LIMITS.nameChars) v.add(`${path}.name`, `must be at most ${LIMITS.nameChars} characters`);
 }
 
@@ -234,6 +235,10 @@ export function acknowledgedVersionFor(state: BulletinState, requested: number):
     v.throwIfAny();
   }
   if (requested < state.currentVersion)
-    refuse("VERSION_SUPERSEDED", state, `version ${requested} has been superseded by version ${state.currentVersion}; acknowledge the current version`);
+    refuse(
+      "VERSION_SUPERSEDED",
+      state,
+      `version ${requested} has been superseded by version ${state.currentVersion}; acknowledge the current version`,
+    );
   return requested;
 }

@@ -40,7 +40,14 @@ function violationsOf(fn: () => unknown): string[] {
   return [];
 }
 
-const state = (s: Partial<BulletinState>): BulletinState => ({ bulletinId: "b", origin: "ISSUED", status: "DRAFT", revision: 1, currentVersion: 0, ...s });
+const state = (s: Partial<BulletinState>): BulletinState => ({
+  bulletinId: "b",
+  origin: "ISSUED",
+  status: "DRAFT",
+  revision: 1,
+  currentVersion: 0,
+  ...s,
+});
 
 describe("drafting a bulletin", () => {
   it("given a complete draft from this node's bureau, when validated, then it is accepted", () => {
@@ -48,14 +55,28 @@ describe("drafting a bulletin", () => {
   });
 
   it("given an empty draft, when validated, then every missing field is named", () => {
-    const empty = draft({ kind: undefined, issuer: undefined, title: " ", body: "", urgency: undefined, classification: undefined, mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] } });
-    expect(violationsOf(() => validateDraft(empty, "120000")).sort()).toEqual(["body", "classification", "issuer", "kind", "main_audience", "title", "urgency"].sort());
+    const empty = draft({
+      kind: undefined,
+      issuer: undefined,
+      title: " ",
+      body: "",
+      urgency: undefined,
+      classification: undefined,
+      mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] },
+    });
+    expect(violationsOf(() => validateDraft(empty, "120000")).sort()).toEqual(
+      ["body", "classification", "issuer", "kind", "main_audience", "title", "urgency"].sort(),
+    );
   });
 
   it("given an unknown district, a bad credit code and a foreign issuer, when validated, then each is a field violation", () => {
     const d = draft({
       issuer: { ...bureau, jurisdictionCode: "120101" },
-      mainAudience: { allDistricts: false, jurisdictionCodes: ["120199"], organisations: [{ ...chamber, creditCode: chamber.creditCode.slice(0, 17) + "0" }] },
+      mainAudience: {
+        allDistricts: false,
+        jurisdictionCodes: ["120199"],
+        organisations: [{ ...chamber, creditCode: chamber.creditCode.slice(0, 17) + "0" }],
+      },
     });
     expect(violationsOf(() => validateDraft(d, "120000"))).toEqual([
       "issuer.jurisdiction_code",
@@ -70,13 +91,20 @@ describe("drafting a bulletin", () => {
   });
 
   it("given an oversized title or a window under an hour, when validated, then they are refused", () => {
-    expect(violationsOf(() => validateDraft(draft({ title: "标".repeat(201), acknowledgementWindowSeconds: 60 }), "120000"))).toEqual(["title", "acknowledgement_window"]);
+    expect(violationsOf(() => validateDraft(draft({ title: "标".repeat(201), acknowledgementWindowSeconds: 60 }), "120000"))).toEqual([
+      "title",
+      "acknowledgement_window",
+    ]);
   });
 });
 
 describe("recipients", () => {
   it("given all districts as main and an organisation as copy, when resolved, then 16 nodes plus the organisation's node receive it", () => {
-    const r = resolveRecipients({ allDistricts: true, jurisdictionCodes: [], organisations: [] }, { allDistricts: false, jurisdictionCodes: [], organisations: [chamber] }, "120000");
+    const r = resolveRecipients(
+      { allDistricts: true, jurisdictionCodes: [], organisations: [] },
+      { allDistricts: false, jurisdictionCodes: [], organisations: [chamber] },
+      "120000",
+    );
     expect(r).toHaveLength(17);
     expect(r.filter((x) => x.role === "MAIN")).toHaveLength(16);
     expect(deliveryNodes(r, "120000")).toEqual([...DISTRICT_CODES]);
@@ -84,7 +112,11 @@ describe("recipients", () => {
 
   it("given an organisation of the issuing node, when resolved, then it is tracked locally and not delivered", () => {
     const local = { ...chamber, jurisdictionCode: "120000", creditCode: withCheckCharacter("51120000MJ7654321") };
-    const r = resolveRecipients({ allDistricts: false, jurisdictionCodes: [], organisations: [local] }, { allDistricts: false, jurisdictionCodes: [], organisations: [] }, "120000");
+    const r = resolveRecipients(
+      { allDistricts: false, jurisdictionCodes: [], organisations: [local] },
+      { allDistricts: false, jurisdictionCodes: [], organisations: [] },
+      "120000",
+    );
     expect(r[0]!.deliveryJurisdiction).toBe("120000");
     expect(deliveryNodes(r, "120000")).toEqual([]);
   });

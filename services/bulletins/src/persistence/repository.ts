@@ -73,7 +73,13 @@ export interface ReadCounts {
 }
 
 export function stateOf(row: BulletinRow): BulletinState {
-  return { bulletinId: row.bulletin_id, origin: row.origin, status: row.status, revision: row.revision, currentVersion: row.current_version };
+  return {
+    bulletinId: row.bulletin_id,
+    origin: row.origin,
+    status: row.status,
+    revision: row.revision,
+    currentVersion: row.current_version,
+  };
 }
 
 /** Knex queries over the bulletins schema; callers pass a transaction where one is needed. */
@@ -117,7 +123,10 @@ export const repository = {
     return db<VersionRow>("bulletin_versions").where({ bulletin_id: id }).orderBy("version");
   },
 
-  async insertRecipients(trx: Knex.Transaction, rows: readonly Omit<RecipientRow, "acknowledged_version" | "acknowledged_at" | "acknowledged_by" | "reader_name">[]): Promise<void> {
+  async insertRecipients(
+    trx: Knex.Transaction,
+    rows: readonly Omit<RecipientRow, "acknowledged_version" | "acknowledged_at" | "acknowledged_by" | "reader_name">[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await trx("bulletin_recipients")
       .insert(rows.map((r) => ({ ...r, recipient: JSON.stringify(r.recipient) })))
@@ -127,7 +136,9 @@ export const repository = {
 
   async recipients(db: Knex | Knex.Transaction, id: string): Promise<RecipientRow[]> {
     // Main recipients (主送) before copy recipients (抄送), as on the printed page.
-    return db<RecipientRow>("bulletin_recipients").where({ bulletin_id: id }).orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
+    return db<RecipientRow>("bulletin_recipients")
+      .where({ bulletin_id: id })
+      .orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
   },
 
   async recipient(db: Knex | Knex.Transaction, id: string, key: string, forUpdate = false): Promise<RecipientRow | undefined> {

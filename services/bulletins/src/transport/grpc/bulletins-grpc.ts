@@ -31,7 +31,9 @@ function windowSeconds(d: Duration | undefined): number | null {
 }
 
 /** Fields common to create and update; enums the contract does not define map to undefined. */
-function contentFrom(r: bulletinsV1.CreateBulletinDraftRequest | bulletinsV1.UpdateBulletinDraftRequest): Omit<DraftContent, "kind" | "issuer"> {
+function contentFrom(
+  r: bulletinsV1.CreateBulletinDraftRequest | bulletinsV1.UpdateBulletinDraftRequest,
+): Omit<DraftContent, "kind" | "issuer"> {
   return {
     title: r.title,
     body: r.body,
@@ -120,7 +122,10 @@ function filterFrom(f: bulletinsV1.BulletinFilter | undefined): ListFilter {
   return out;
 }
 
-export function bulletinsGrpcService(app: BulletinsApp, options: { logger: Logger; authenticator?: Authenticator; authorizer?: Authorizer }): RegisteredService {
+export function bulletinsGrpcService(
+  app: BulletinsApp,
+  options: { logger: Logger; authenticator?: Authenticator; authorizer?: Authorizer },
+): RegisteredService {
   const implementation = implement(
     P.BulletinsServiceService,
     {
@@ -145,7 +150,11 @@ export function bulletinsGrpcService(app: BulletinsApp, options: { logger: Logge
         const v = new Violations();
         revision(v, req.expectedRevision);
         v.throwIfAny();
-        return { bulletin: toProtoBulletin(await app.correct(req.bulletinId, req.expectedRevision, req.title, req.body, req.reason, actorOf(call))) };
+        return {
+          bulletin: toProtoBulletin(
+            await app.correct(req.bulletinId, req.expectedRevision, req.title, req.body, req.reason, actorOf(call)),
+          ),
+        };
       },
       async recallBulletin(req, call) {
         const v = new Violations();
@@ -161,7 +170,13 @@ export function bulletinsGrpcService(app: BulletinsApp, options: { logger: Logge
         return { bulletins: result.items.map(toProtoBulletin), page: { nextPageToken: result.nextPageToken, totalSize: result.totalSize } };
       },
       async acknowledgeBulletin(req, call) {
-        const status = await app.acknowledge(req.bulletinId, recipientFromProto(req.recipient), req.version, req.readerName.trim(), actorOf(call));
+        const status = await app.acknowledge(
+          req.bulletinId,
+          recipientFromProto(req.recipient),
+          req.version,
+          req.readerName.trim(),
+          actorOf(call),
+        );
         return { readStatus: toProtoReadStatus(status) };
       },
       async getBulletinReadStatus(req) {
