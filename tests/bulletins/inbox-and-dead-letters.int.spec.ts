@@ -101,14 +101,45 @@ it("applies an event delivered twice only once", async () => {
   const event = published(id, 1);
   await send(event);
   await send(event);
-  const marker = published(randomUUID(), 2);
-  await send(marker);
-  // Same partition (same key) for the duplicate; the marker proves the consumer moved past both.
-  await waitFor(() => arrived(marker.subject), { timeoutMs: 30_000, intervalMs: 200, what: "the marker bulletin" });
+  // A correction of the same bulletin has the same key, so it is consumed after both copies.
+  const correction: CloudEvent = {
+    ...event,
+    id: randomUUID(),
+    type: "jinlian.bulletins.bulletin.corrected.v1",
+    data: bulletinsEventsV1.BulletinCorrected.encode({
+      bulletinId: id,
+      issuingJurisdictionCode: "120000",
+      version: 2,
+      supersedesVersion: 1,
+      title: "更正",
+      body: "更正正文",
+      acknowledgementDueTime: undefined,
+      audit: { actor: "issuer", reason: "更正", requestId: "r", occurTime: new Date(), jurisdictionCode: "120000" },
+    }).finish(),
+  };
+  await send(correction);
+  await waitFor(
+    async () =>
+      (
+        await query<{ current_version: number }>(
+          district.database.url,
+          "select current_version from bulletins.bulletins where bulletin_id = $1",
+          [id],
+        )
+      )[0]?.current_version === 2,
+    { timeoutMs: 30_000, intervalMs: 200, what: "the correction after the duplicate" },
+  );
   const inbox = await query(district.database.url, "select event_id from bulletins.inbox where event_id = $1", [event.id]);
   expect(inbox).toHaveLength(1);
-  const versions = await query(district.database.url, "select version from bulletins.bulletin_versions where bulletin_id = $1", [id]);
-  expect(versions).toHaveLength(1);
+  const versions = await query(
+    district.database.url,
+    "select version, change from bulletins.bulletin_versions where bulletin_id = $1 order by version",
+    [id],
+  );
+  expect(versions).toEqual([
+    { version: 1, change: "ORIGINAL" },
+    { version: 2, change: "CORRECTION" },
+  ]);
   const recipients = await query(district.database.url, "select recipient_key from bulletins.bulletin_recipients where bulletin_id = $1", [
     id,
   ]);

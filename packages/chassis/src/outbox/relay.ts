@@ -3,7 +3,7 @@ import { assertIdentifier } from "../persistence/database";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Producer, TopicMessages } from "kafkajs";
-import { Client } from "pg";
+import { Client, type QueryResult, type QueryResultRow } from "pg";
 import type { Logger } from "../logging/logger";
 import { meter } from "../telemetry/metrics";
 import { currentTraceHeaders, extractTraceContext, tracer } from "../telemetry/tracing";
@@ -109,6 +109,23 @@ export class OutboxRelay {
     if (s) await s.end().catch(() => undefined);
   }
 
+  /**
+   * A query on the relay's own session. If it fails the session is dropped (and with it any
+   * leadership): a broken connection does not always emit "error", and a relay that kept a dead
+   * session would neither publish nor take part in elections; the lock itself is released by
+   * PostgreSQL when the backend goes away.
+   */
+  private async onSession<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+    const session = this.session;
+    if (!session) throw new Error("relay session lost");
+    try {
+      return await session.query<R>(sql, params);
+    } catch (err) {
+      await this.releaseSession();
+      throw err;
+    }
+  }
+
   private async tryLead(): Promise<boolean> {
     if (!this.session) {
       const s = new Client({ connectionString: this.options.url, application_name: `jinlian-relay-${this.options.schema}` });
@@ -122,11 +139,9 @@ export class OutboxRelay {
       s.on("notification", () => this.wake?.());
       this.session = s;
     }
-    const { rows } = await this.session.query<{ ok: boolean }>("select pg_try_advisory_lock($1::bigint) as ok", [
-      lockKey(this.options.schema),
-    ]);
+    const { rows } = await this.onSession<{ ok: boolean }>("select pg_try_advisory_lock($1::bigint) as ok", [lockKey(this.options.schema)]);
     if (rows[0]?.ok) {
-      await this.session.query(`listen "${outboxChannel(this.options.schema)}"`);
+      await this.onSession(`listen "${outboxChannel(this.options.schema)}"`);
       this.log.info("relay is the leader for this schema");
       return true;
     }
@@ -160,10 +175,8 @@ export class OutboxRelay {
   /** Sends the oldest unpublished rows in one request; returns how many were published. */
   private async publishBatch(): Promise<number> {
     // Read and mark on the leader's own session: if leadership is lost, this relay stops at once.
-    const session = this.session;
-    if (!session) throw new Error("relay session lost");
     const table = `"${this.options.schema}".outbox`;
-    const { rows } = await session.query<OutboxRow>(
+    const { rows } = await this.onSession<OutboxRow>(
       `select seq, topic, message_key, event_type, headers, payload, created_at from ${table} where published_at is null order by seq limit $1`,
       [this.options.batchSize ?? 100],
     );
@@ -203,7 +216,7 @@ export class OutboxRelay {
       throw err;
     }
     const seqs = rows.map((r) => r.seq);
-    await session.query(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [seqs]);
+    await this.onSession(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [seqs]);
     const now = Date.now();
     rows.forEach((row, i) => {
       this.lag.record(now - new Date(row.created_at).getTime(), { topic: row.topic });
