@@ -1,35 +1,28 @@
 // Seeds demo data into a running municipal node and waits for it to reach the district node.
 // Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address>
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import chassis from "@jinlian/chassis";
+import client from "@jinlian/client";
 import proto from "@jinlian/proto";
 
 const { withCheckCharacter } = chassis;
+const { bulletinsClient } = client;
 const { bulletinsV1 } = proto;
 const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052"] = process.argv.slice(2);
 
-type Client = InstanceType<typeof bulletinsV1.BulletinsServiceClient>;
-
-function call<Req, Res>(client: Client, method: string, req: Req): Promise<Res> {
-  const md = new Metadata();
-  md.set("x-jinlian-actor", "demo-seed");
-  return new Promise((resolve, reject) =>
-    (client as unknown as Record<string, Function>)[method]!.call(
-      client,
-      req,
-      md,
-      { deadline: Date.now() + 10_000 },
-      (err: ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)),
-    ),
-  );
-}
-
-const city = new bulletinsV1.BulletinsServiceClient(cityAddress, credentials.createInsecure());
-const district = new bulletinsV1.BulletinsServiceClient(districtAddress, credentials.createInsecure());
+const city = bulletinsClient({ address: cityAddress, actor: "demo-seed" });
+const district = bulletinsClient({ address: districtAddress, actor: "demo-seed" });
 const bureau = { creditCode: withCheckCharacter("11120000MB1234567"), jurisdictionCode: "120000", name: "天津市司法局" };
 const federation = { creditCode: withCheckCharacter("51120000MJ0123456"), jurisdictionCode: "120000", name: "天津市工商业联合会" };
 const hepingChamber = { creditCode: withCheckCharacter("51120101MJ7654321"), jurisdictionCode: "120101", name: "和平区总商会" };
 const none = { allDistricts: false, jurisdictionCodes: [], organisations: [] };
+
+const existing = await city.listBulletins({ filter: undefined, page: { pageSize: 1, pageToken: "" } });
+if (existing.page!.totalSize > 0) {
+  console.log(`  demo data already present (${existing.page!.totalSize} bulletins at 120000); not seeding again`);
+  city.close();
+  district.close();
+  process.exit(0);
+}
 
 const seeds = [
   {
@@ -50,47 +43,32 @@ const seeds = [
   },
 ];
 
-const existing = await call<object, { page: { totalSize: number } }>(city, "listBulletins", { page: { pageSize: 1, pageToken: "" } });
-if (existing.page.totalSize > 0) {
-  console.log(`  demo data already present (${existing.page.totalSize} bulletins at 120000); not seeding again`);
-  city.close();
-  district.close();
-  process.exit(0);
-}
-
 const ids: string[] = [];
 for (const s of seeds) {
-  const { bulletin } = await call<object, { bulletin: { bulletinId: string } }>(city, "createBulletinDraft", {
+  const { bulletin } = await city.createBulletinDraft({
     ...s,
     urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
     classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
     acknowledgementWindow: { seconds: String(7 * 24 * 3600), nanos: 0 },
   });
-  const published = await call<object, { bulletin: { bulletinId: string; displayNumber: string; title: string } }>(
-    city,
-    "publishBulletin",
-    {
-      bulletinId: bulletin.bulletinId,
-      expectedRevision: 0,
-    },
-  );
-  ids.push(published.bulletin.bulletinId);
-  console.log(`  published ${published.bulletin.displayNumber} ${published.bulletin.title} (${published.bulletin.bulletinId})`);
+  const published = await city.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+  ids.push(published.bulletin!.bulletinId);
+  console.log(`  published ${published.bulletin!.displayNumber} ${published.bulletin!.title} (${published.bulletin!.bulletinId})`);
 }
 
 // Wait for delivery to the district node, then acknowledge one as Heping's bureau.
 const deadline = Date.now() + 60_000;
 for (;;) {
   try {
-    await call(district, "getBulletin", { bulletinId: ids[1] });
+    await district.getBulletin({ bulletinId: ids[1]! });
     break;
   } catch {
     if (Date.now() > deadline) throw new Error("demo bulletin did not reach the district node within 60 s");
     await new Promise((r) => setTimeout(r, 300));
   }
 }
-await call(district, "acknowledgeBulletin", {
-  bulletinId: ids[1],
+await district.acknowledgeBulletin({
+  bulletinId: ids[1]!,
   recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } },
   version: 0,
   readerName: "和平区司法局 值班员",

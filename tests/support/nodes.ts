@@ -2,10 +2,9 @@
  * Starts Jinlian nodes in the test process against the provisioned Kafka and PostgreSQL, each
  * node with its own database, and gives typed gRPC clients for them.
  */
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { createLogger, decodeStatus, type Clock, type DecodedStatus } from "@jinlian/chassis";
+import { bulletinsClient as sdkBulletinsClient, JinlianError, type BulletinsClient } from "@jinlian/client";
+import { createLogger, type Clock } from "@jinlian/chassis";
 import { startNode, type RunningNode } from "@jinlian/node";
-import { bulletinsV1 } from "@jinlian/proto";
 import { createTestDatabase, adminDatabaseUrl, type TestDatabase } from "../harness/database";
 import { kafkaBrokers } from "../harness/kafka";
 
@@ -66,40 +65,18 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   };
 }
 
-type Defs = typeof bulletinsV1.BulletinsServiceService;
-type ReqOf<M> = M extends { requestSerialize: (v: infer R) => Buffer } ? R : never;
-type ResOf<M> = M extends { responseDeserialize: (b: Buffer) => infer R } ? R : never;
-
-export type BulletinsClient = {
-  [K in keyof Defs]: (req: ReqOf<Defs[K]>, metadata?: Metadata) => Promise<ResOf<Defs[K]>>;
-} & { close(): void };
-
-/** Promise-based client over the generated one; every call carries a deadline and an actor. */
+/** The SDK's client of the bulletins service, as other services would use it. */
 export function bulletinsClient(address: string, actor = "test-operator"): BulletinsClient {
-  const raw = new bulletinsV1.BulletinsServiceClient(address, credentials.createInsecure());
-  const out: Record<string, unknown> = { close: () => raw.close() };
-  for (const name of Object.keys(bulletinsV1.BulletinsServiceService)) {
-    out[name] = (req: unknown, metadata = new Metadata()) =>
-      new Promise((resolve, reject) => {
-        if (!metadata.get("x-jinlian-actor").length) metadata.set("x-jinlian-actor", actor);
-        (raw as unknown as Record<string, Function>)[name]!.call(
-          raw,
-          req,
-          metadata,
-          { deadline: Date.now() + 15_000 },
-          (err: ServiceError | null, res: unknown) => (err ? reject(err) : resolve(res)),
-        );
-      });
-  }
-  return out as BulletinsClient;
+  return sdkBulletinsClient({ address, actor, deadlineMs: 15_000 });
 }
 
-/** The rich status of a failed call, or fails the test if the call succeeded. */
-export async function statusOf(p: Promise<unknown>): Promise<DecodedStatus> {
+/** The typed error of a failed call, or fails the test if the call succeeded. */
+export async function statusOf(p: Promise<unknown>): Promise<JinlianError> {
   try {
     await p;
   } catch (err) {
-    return decodeStatus(err as ServiceError);
+    if (err instanceof JinlianError) return err;
+    throw err;
   }
   throw new Error("expected the call to fail, but it succeeded");
 }

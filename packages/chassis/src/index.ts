@@ -18,5 +18,6 @@ export * from "./outbox/relay";
 export * from "./inbox/consumer";
 export * from "./persistence/database";
 export * from "./persistence/migrations";
+export * from "./persistence/idempotency";
 export * from "./lifecycle/lifecycle";
 export * from "./service";

@@ -21,6 +21,11 @@ export const REQUEST_ID_KEY = "x-request-id";
 export interface CallContext {
   readonly method: string;
   readonly requestId: string;
+  /**
+   * The caller's own request id, when it sent one: a repeat of a mutation with the same key is
+   * answered with the first result (see onceForKey). Scoped to the principal.
+   */
+  readonly idempotencyKey?: string;
   readonly principal: Principal;
   readonly metadata: Metadata;
   /** The caller's deadline, if any. */
@@ -64,10 +69,10 @@ export type UnaryHandlers<S extends ServiceDefinition> = {
   [K in keyof S]: (request: Req<S[K]>, call: CallContext) => Promise<Res<S[K]>>;
 };
 
-function requestIdFrom(metadata: Metadata): string {
+function requestIdFrom(metadata: Metadata): { requestId: string; fromCaller: boolean } {
   const given = String(metadata.get(REQUEST_ID_KEY)[0] ?? "").trim();
   // Accept a caller's id only if it is a sane token; otherwise mint one.
-  return /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? { requestId: given, fromCaller: true } : { requestId: randomUUID(), fromCaller: false };
 }
 
 /**
@@ -91,7 +96,7 @@ export function implement<S extends ServiceDefinition>(
     const handler = handlers[name as keyof S] as (req: unknown, call: CallContext) => Promise<unknown>;
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
-      const requestId = requestIdFrom(call.metadata);
+      const { requestId, fromCaller } = requestIdFrom(call.metadata);
       const parent = extractTraceContext(call.metadata.getMap() as Record<string, unknown>);
       const span = tracer().startSpan(
         path.slice(1),
@@ -129,7 +134,14 @@ export function implement<S extends ServiceDefinition>(
         const principal = await authenticator.authenticate(call.metadata, path);
         await authorizer.authorize(principal, path);
         return runWithRequestContext({ requestId, method: path, principal }, () =>
-          handler(call.request, { method: path, requestId, principal, metadata: call.metadata, deadline }),
+          handler(call.request, {
+            method: path,
+            requestId,
+            idempotencyKey: fromCaller ? `${principal.subject}:${requestId}` : undefined,
+            principal,
+            metadata: call.metadata,
+            deadline,
+          }),
         );
       };
       otelContext.with(trace.setSpan(parent, span), run).then(

@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import { googleRpc, googleRpcDetails } from "@jinlian/proto";
 import { ApplicationError, type FieldViolation, type PreconditionViolation } from "../common/errors";
 
@@ -28,7 +28,10 @@ function any(typeUrl: string, value: Uint8Array): { typeUrl: string; value: Buff
   return { typeUrl, value: Buffer.from(value) };
 }
 
-/** A gRPC status with google.rpc.Status details for an error thrown by a handler. */
+/**
+ * A gRPC status with google.rpc.Status details for an error thrown by a handler. Callers decode
+ * it with @jinlian/client (decodeStatus, typed errors).
+ */
 export function toStatus(err: unknown, requestId: string): Partial<StatusObject> & { code: status; details: string } {
   const details: { typeUrl: string; value: Buffer }[] = [];
   let code: status;
@@ -72,41 +75,4 @@ export function toStatus(err: unknown, requestId: string): Partial<StatusObject>
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(googleRpc.Status.encode({ code, message, details }).finish()));
   return { code, details: message, metadata };
-}
-
-/** What a caller can read from a failed call's rich status. */
-export interface DecodedStatus {
-  code: status;
-  message: string;
-  fieldViolations: FieldViolation[];
-  preconditionViolations: PreconditionViolation[];
-  reason?: string;
-  requestId?: string;
-}
-
-export function decodeStatus(err: ServiceError | { code: status; details?: string; metadata?: Metadata }): DecodedStatus {
-  const out: DecodedStatus = { code: err.code, message: err.details ?? "", fieldViolations: [], preconditionViolations: [] };
-  const raw = err.metadata?.get(STATUS_DETAILS_KEY)?.[0];
-  if (!raw || typeof raw === "string") return out;
-  const st = googleRpc.Status.decode(raw);
-  out.message = st.message;
-  for (const d of st.details) {
-    switch (d.typeUrl) {
-      case BAD_REQUEST:
-        out.fieldViolations.push(
-          ...googleRpcDetails.BadRequest.decode(d.value).fieldViolations.map((v) => ({ field: v.field, description: v.description })),
-        );
-        break;
-      case PRECONDITION_FAILURE:
-        out.preconditionViolations.push(...googleRpcDetails.PreconditionFailure.decode(d.value).violations);
-        break;
-      case ERROR_INFO:
-        out.reason = googleRpcDetails.ErrorInfo.decode(d.value).reason;
-        break;
-      case REQUEST_INFO:
-        out.requestId = googleRpcDetails.RequestInfo.decode(d.value).requestId;
-        break;
-    }
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { assertIdentifier } from "../persistence/database";
+import { IDEMPOTENCY_RETENTION_MS } from "../persistence/idempotency";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Producer, TopicMessages } from "kafkajs";
@@ -231,5 +232,10 @@ export class OutboxRelay {
     this.lastHousekeeping = Date.now();
     const cutoff = new Date(Date.now() - (this.options.retainPublishedMs ?? 7 * 24 * 3600 * 1000));
     await this.options.db("outbox").whereNotNull("published_at").where("published_at", "<", cutoff).delete();
+    // The leader also expires idempotency keys of its schema: one cleaner per schema is enough.
+    await this.options
+      .db("idempotency_keys")
+      .where("created_at", "<", new Date(Date.now() - IDEMPOTENCY_RETENTION_MS))
+      .delete();
   }
 }

@@ -37,6 +37,23 @@ export const chassisMigrations: readonly Migration[] = [
       await db.schema.dropTable("outbox");
     },
   },
+  {
+    name: "0001_chassis_idempotency_keys",
+    async up(db) {
+      // Request ids of mutations already applied, with their result, so a retried call is
+      // answered with the first outcome instead of being applied twice.
+      await db.schema.createTable("idempotency_keys", (t) => {
+        t.text("scope").notNullable();
+        t.text("key").notNullable();
+        t.text("result").notNullable();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(db.fn.now());
+        t.primary(["scope", "key"]);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTable("idempotency_keys");
+    },
+  },
 ];
 
 /** Applies the chassis migrations and then the service's, in order, in the service's schema. */

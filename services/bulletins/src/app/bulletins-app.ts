@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   appendToOutbox,
+  onceForKey,
   AbortedError,
   deliveryTopic,
   InvalidArgumentError,
@@ -53,6 +54,8 @@ import {
 export interface Actor {
   subject: string;
   requestId: string;
+  /** Set when the caller sent its own request id: a repeat returns the first result. */
+  idempotencyKey?: string;
 }
 
 export interface BulletinView {
@@ -121,6 +124,21 @@ export class BulletinsApp {
       throw new AbortedError(`bulletin ${row.bulletin_id} is at revision ${row.revision}, not ${expected}; re-read and retry`);
   }
 
+  /**
+   * One mutation of one bulletin: a transaction, at most once per caller request id, answered
+   * with the bulletin as it stands after the change (or, for a repeat, as it stands now).
+   */
+  private mutation(scope: string, id: string, actor: Actor, change: (trx: Knex.Transaction) => Promise<void>): Promise<BulletinView> {
+    assertBulletinId(id);
+    return this.deps.db.transaction(async (trx) => {
+      await onceForKey(trx, `${scope}:${id}`, actor.idempotencyKey, async () => {
+        await change(trx);
+        return id;
+      });
+      return this.view(id, trx);
+    });
+  }
+
   async view(id: string, db: Knex | Knex.Transaction = this.deps.db): Promise<BulletinView> {
     const row = await this.load(db, id);
     const versions = await repository.versions(db as Knex, id);
@@ -131,39 +149,49 @@ export class BulletinsApp {
   async createDraft(content: DraftContent, actor: Actor): Promise<BulletinView> {
     const draft = validateDraft(content, this.here);
     const now = this.deps.clock.now();
-    const id = this.deps.ids.newId();
-    await repository.insert(this.deps.db, {
-      bulletin_id: id,
-      origin: "ISSUED",
-      kind: draft.kind,
-      issuer_credit_code: draft.issuer.creditCode,
-      issuer_name: draft.issuer.name,
-      issuer_jurisdiction: draft.issuer.jurisdictionCode,
-      issuing_jurisdiction: this.here,
-      year: null,
-      number: null,
-      title: draft.title,
-      body: draft.body,
-      main_audience: draft.mainAudience,
-      copy_audience: draft.copyAudience,
-      urgency: draft.urgency,
-      classification: draft.classification,
-      ack_window_seconds: draft.acknowledgementWindowSeconds,
-      ack_due_at: null,
-      status: "DRAFT",
-      current_version: 0,
-      revision: 1,
-      created_by: actor.subject,
-      created_at: now,
-      published_at: null,
-      updated_at: now,
-    });
-    this.deps.logger.info({ bulletin_id: id, actor: actor.subject }, "bulletin draft created");
-    return this.view(id);
+    const { result: created, replayed } = await this.deps.db.transaction((trx) =>
+      onceForKey(trx, "CreateBulletinDraft", actor.idempotencyKey, async () => {
+        const id = this.deps.ids.newId();
+        await repository.insert(trx, {
+          bulletin_id: id,
+          origin: "ISSUED",
+          kind: draft.kind,
+          issuer_credit_code: draft.issuer.creditCode,
+          issuer_name: draft.issuer.name,
+          issuer_jurisdiction: draft.issuer.jurisdictionCode,
+          issuing_jurisdiction: this.here,
+          year: null,
+          number: null,
+          title: draft.title,
+          body: draft.body,
+          main_audience: draft.mainAudience,
+          copy_audience: draft.copyAudience,
+          urgency: draft.urgency,
+          classification: draft.classification,
+          ack_window_seconds: draft.acknowledgementWindowSeconds,
+          ack_due_at: null,
+          status: "DRAFT",
+          current_version: 0,
+          revision: 1,
+          created_by: actor.subject,
+          created_at: now,
+          published_at: null,
+          updated_at: now,
+        });
+        return id;
+      }),
+    );
+    if (!replayed) this.deps.logger.info({ bulletin_id: created, actor: actor.subject }, "bulletin draft created");
+    return this.view(created);
   }
 
-  async updateDraft(id: string, expectedRevision: number, content: Omit<DraftContent, "kind" | "issuer">): Promise<BulletinView> {
-    return this.deps.db.transaction(async (trx) => {
+  async updateDraft(
+    id: string,
+    expectedRevision: number,
+    content: Omit<DraftContent, "kind" | "issuer">,
+    actor: Actor,
+  ): Promise<BulletinView> {
+    return this.mutation("UpdateBulletinDraft", id, actor, async (trx) => {
       const row = await this.load(trx, id, true);
       assertCanChange(stateOf(row), "update");
       this.checkRevision(row, expectedRevision);
@@ -186,12 +214,11 @@ export class BulletinsApp {
         revision: row.revision + 1,
         updated_at: this.deps.clock.now(),
       });
-      return this.view(id, trx);
     });
   }
 
   async publish(id: string, expectedRevision: number, actor: Actor): Promise<BulletinView> {
-    return this.deps.db.transaction(async (trx) => {
+    return this.mutation("PublishBulletin", id, actor, async (trx) => {
       const row = await this.load(trx, id, true);
       assertCanChange(stateOf(row), "publish");
       this.checkRevision(row, expectedRevision);
@@ -252,7 +279,6 @@ export class BulletinsApp {
       }).finish();
       await this.emit(trx, id, EVENT_TYPES.published, now, payload, deliveryNodes(recipients, this.here));
       this.deps.logger.info({ bulletin_id: id, year, number, nodes: deliveryNodes(recipients, this.here) }, "bulletin published");
-      return this.view(id, trx);
     });
   }
 
@@ -265,7 +291,7 @@ export class BulletinsApp {
     if (reason.trim().length === 0) v.add("reason", "is required");
     else if ([...reason].length > LIMITS.reasonChars) v.add("reason", `must be at most ${LIMITS.reasonChars} characters`);
     v.throwIfAny();
-    return this.deps.db.transaction(async (trx) => {
+    return this.mutation("CorrectBulletin", id, actor, async (trx) => {
       const row = await this.load(trx, id, true);
       assertCanChange(stateOf(row), "correct");
       this.checkRevision(row, expectedRevision);
@@ -304,13 +330,12 @@ export class BulletinsApp {
         audit: this.audit(actor, reason, now),
       }).finish();
       await this.emit(trx, id, EVENT_TYPES.corrected, now, payload, await this.recipientNodes(trx, id));
-      return this.view(id, trx);
     });
   }
 
   async recall(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<BulletinView> {
     validateReason(reason);
-    return this.deps.db.transaction(async (trx) => {
+    return this.mutation("RecallBulletin", id, actor, async (trx) => {
       const row = await this.load(trx, id, true);
       assertCanChange(stateOf(row), "recall");
       this.checkRevision(row, expectedRevision);
@@ -344,7 +369,6 @@ export class BulletinsApp {
         audit: this.audit(actor, reason, now),
       }).finish();
       await this.emit(trx, id, EVENT_TYPES.recalled, now, payload, await this.recipientNodes(trx, id));
-      return this.view(id, trx);
     });
   }
 

@@ -20,7 +20,7 @@ import { displayNumber, type DraftContent } from "../../domain/bulletin";
 const P = bulletinsV1;
 
 function actorOf(call: CallContext): Actor {
-  return { subject: call.principal.subject, requestId: call.requestId };
+  return { subject: call.principal.subject, requestId: call.requestId, idempotencyKey: call.idempotencyKey };
 }
 
 function windowSeconds(d: Duration | undefined): number | null {
@@ -134,11 +134,11 @@ export function bulletinsGrpcService(
         const content: DraftContent = { ...contentFrom(req), kind, issuer: req.issuer ? orgFromProto(req.issuer) : undefined };
         return { bulletin: toProtoBulletin(await app.createDraft(content, actorOf(call))) };
       },
-      async updateBulletinDraft(req, _call) {
+      async updateBulletinDraft(req, call) {
         const v = new Violations();
         revision(v, req.expectedRevision);
         v.throwIfAny();
-        return { bulletin: toProtoBulletin(await app.updateDraft(req.bulletinId, req.expectedRevision, contentFrom(req))) };
+        return { bulletin: toProtoBulletin(await app.updateDraft(req.bulletinId, req.expectedRevision, contentFrom(req), actorOf(call))) };
       },
       async publishBulletin(req, call) {
         const v = new Violations();

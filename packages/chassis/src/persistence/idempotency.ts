@@ -1,0 +1,27 @@
+import type { Knex } from "knex";
+
+/**
+ * Runs a mutation at most once per (scope, key) within the caller's transaction. The key row is
+ * inserted first: a concurrent repeat waits on it and then reads the first call's result; if the
+ * mutation fails, the transaction (and the key) roll back, so the call can be retried.
+ * Returns the mutation's result (e.g. the id of what it created or changed).
+ */
+export async function onceForKey(
+  trx: Knex.Transaction,
+  scope: string,
+  key: string | undefined,
+  mutate: () => Promise<string>,
+): Promise<{ result: string; replayed: boolean }> {
+  if (!key) return { result: await mutate(), replayed: false };
+  const claimed = await trx("idempotency_keys").insert({ scope, key, result: "" }).onConflict(["scope", "key"]).ignore().returning("key");
+  if (claimed.length === 0) {
+    const row = await trx("idempotency_keys").where({ scope, key }).first<{ result: string }>();
+    return { result: row!.result, replayed: true };
+  }
+  const result = await mutate();
+  await trx("idempotency_keys").where({ scope, key }).update({ result });
+  return { result, replayed: false };
+}
+
+/** Keys are kept this long; a retry after that is treated as a new call. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
