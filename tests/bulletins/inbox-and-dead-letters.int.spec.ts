@@ -151,20 +151,17 @@ it("dead-letters malformed and refused messages with the reason, and goes on con
   await producer.send({ topic: inbound, messages: [{ key: noHeaders.subject, value: Buffer.from("not a cloudevent") }] });
   const garbage = published(randomUUID(), 4);
   await send(garbage, toKafkaHeaders(garbage), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
-  // A read receipt for a bulletin this node never issued is refused.
-  const ack: CloudEvent = {
-    ...published(randomUUID(), 5),
-    type: "jinlian.bulletins.bulletin.acknowledged.v1",
-    data: bulletinsEventsV1.BulletinAcknowledged.encode({
-      bulletinId: randomUUID(),
-      issuingJurisdictionCode: "120101",
-      recipient: { recipient: { $case: "jurisdictionCode", value: "120000" } },
-      acknowledgedVersion: 1,
-      readerName: "",
-      audit: undefined,
+  // A publication without kind, urgency or classification breaks the contract's rules: refused.
+  const incomplete = published(randomUUID(), 5);
+  const refused: CloudEvent = {
+    ...incomplete,
+    data: bulletinsEventsV1.BulletinPublished.encode({
+      ...bulletinsEventsV1.BulletinPublished.decode(incomplete.data),
+      kind: 0,
+      urgency: 0,
     }).finish(),
   };
-  await send(ack);
+  await send(refused);
   const after = published(randomUUID(), 6);
   await send(after);
 
@@ -176,6 +173,6 @@ it("dead-letters malformed and refused messages with the reason, and goes on con
   expect(byKey.get(noHeaders.subject)!.reason).toBe("MALFORMED");
   expect(byKey.get(noHeaders.subject)!.error).toMatch(/ce_specversion/);
   expect(byKey.get(garbage.subject)!.reason).toBe("MALFORMED");
-  expect(byKey.get(ack.subject)!.reason).toBe("REFUSED");
+  expect(byKey.get(refused.subject)!.reason).toBe("REFUSED");
   expect(await arrived(garbage.subject)).toBe(false);
 });

@@ -26,7 +26,8 @@ jest.setTimeout(90_000);
 const SCHEMA = "relay_test";
 const logger = createLogger({ level: "silent" });
 const kafka = createKafka({ brokers: kafkaBrokers(), clientId: "relay-test", logger });
-const topic = `${uniqueNamespace("relay")}.120000.test.to.120101`;
+// A real catalogue topic and type: the outbox refuses what the stream catalogue does not declare.
+const topic = `${uniqueNamespace("relay")}.120000.bulletins.to.120101`;
 let database: TestDatabase;
 let db: Knex;
 const producers: Producer[] = [];
@@ -36,11 +37,11 @@ const received: { key: string; seq: number }[] = [];
 function event(aggregate: string, seq: number): CloudEvent {
   return {
     id: randomUUID(),
-    source: "/jinlian/120000/test",
-    type: "jinlian.test.thing.happened.v1",
+    source: "/jinlian/120000/bulletins",
+    type: "jinlian.bulletins.bulletin.published.v1",
     time: new Date(),
     subject: aggregate,
-    dataschema: "urn:jinlian:protobuf:test",
+    dataschema: "urn:jinlian:protobuf:jinlian.bulletins.events.v1.BulletinPublished",
     data: Buffer.from(String(seq)),
   };
 }
@@ -85,6 +86,13 @@ afterAll(async () => {
   for (const p of producers) await p.disconnect().catch(() => undefined);
   await db?.destroy();
   await database?.drop();
+});
+
+it("refuses an event type the stream catalogue does not declare for the topic", async () => {
+  const undeclared = { ...event("agg-0", 0), type: "jinlian.bulletins.bulletin.acknowledged.v1" }; // receipts travel up, not down
+  await expect(db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, SCHEMA, [{ topic, event: undeclared }]))).rejects.toThrow(
+    /not declared/,
+  );
 });
 
 it("has one leader, fails over when its session dies, and keeps per-aggregate order", async () => {

@@ -14,7 +14,7 @@ import {
   DISTRICT_CODES,
   deadLetterTopic,
   deliveryTopic,
-  deliveryTopicSpec,
+  STREAMS,
   isDistrictCode,
   isJurisdictionCode,
 } from "@jinlian/chassis";
@@ -73,7 +73,7 @@ const IMAGE_UID = 65532;
 const overlays = overlayNames();
 const kafkaVersion = pomKafkaVersion();
 const knownServices = SERVICE_MODULES.map((m) => m.name);
-const deliveryPartitions = deliveryTopicSpec("any").partitions;
+const deliveryPartitions = Math.min(...STREAMS.filter((s) => s.kind === "delivery").map((s) => s.partitions));
 
 beforeAll(() => {
   // Fails with an explanation when kubectl is missing (it is required here and in CI).

@@ -3,7 +3,7 @@
  * node with its own database, and gives typed gRPC clients for them.
  */
 import { bulletinsClient as sdkBulletinsClient, JinlianError, type BulletinsClient } from "@jinlian/client";
-import { createLogger, type Clock } from "@jinlian/chassis";
+import { createLogger, type Clock, type ServerTls } from "@jinlian/chassis";
 import { startNode, type RunningNode } from "@jinlian/node";
 import { createTestDatabase, adminDatabaseUrl, type TestDatabase } from "../harness/database";
 import { kafkaBrokers } from "../harness/kafka";
@@ -34,6 +34,7 @@ export interface TestNodeOptions {
   kafkaBrokers?: string[];
   /** Reuse a database (e.g. to restart a node); a new one is created otherwise. */
   database?: TestDatabase;
+  tls?: ServerTls;
 }
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
@@ -50,9 +51,12 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     logger,
     shutdownGraceMs: 2000,
     clock: options.clock,
+    tls: options.tls,
   });
   const address = `127.0.0.1:${node.grpcPort}`;
-  const bulletins = bulletinsClient(address);
+  const bulletins = options.tls
+    ? sdkBulletinsClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    : bulletinsClient(address);
   return {
     node,
     database,

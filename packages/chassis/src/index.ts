@@ -1,6 +1,7 @@
+// The stream contract (CloudEvents codec, topics, catalogue, subscriber) is re-exported for services.
+export * from "@jinlian/subscriber";
 export * from "./config/env";
 export * from "./common/errors";
-export * from "./common/jurisdiction";
 export * from "./common/credit-code";
 export * from "./logging/context";
 export * from "./logging/logger";
@@ -10,8 +11,6 @@ export { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemet
 export * from "./grpc/status";
 export * from "./grpc/handlers";
 export * from "./grpc/server";
-export * from "./messaging/cloudevents";
-export * from "./messaging/topics";
 export * from "./messaging/kafka";
 export * from "./outbox/outbox";
 export * from "./outbox/relay";

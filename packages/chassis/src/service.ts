@@ -3,7 +3,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { Authenticator, Authorizer } from "./grpc/handlers";
 import type { RegisteredService } from "./grpc/server";
 import type { Logger } from "./logging/logger";
-import type { TopicSpec } from "./messaging/topics";
+import type { TopicSpec } from "@jinlian/subscriber";
 import type { Migration } from "./persistence/migrations";
 
 /** The node a service instance runs in. */

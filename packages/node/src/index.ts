@@ -1,3 +1,3 @@
 export { startNode, type NodeOptions, type RunningNode } from "./node";
-export { loadNodeConfig, nodeConfigShape, type NodeConfig } from "./config";
+export { loadNodeConfig, loadServerTls, nodeConfigShape, type NodeConfig } from "./config";
 export { resolveTargets, SERVICE_MODULES } from "./registry";

@@ -4,13 +4,15 @@
  * Configuration comes from the environment (see config.ts and docs/runbooks/configuration.md).
  */
 import { ConfigError, createLogger } from "@jinlian/chassis";
-import { loadNodeConfig } from "./config";
+import { loadNodeConfig, loadServerTls } from "./config";
 import { startNode } from "./node";
 
 async function main(): Promise<void> {
   let config;
+  let tls;
   try {
     config = loadNodeConfig();
+    tls = loadServerTls(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jinlian-node: ${err.message}\n`);
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     kafkaBrokers: config.KAFKA_BROKERS,
     grpcHost: config.GRPC_HOST,
     grpcPort: config.GRPC_PORT,
+    tls,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   }).catch((err: Error) => {

@@ -15,6 +15,7 @@ import {
   type IdGenerator,
   type Logger,
   type NodeIdentity,
+  type ServerTls,
   type ServiceInstance,
 } from "@jinlian/chassis";
 import { resolveTargets } from "./registry";
@@ -27,6 +28,8 @@ export interface NodeOptions {
   kafkaBrokers: readonly string[];
   grpcHost: string;
   grpcPort: number;
+  /** Serve gRPC over TLS (PEM); plaintext when absent. */
+  tls?: ServerTls;
   logger: Logger;
   shutdownGraceMs?: number;
   clock?: Clock;
@@ -103,7 +106,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       // relays stop, then pools and the producer close.
       lifecycle.onStop(m.name, () => instance.stop());
     }
-    const grpcPort = await server.start(options.grpcHost, options.grpcPort);
+    const grpcPort = await server.start(options.grpcHost, options.grpcPort, options.tls);
     lifecycle.onStop("grpc-server", () => server.drain(options.shutdownGraceMs ?? 10_000));
     for (const instance of services.values()) await instance.start();
     server.setStatus("SERVING");

@@ -1,6 +1,14 @@
-import { EventConsumer, OutboxRelay, type ServiceDependencies, type ServiceInstance, type ServiceModule } from "@jinlian/chassis";
+import {
+  bulletinsEvents,
+  EventConsumer,
+  inboxHandler,
+  OutboxRelay,
+  type ServiceDependencies,
+  type ServiceInstance,
+  type ServiceModule,
+} from "@jinlian/chassis";
 import { BulletinsApp } from "./app/bulletins-app";
-import { EVENT_TYPES, SERVICE } from "./app/events";
+import { SERVICE } from "./app/events";
 import { bulletinsMigrations } from "./persistence/migrations";
 import { bulletinsGrpcService } from "./transport/grpc/bulletins-grpc";
 import { bulletinsConsumerGroup, bulletinsDeadLetterTopic, bulletinsTopics, inboundTopics } from "./transport/kafka/topology";
@@ -19,12 +27,12 @@ export function createBulletinsService(deps: ServiceDependencies): ServiceInstan
     deadLetterTopic: bulletinsDeadLetterTopic(deps.node),
     producer: deps.producer,
     logger,
-    handlers: {
-      [EVENT_TYPES.published]: (e, trx) => app.onPublished(e, trx),
-      [EVENT_TYPES.corrected]: (e, trx) => app.onCorrected(e, trx),
-      [EVENT_TYPES.recalled]: (e, trx) => app.onRecalled(e, trx),
-      [EVENT_TYPES.acknowledged]: (e, trx) => app.onAcknowledged(e, trx),
-    },
+    handlers: [
+      inboxHandler(bulletinsEvents.published, (e, trx) => app.onPublished(e, trx)),
+      inboxHandler(bulletinsEvents.corrected, (e, trx) => app.onCorrected(e, trx)),
+      inboxHandler(bulletinsEvents.recalled, (e, trx) => app.onRecalled(e, trx)),
+      inboxHandler(bulletinsEvents.acknowledged, (e, trx) => app.onAcknowledged(e, trx)),
+    ],
   });
   return {
     app,

@@ -14,6 +14,14 @@ export interface RegisteredService {
   readonly implementation: UntypedServiceImplementation;
 }
 
+/** PEM material for serving gRPC over TLS. */
+export interface ServerTls {
+  certChain: Buffer;
+  privateKey: Buffer;
+  /** When set, clients must present a certificate signed by one of these (mutual TLS). */
+  clientRootCerts?: Buffer;
+}
+
 export interface GrpcServerOptions {
   logger: Logger;
   /** Largest request accepted; bigger ones are refused by grpc-js with RESOURCE_EXHAUSTED. */
@@ -62,11 +70,22 @@ export class GrpcServer {
     return this.boundPort;
   }
 
-  async start(host: string, port: number): Promise<number> {
+  /** Binds and serves; with tls, only TLS (and, given clientRootCerts, only mutual TLS). */
+  async start(host: string, port: number, tls?: ServerTls): Promise<number> {
+    const credentials = tls
+      ? ServerCredentials.createSsl(
+          tls.clientRootCerts ?? null,
+          [{ cert_chain: tls.certChain, private_key: tls.privateKey }],
+          tls.clientRootCerts !== undefined,
+        )
+      : ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+      this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
     );
-    this.options.logger.info({ port: this.boundPort, services: this.names }, "gRPC server listening");
+    this.options.logger.info(
+      { port: this.boundPort, services: this.names, tls: tls ? (tls.clientRootCerts ? "mutual" : "server") : "off" },
+      "gRPC server listening",
+    );
     return this.boundPort;
   }
 

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { toKafkaHeaders, type CloudEvent } from "../messaging/cloudevents";
+import { assertDeclared, toKafkaHeaders, type CloudEvent } from "@jinlian/subscriber";
 import { currentTraceHeaders } from "../telemetry/tracing";
 
 export interface OutgoingEvent {
@@ -18,6 +18,7 @@ export function outboxChannel(schema: string): string {
  */
 export async function appendToOutbox(trx: Knex.Transaction, schema: string, events: readonly OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
+  for (const { topic, event } of events) assertDeclared(topic, event.type);
   const trace = currentTraceHeaders();
   await trx("outbox").insert(
     events.map(({ topic, event }) => ({

@@ -137,6 +137,9 @@ export class OutboxRelay {
         this.wake?.();
       });
       await s.connect();
+      // A mark lost in a crash only re-publishes (consumers deduplicate), so the relay's own
+      // session need not wait for its commits to be flushed.
+      await s.query("set synchronous_commit = off");
       s.on("notification", () => this.wake?.());
       this.session = s;
     }

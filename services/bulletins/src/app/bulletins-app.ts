@@ -9,13 +9,13 @@ import {
   NotFoundError,
   Violations,
   type Clock,
-  type CloudEvent,
   type IdGenerator,
   type Logger,
   type NodeIdentity,
   type OutgoingEvent,
 } from "@jinlian/chassis";
 import { bulletinsEventsV1 } from "@jinlian/proto";
+import { bulletinsEvents, type EventDescriptor, type ReceivedEvent } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   acknowledgedVersionFor,
@@ -39,16 +39,7 @@ import {
 } from "../domain/bulletin";
 import { repository, stateOf, type BulletinRow, type ReadCounts, type RecipientRow, type VersionRow } from "../persistence/repository";
 import { classificationCodec, kindCodec, urgencyCodec } from "./codecs";
-import {
-  audienceToProto,
-  cloudEvent,
-  decodePayload,
-  EVENT_TYPES,
-  orgToProto,
-  recipientFromProto,
-  recipientToProto,
-  SERVICE,
-} from "./events";
+import { audienceToProto, cloudEvent, orgToProto, recipientFromProto, recipientToProto, SERVICE } from "./events";
 
 /** Who acts, for the audit trail. */
 export interface Actor {
@@ -277,7 +268,7 @@ export class BulletinsApp {
         audit: this.audit(actor, "", now),
         acknowledgementWindowSeconds: String(row.ack_window_seconds ?? 0),
       }).finish();
-      await this.emit(trx, id, EVENT_TYPES.published, now, payload, deliveryNodes(recipients, this.here));
+      await this.emit(trx, id, bulletinsEvents.published, now, payload, deliveryNodes(recipients, this.here));
       this.deps.logger.info({ bulletin_id: id, year, number, nodes: deliveryNodes(recipients, this.here) }, "bulletin published");
     });
   }
@@ -329,7 +320,7 @@ export class BulletinsApp {
         acknowledgementDueTime: due ?? undefined,
         audit: this.audit(actor, reason, now),
       }).finish();
-      await this.emit(trx, id, EVENT_TYPES.corrected, now, payload, await this.recipientNodes(trx, id));
+      await this.emit(trx, id, bulletinsEvents.corrected, now, payload, await this.recipientNodes(trx, id));
     });
   }
 
@@ -368,7 +359,7 @@ export class BulletinsApp {
         supersedesVersion: row.current_version,
         audit: this.audit(actor, reason, now),
       }).finish();
-      await this.emit(trx, id, EVENT_TYPES.recalled, now, payload, await this.recipientNodes(trx, id));
+      await this.emit(trx, id, bulletinsEvents.recalled, now, payload, await this.recipientNodes(trx, id));
     });
   }
 
@@ -406,7 +397,7 @@ export class BulletinsApp {
             readerName,
             audit: this.audit(actor, "", now),
           }).finish();
-          await this.emit(trx, id, EVENT_TYPES.acknowledged, now, payload, [row.issuing_jurisdiction]);
+          await this.emit(trx, id, bulletinsEvents.acknowledged, now, payload, [row.issuing_jurisdiction]);
         }
       }
       const updated = (await repository.recipient(trx, id, key))!;
@@ -501,8 +492,8 @@ export class BulletinsApp {
 
   // ---- inbound deliveries (run inside the consumer's inbox transaction) ----
 
-  async onPublished(event: CloudEvent, trx: Knex.Transaction): Promise<void> {
-    const e = decodePayload(bulletinsEventsV1.BulletinPublished, event);
+  async onPublished(event: ReceivedEvent<bulletinsEventsV1.BulletinPublished>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
     const kind = kindCodec.fromProto(e.kind);
     const urgency = urgencyCodec.fromProto(e.urgency);
     const classification = classificationCodec.fromProto(e.classification);
@@ -582,8 +573,8 @@ export class BulletinsApp {
     this.deps.logger.info({ bulletin_id: e.bulletinId, from: e.issuingJurisdictionCode }, "bulletin received");
   }
 
-  async onCorrected(event: CloudEvent, trx: Knex.Transaction): Promise<void> {
-    const e = decodePayload(bulletinsEventsV1.BulletinCorrected, event);
+  async onCorrected(event: ReceivedEvent<bulletinsEventsV1.BulletinCorrected>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
     await this.applyNewVersion(trx, e.bulletinId, e.version, {
       change: "CORRECTION",
       title: e.title,
@@ -598,8 +589,8 @@ export class BulletinsApp {
     });
   }
 
-  async onRecalled(event: CloudEvent, trx: Knex.Transaction): Promise<void> {
-    const e = decodePayload(bulletinsEventsV1.BulletinRecalled, event);
+  async onRecalled(event: ReceivedEvent<bulletinsEventsV1.BulletinRecalled>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
     await this.applyNewVersion(trx, e.bulletinId, e.version, {
       change: "RECALL",
       reason: e.audit?.reason ?? "",
@@ -662,8 +653,8 @@ export class BulletinsApp {
     this.deps.logger.info({ bulletin_id: id, version, change: v.change }, "bulletin version received");
   }
 
-  async onAcknowledged(event: CloudEvent, trx: Knex.Transaction): Promise<void> {
-    const e = decodePayload(bulletinsEventsV1.BulletinAcknowledged, event);
+  async onAcknowledged(event: ReceivedEvent<bulletinsEventsV1.BulletinAcknowledged>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
     const recipient = recipientFromProto(e.recipient);
     const row = UUID.test(e.bulletinId) ? await repository.find(trx, e.bulletinId, true) : undefined;
     if (!row || row.origin !== "ISSUED" || !recipient)
@@ -702,7 +693,7 @@ export class BulletinsApp {
   private async emit(
     trx: Knex.Transaction,
     id: string,
-    type: string,
+    type: EventDescriptor,
     at: Date,
     payload: Uint8Array,
     nodes: readonly string[],

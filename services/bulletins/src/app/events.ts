@@ -1,37 +1,27 @@
-import { bulletinsEventsV1, bulletinsV1 } from "@jinlian/proto";
-import { dataschemaFor, eventSource, MalformedEventError, type CloudEvent } from "@jinlian/chassis";
+import { bulletinsV1 } from "@jinlian/proto";
+import { dataschemaFor, eventSource, type CloudEvent, type EventDescriptor } from "@jinlian/chassis";
 import type { Audience, OrganisationRef, Recipient } from "../domain/bulletin";
 
 export const SERVICE = "bulletins";
 
-/** CloudEvents types of this service, with their protobuf payloads (see docs/events.md). */
-export const EVENT_TYPES = Object.freeze({
-  published: "jinlian.bulletins.bulletin.published.v1",
-  corrected: "jinlian.bulletins.bulletin.corrected.v1",
-  recalled: "jinlian.bulletins.bulletin.recalled.v1",
-  acknowledged: "jinlian.bulletins.bulletin.acknowledged.v1",
-});
-
-export const EVENT_PAYLOADS: Readonly<Record<string, string>> = Object.freeze({
-  [EVENT_TYPES.published]: "jinlian.bulletins.events.v1.BulletinPublished",
-  [EVENT_TYPES.corrected]: "jinlian.bulletins.events.v1.BulletinCorrected",
-  [EVENT_TYPES.recalled]: "jinlian.bulletins.events.v1.BulletinRecalled",
-  [EVENT_TYPES.acknowledged]: "jinlian.bulletins.events.v1.BulletinAcknowledged",
-});
-
-export function cloudEvent(id: string, node: string, type: string, subject: string, time: Date, data: Uint8Array): CloudEvent {
-  return { id, source: eventSource(node, SERVICE), type, subject, time, dataschema: dataschemaFor(EVENT_PAYLOADS[type]!), data };
-}
-
-/** Decodes a payload, turning a wire-format failure into a MalformedEventError (dead-letter). */
-export function decodePayload<T>(codec: { decode(input: Uint8Array): T }, event: CloudEvent): T {
-  try {
-    return codec.decode(event.data);
-  } catch (err) {
-    throw new MalformedEventError(
-      `${event.type} ${event.id}: data is not a valid ${EVENT_PAYLOADS[event.type]}: ${(err as Error).message}`,
-    );
-  }
+/** A CloudEvent of this service from this node, for the outbox. */
+export function cloudEvent(
+  id: string,
+  node: string,
+  descriptor: EventDescriptor,
+  subject: string,
+  time: Date,
+  data: Uint8Array,
+): CloudEvent {
+  return {
+    id,
+    source: eventSource(node, SERVICE),
+    type: descriptor.type,
+    subject,
+    time,
+    dataschema: dataschemaFor(descriptor.message),
+    data,
+  };
 }
 
 // Domain <-> contract shapes shared by the gRPC and Kafka sides.
@@ -72,8 +62,6 @@ export function recipientFromProto(r: bulletinsV1.Recipient | undefined): Recipi
       return undefined;
   }
 }
-
-export { bulletinsEventsV1 };
 
 /** Maps a ts-proto numeric enum to domain names by stripping the enum's prefix. */
 export function enumCodec<D extends string>(protoEnum: Record<string, string | number>, prefix: string, values: readonly D[]) {

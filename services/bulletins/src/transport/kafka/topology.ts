@@ -1,40 +1,29 @@
-import {
-  consumerGroupId,
-  deadLetterTopic,
-  deadLetterTopicSpec,
-  deliveryTopic,
-  deliveryTopicSpec,
-  peersOf,
-  type NodeIdentity,
-  type TopicSpec,
-} from "@jinlian/chassis";
+import { channelsOf, topicSpecs, type Channel, type NodeIdentity, type TopicSpec } from "@jinlian/chassis";
 import { SERVICE } from "../../app/events";
 
 /**
- * Bulletins travel on delivery topics between peer nodes (the city and each district):
- * a bulletin addressed to district D is written by the city to <ns>.120000.bulletins.to.D, and D's
- * read receipts come back on <ns>.D.bulletins.to.120000. A node reads only topics addressed to it.
+ * The bulletins topics at a node, from the stream catalogue: delivery topics to and from each
+ * peer node (the city and each district), and this node's dead-letter topic. A node reads only
+ * the delivery topics addressed to it.
  */
-export function outboundTopics(node: NodeIdentity): string[] {
-  return peersOf(node.jurisdictionCode).map((peer) => deliveryTopic(node.topicNamespace, SERVICE, node.jurisdictionCode, peer));
+export function bulletinsChannels(node: NodeIdentity): Channel[] {
+  return channelsOf(node.topicNamespace, node.jurisdictionCode, SERVICE);
 }
 
 export function inboundTopics(node: NodeIdentity): string[] {
-  return peersOf(node.jurisdictionCode).map((peer) => deliveryTopic(node.topicNamespace, SERVICE, peer, node.jurisdictionCode));
+  return bulletinsChannels(node)
+    .filter((c) => c.role === "subscribe")
+    .map((c) => c.topic);
 }
 
 export function bulletinsDeadLetterTopic(node: NodeIdentity): string {
-  return deadLetterTopic(node.topicNamespace, node.jurisdictionCode, SERVICE);
+  return bulletinsChannels(node).find((c) => c.stream.kind === "dead-letter")!.topic;
 }
 
 export function bulletinsConsumerGroup(node: NodeIdentity): string {
-  return consumerGroupId(node.topicNamespace, node.jurisdictionCode, SERVICE, "deliveries");
+  return bulletinsChannels(node).find((c) => c.role === "subscribe")!.consumerGroup!;
 }
 
 export function bulletinsTopics(node: NodeIdentity): TopicSpec[] {
-  return [
-    ...outboundTopics(node).map(deliveryTopicSpec),
-    ...inboundTopics(node).map(deliveryTopicSpec),
-    deadLetterTopicSpec(bulletinsDeadLetterTopic(node)),
-  ];
+  return topicSpecs(bulletinsChannels(node));
 }

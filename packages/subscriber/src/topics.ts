@@ -26,15 +26,6 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
-/** Deliveries are kept so a node that joins late can replay them; the volume is small. */
-export function deliveryTopicSpec(topic: string): TopicSpec {
-  return { topic, partitions: 3, configs: { "retention.ms": "-1", "cleanup.policy": "delete" } };
-}
-
-export function deadLetterTopicSpec(topic: string): TopicSpec {
-  return { topic, partitions: 1, configs: { "retention.ms": String(30 * 24 * 3600 * 1000) } };
-}
-
 /**
  * Creates the topics that do not exist yet (topics are never auto-created) and waits until every
  * partition of every wanted topic has a leader: on KRaft a just-created topic can be briefly

@@ -1,0 +1,35 @@
+/** The run's throwaway database: created on the admin URL's server, dropped at the end. */
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+
+export interface ThrowawayDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: adminUrl, application_name: "bench-setup" });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createThrowawayDatabase(adminUrl: string): Promise<ThrowawayDatabase> {
+  const name = `jl_bench_${randomBytes(5).toString("hex")}`;
+  await withAdmin(adminUrl, (c) => c.query(`create database "${name}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () =>
+      withAdmin(adminUrl, async (c) => {
+        await c.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name]);
+        await c.query(`drop database if exists "${name}"`);
+      }),
+  };
+}

@@ -1,0 +1,21 @@
+/** Helpers for the jinlian side of each scenario (never imported by a baseline worker). */
+import { createLogger, type Logger } from "@jinlian/chassis";
+
+/**
+ * The production logger (pino JSON at "info", with the trace/request mixin) writing to a sink
+ * that drops info lines, as a log shipper would take them off stdout; warnings and errors go to
+ * stderr so a failing run explains itself. Hot paths log at debug, so they format nothing.
+ */
+export function benchLogger(): Logger {
+  return createLogger({
+    level: "info",
+    base: { service: "bench" },
+    destination: {
+      write(line: string) {
+        if (line.includes('"level":"warn"') || line.includes('"level":"error"') || line.includes('"level":"fatal"')) {
+          process.stderr.write(line);
+        }
+      },
+    },
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * `EventConsumer`: CloudEvents decoding, a CONSUMER span per message, and per message one knex
+ * transaction inserting (consumer, source, id) into the inbox before the handler runs; the
+ * offset is committed after it. The handler itself does nothing, so what is measured is the
+ * chassis' cost per event. Each pass uses a new consumer name, so every event is new to the inbox.
+ */
+import { bulletinsEvents, createDatabase, createKafka, createProducer, EventConsumer, inboxHandler } from "@jinlian/chassis";
+import { benchLogger } from "../../lib/jinlian";
+import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
+import { consumePass, type Countdown } from "../consume-common";
+
+export const create: ScenarioFactory = async (config) => {
+  const logger = benchLogger();
+  const db = createDatabase({ url: config.databaseUrl, schema: config.schemas.inbox, applicationName: "bench-jinlian" });
+  const kafka = createKafka({ brokers: config.brokers, clientId: "bench-jinlian-consume", logger });
+  const producer = createProducer(kafka); // dead letters only; none are expected
+  await producer.connect();
+  let consumer: EventConsumer | undefined;
+  let passes = 0;
+
+  const pass = async (topic: string, n: number) => {
+    const name = `jinlian-${config.runId}-${passes++}`;
+    return consumePass(n, topic, {
+      async start(countdown: Countdown) {
+        consumer = new EventConsumer({
+          kafka,
+          db,
+          name,
+          groupId: `${config.namespace}.${name}`,
+          topics: [topic],
+          handlers: [inboxHandler(bulletinsEvents.published, async () => countdown.hit())],
+          deadLetterTopic: config.topics.deadLetter,
+          producer,
+          logger,
+        });
+        await consumer.start();
+      },
+      async stop() {
+        await consumer?.stop();
+      },
+    });
+  };
+
+  return {
+    async warmup() {
+      await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents);
+    },
+    async measure(): Promise<RepMetrics> {
+      const { eventsPerS, cpuUs } = await pass(config.topics.consume, config.sizes.consumeEvents);
+      return { events_per_s: eventsPerS, cpu_us: cpuUs };
+    },
+    async teardown() {
+      await producer.disconnect();
+      await db.destroy();
+    },
+  };
+};
