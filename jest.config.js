@@ -14,6 +14,7 @@ const common = {
 const infra = {
   globalSetup: "<rootDir>/tests/harness/global-setup.ts",
   globalTeardown: "<rootDir>/tests/harness/global-teardown.ts",
+  setupFilesAfterEnv: ["<rootDir>/tests/harness/retry-once.ts"],
 };
 
 /** @type {import('jest').Config} */

@@ -21,7 +21,7 @@ import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harn
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 
-jest.setTimeout(90_000);
+jest.setTimeout(240_000);
 
 const SCHEMA = "relay_test";
 const logger = createLogger({ level: "silent" });
@@ -103,7 +103,7 @@ it("has one leader, fails over when its session dies, and keeps per-aggregate or
   b.start();
   const aggregates = ["agg-1", "agg-2", "agg-3"];
   await append(aggregates, 0, 10);
-  await waitFor(async () => received.length >= 30 && true, { timeoutMs: 30_000, intervalMs: 100, what: "30 events via relay a" });
+  await waitFor(async () => received.length >= 30 && true, { timeoutMs: 60_000, intervalMs: 100, what: "30 events via relay a" });
   expect(b.isLeader).toBe(false);
 
   // Kill the leader's database session, as a crashed pod or a network cut would.
@@ -112,10 +112,14 @@ it("has one leader, fails over when its session dies, and keeps per-aggregate or
     "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = current_database()",
     [`jinlian-relay-${SCHEMA}`],
   ).catch(() => undefined);
-  await waitFor(async () => !a.isLeader || b.isLeader, { timeoutMs: 15_000, intervalMs: 20, what: "relay a to lose leadership" });
-  await waitFor(async () => a.isLeader !== b.isLeader, { timeoutMs: 15_000, intervalMs: 50, what: "exactly one leader after failover" });
+  await waitFor(async () => !a.isLeader || b.isLeader, { timeoutMs: 30_000, intervalMs: 20, what: "relay a to lose leadership" });
+  await waitFor(async () => a.isLeader !== b.isLeader, { timeoutMs: 30_000, intervalMs: 50, what: "exactly one leader after failover" });
   await append(aggregates, 10, 10);
-  await waitFor(async () => received.length >= 60 && true, { timeoutMs: 30_000, intervalMs: 100, what: "60 events after failover" });
+  await waitFor(async () => received.length >= 60 && true, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    what: `60 events after failover (got ${received.length}; leaders a=${a.isLeader} b=${b.isLeader})`,
+  });
   expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
 
   // Every event arrived; duplicates are allowed (at-least-once), reordering within an aggregate is not.

@@ -53,7 +53,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     clock: options.clock,
     tls: options.tls,
   });
-  const address = `127.0.0.1:${node.grpcPort}`;
+  // Over TLS, name the host as the certificate does (an IP as TLS server name is deprecated).
+  const address = `${options.tls ? "localhost" : "127.0.0.1"}:${node.grpcPort}`;
   const bulletins = options.tls
     ? sdkBulletinsClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
     : bulletinsClient(address);

@@ -4,6 +4,7 @@
  * Only generated contract code is loaded here, so baseline workers stay free of the chassis.
  */
 import { randomUUID } from "node:crypto";
+import type { CloudEvent } from "@jinlian/chassis";
 import { bulletinsEventsV1, bulletinsV1 } from "@jinlian/proto";
 
 export const ISSUER = { creditCode: "11120000MB12345670", jurisdictionCode: "120000", name: "天津市司法局" };
@@ -88,16 +89,8 @@ export function eventPayload(): Uint8Array {
   return cachedPayload;
 }
 
-/** The fields of a chassis CloudEvent (structurally the same as `CloudEvent` in @jinlian/chassis). */
-export interface BenchEvent {
-  readonly id: string;
-  readonly source: string;
-  readonly type: string;
-  readonly time: Date;
-  readonly subject: string;
-  readonly dataschema: string;
-  readonly data: Uint8Array;
-}
+/** The chassis CloudEvent, as the bench builds it. */
+export type BenchEvent = CloudEvent;
 
 /** Event i of a run: a fresh id, one of 64 aggregates as the key (so all partitions get traffic). */
 export function benchEvent(i: number): BenchEvent {

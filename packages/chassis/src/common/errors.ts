@@ -3,19 +3,9 @@
  * status code with google.rpc error details. Anything else that escapes a handler is a bug and
  * becomes INTERNAL (logged, details withheld from the caller).
  */
-export interface FieldViolation {
-  /** Path of the offending field in the request, e.g. "main_audience.jurisdiction_codes[2]". */
-  readonly field: string;
-  readonly description: string;
-}
-
-export interface PreconditionViolation {
-  /** Machine-readable kind, e.g. "BULLETIN_NOT_DRAFT". */
-  readonly type: string;
-  /** What it is about, e.g. "bulletins/3f0c…". */
-  readonly subject: string;
-  readonly description: string;
-}
+// The wire shapes of google.rpc.BadRequest and PreconditionFailure, shared with the client SDK.
+import type { FieldViolation, PreconditionViolation } from "@jinlian/client";
+export type { FieldViolation, PreconditionViolation };
 
 export abstract class ApplicationError extends Error {
   abstract readonly kind:

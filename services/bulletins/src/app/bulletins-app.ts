@@ -75,6 +75,19 @@ const EMPTY_COUNTS: ReadCounts = { recipients: 0, read: 0, unread: 0, overdue: 0
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 200;
 
+/** The columns a draft's content fills. */
+function draftColumns(draft: ValidDraft) {
+  return {
+    title: draft.title,
+    body: draft.body,
+    main_audience: draft.mainAudience,
+    copy_audience: draft.copyAudience,
+    urgency: draft.urgency,
+    classification: draft.classification,
+    ack_window_seconds: draft.acknowledgementWindowSeconds,
+  };
+}
+
 export function assertBulletinId(id: string, field = "bulletin_id"): void {
   if (!UUID.test(id)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
 }
@@ -153,13 +166,7 @@ export class BulletinsApp {
           issuing_jurisdiction: this.here,
           year: null,
           number: null,
-          title: draft.title,
-          body: draft.body,
-          main_audience: draft.mainAudience,
-          copy_audience: draft.copyAudience,
-          urgency: draft.urgency,
-          classification: draft.classification,
-          ack_window_seconds: draft.acknowledgementWindowSeconds,
+          ...draftColumns(draft),
           ack_due_at: null,
           status: "DRAFT",
           current_version: 0,
@@ -195,13 +202,7 @@ export class BulletinsApp {
         this.here,
       );
       await repository.update(trx, id, {
-        title: draft.title,
-        body: draft.body,
-        main_audience: draft.mainAudience,
-        copy_audience: draft.copyAudience,
-        urgency: draft.urgency,
-        classification: draft.classification,
-        ack_window_seconds: draft.acknowledgementWindowSeconds,
+        ...draftColumns(draft),
         revision: row.revision + 1,
         updated_at: this.deps.clock.now(),
       });
