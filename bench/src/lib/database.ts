@@ -1,6 +1,6 @@
 /** The run's throwaway database: created on the admin URL's server, dropped at the end. */
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
+import { Client, Pool } from "pg";
 
 export interface ThrowawayDatabase {
   name: string;
@@ -32,4 +32,12 @@ export async function createThrowawayDatabase(adminUrl: string): Promise<Throwaw
         await c.query(`drop database if exists "${name}"`);
       }),
   };
+}
+
+/**
+ * The bare-SQL baselines' pool: plain `pg`, scoped to a schema once per connection as knex's
+ * searchPath does for the platform side.
+ */
+export function baselinePool(databaseUrl: string, schema: string): Pool {
+  return new Pool({ connectionString: databaseUrl, max: 10, application_name: "bench-baseline", options: `-c search_path=${schema}` });
 }

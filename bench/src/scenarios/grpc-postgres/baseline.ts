@@ -3,7 +3,7 @@
  * (the row, its versions, its read counts; SQL as knex renders it) and maps them by hand.
  */
 import { bulletinsV1 } from "@jinlian/proto";
-import { Pool } from "pg";
+import { baselinePool } from "../../lib/database";
 import type { ScenarioFactory } from "../../lib/protocol";
 import { bareServer, grpcRun } from "../grpc-common";
 import { READ_COUNTS_SQL } from "../sql-list/baseline";
@@ -12,13 +12,7 @@ const P = bulletinsV1;
 const enumOf = (e: Record<string, string | number>, prefix: string, v: string) => e[`${prefix}${v}`] as number;
 
 export const create: ScenarioFactory = async (config) => {
-  const pool = new Pool({
-    connectionString: config.databaseUrl,
-    max: 10,
-    application_name: "bench-baseline",
-    // As knex's searchPath does, once per connection.
-    options: `-c search_path=${config.schemas.bulletins}`,
-  });
+  const pool = baselinePool(config.databaseUrl, config.schemas.bulletins);
   const served = await bareServer(async (id) => {
     const { rows } = await pool.query('select * from "bulletins" where "bulletin_id" = $1 limit $2', [id, 1]);
     const r = rows[0];

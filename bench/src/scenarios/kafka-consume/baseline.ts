@@ -8,7 +8,7 @@
  *           directly, no spans, no knex.
  */
 import { Kafka, logLevel, type Consumer, type IHeaders } from "kafkajs";
-import { Pool } from "pg";
+import { baselinePool } from "../../lib/database";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
 import { consumePass, type Countdown } from "../consume-common";
 
@@ -16,12 +16,7 @@ const header = (h: IHeaders | undefined, name: string) => String(h?.[name] ?? ""
 
 export const create: ScenarioFactory = async (config) => {
   const kafka = new Kafka({ clientId: "bench-baseline-consume", brokers: config.brokers, logLevel: logLevel.WARN });
-  const pool = new Pool({
-    connectionString: config.databaseUrl,
-    max: 10,
-    application_name: "bench-baseline",
-    options: `-c search_path=${config.schemas.inbox}`,
-  });
+  const pool = baselinePool(config.databaseUrl, config.schemas.inbox);
   let consumer: Consumer | undefined;
   let passes = 0;
 

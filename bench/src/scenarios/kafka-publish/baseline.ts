@@ -9,7 +9,7 @@
  *   batched    `sendBatchSize` messages per send, one send at a time: the relay's batching.
  */
 import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { Pool } from "pg";
+import { baselinePool } from "../../lib/database";
 import { benchEvent, kafkaMessage } from "../../lib/fixtures";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
 import { cpuMs, nowMs, runClosedLoop, summarise } from "../../lib/stats";
@@ -23,12 +23,7 @@ export const create: ScenarioFactory = async (config) => {
     maxInFlightRequests: 1,
   });
   await producer.connect();
-  const pool = new Pool({
-    connectionString: config.databaseUrl,
-    max: 10,
-    application_name: "bench-baseline",
-    options: `-c search_path=${config.schemas.outbox}`,
-  });
+  const pool = baselinePool(config.databaseUrl, config.schemas.outbox);
   const topic = config.topics.publish;
   const { publishEvents, publishWriters, drainEvents, sendBatchSize, warmupFraction } = config.sizes;
 

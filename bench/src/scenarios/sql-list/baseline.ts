@@ -3,7 +3,7 @@
  * through a bare pg pool: the total count, the page (one row more, to know if there is a next
  * page), and the read counts of the page's bulletins. Rows are mapped to plain objects.
  */
-import { Pool } from "pg";
+import { baselinePool } from "../../lib/database";
 import type { ScenarioFactory } from "../../lib/protocol";
 import { PAGE_SIZE, sqlRun } from "../sql-common";
 
@@ -16,12 +16,7 @@ export const READ_COUNTS_SQL = `select r.bulletin_id,
         group by r.bulletin_id`;
 
 export const create: ScenarioFactory = async (config) => {
-  const pool = new Pool({
-    connectionString: config.databaseUrl,
-    max: 10,
-    application_name: "bench-baseline",
-    options: `-c search_path=${config.schemas.bulletins}`,
-  });
+  const pool = baselinePool(config.databaseUrl, config.schemas.bulletins);
   const list = async (): Promise<number> => {
     const total = await pool.query('select count(*) as "n" from "bulletins" as "b"');
     const page = await pool.query(

@@ -269,8 +269,9 @@ export class BulletinsApp {
         audit: this.audit(actor, "", now),
         acknowledgementWindowSeconds: String(row.ack_window_seconds ?? 0),
       }).finish();
-      await this.emit(trx, id, bulletinsEvents.published, now, payload, deliveryNodes(recipients, this.here));
-      this.deps.logger.info({ bulletin_id: id, year, number, nodes: deliveryNodes(recipients, this.here) }, "bulletin published");
+      const nodes = deliveryNodes(recipients, this.here);
+      await this.emit(trx, id, bulletinsEvents.published, now, payload, nodes);
+      this.deps.logger.info({ bulletin_id: id, year, number, nodes }, "bulletin published");
     });
   }
 
