@@ -105,8 +105,11 @@ cat <<MSG
   Try (grpcurl lists and calls everything through reflection):
     grpcurl -plaintext ${endpoints[120000]} list
     grpcurl -plaintext -d '{"filter":{"origin":"ORIGIN_RECEIVED"}}' ${endpoints[$first_district]} jinlian.bulletins.v1.BulletinsService/ListBulletins
-  or, without grpcurl:
+    grpcurl -plaintext ${endpoints[120000]} jinlian.liaison.v1.MechanismService/GetMechanismRollUp
+  or, without grpcurl (any method of any service):
     node scripts/demo/call.mts ${endpoints[$first_district]} ListBulletins '{"filter":{"origin":2}}'
+    node scripts/demo/call.mts ${endpoints[120000]} GetMechanismRollUp
+    node scripts/demo/call.mts ${endpoints[$first_district]} ListActionItems '{"filter":{"origin":"ACTION_ITEM_ORIGIN_ASSIGNED_BY_CITY"}}'
 
   Ctrl-C stops the nodes (and Kafka, if this script started it).
 MSG

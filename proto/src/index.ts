@@ -5,6 +5,8 @@ import path from "node:path";
 export * as commonV1 from "../gen/jinlian/common/v1/common";
 export * as bulletinsV1 from "../gen/jinlian/bulletins/v1/bulletins";
 export * as bulletinsEventsV1 from "../gen/jinlian/bulletins/events/v1/events";
+export * as liaisonV1 from "../gen/jinlian/liaison/v1/liaison";
+export * as liaisonEventsV1 from "../gen/jinlian/liaison/events/v1/events";
 export * as googleRpc from "../gen/google/rpc/status";
 export * as googleRpcDetails from "../gen/google/rpc/error_details";
 export { Timestamp } from "../gen/google/protobuf/timestamp";

@@ -1,28 +1,59 @@
-// Calls one BulletinsService method with a JSON request (proto3 JSON, as grpcurl takes it):
+// Calls one Jinlian gRPC method with a JSON request (proto3 JSON, as grpcurl takes it), through
+// the client SDK. Method names are unique across services, so the method alone picks the service:
 //   node scripts/demo/call.mts 127.0.0.1:50052 ListBulletins '{"filter":{"origin":"ORIGIN_RECEIVED"}}'
+//   node scripts/demo/call.mts 127.0.0.1:50051 GetMechanismRollUp
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
 
-const { bulletinsV1 } = proto;
-const [address, method, json = "{}"] = process.argv.slice(2);
 type Codec = { fromJSON(o: unknown): unknown; toJSON(m: unknown): unknown };
-const messages = bulletinsV1 as unknown as Record<string, Codec>;
-const request = method ? messages[`${method}Request`] : undefined;
-const response = method ? messages[`${method}Response`] : undefined;
-if (!address || !method || !request || !response) {
-  const names = Object.keys(bulletinsV1.BulletinsServiceService).map((n) => n[0]!.toUpperCase() + n.slice(1));
+type Method = (req: unknown) => Promise<unknown>;
+const { bulletinsV1, liaisonV1 } = proto;
+const [address, method, json = "{}"] = process.argv.slice(2);
+const actor = process.env.JINLIAN_ACTOR ?? "demo-cli";
+
+// Every service: its generated messages, its definition, and the SDK client that serves it.
+const services = [
+  {
+    messages: bulletinsV1,
+    definition: bulletinsV1.BulletinsServiceService,
+    client: () => client.bulletinsClient({ address: address!, actor }),
+  },
+  ...(["registry", "mechanisms", "consultations", "research", "campaigns", "audit"] as const).map((part) => ({
+    messages: liaisonV1,
+    definition: {
+      registry: liaisonV1.RegistryServiceService,
+      mechanisms: liaisonV1.MechanismServiceService,
+      consultations: liaisonV1.ConsultationServiceService,
+      research: liaisonV1.JointResearchServiceService,
+      campaigns: liaisonV1.CampaignServiceService,
+      audit: liaisonV1.AuditTrailServiceService,
+    }[part],
+    client: () => {
+      const all = client.liaisonClient({ address: address!, actor });
+      return Object.assign(all[part], { close: () => all.close() });
+    },
+  })),
+];
+const name = (n: string) => n[0]!.toUpperCase() + n.slice(1);
+const service = method ? services.find((s) => Object.keys(s.definition).some((m) => name(m) === method)) : undefined;
+if (!address || !method || !service) {
+  const names = services.flatMap((s) => Object.keys(s.definition).map(name));
   console.error(`usage: call.mts <host:port> <method> [json]\nmethods: ${names.join(", ")}`);
   process.exit(2);
 }
-const bulletins = client.bulletinsClient({ address, actor: process.env.JINLIAN_ACTOR ?? "demo-cli" });
-const fn = (bulletins as unknown as Record<string, (req: unknown) => Promise<unknown>>)[method[0]!.toLowerCase() + method.slice(1)]!;
+const messages = service.messages as unknown as Record<string, Codec>;
+const request = messages[`${method}Request`]!;
+const response = messages[`${method}Response`]!;
+const stub = service.client() as unknown as Record<string, Method> & { close(): void };
 try {
-  console.log(JSON.stringify(response.toJSON(await fn(request.fromJSON(JSON.parse(json)))), null, 2));
+  console.log(
+    JSON.stringify(response.toJSON(await stub[method[0]!.toLowerCase() + method.slice(1)]!(request.fromJSON(JSON.parse(json)))), null, 2),
+  );
 } catch (err) {
   const e = err as InstanceType<typeof client.JinlianError>;
   console.error(e.message);
   for (const v of e.fieldViolations ?? []) console.error(`  ${v.field}: ${v.description}`);
   process.exitCode = 1;
 } finally {
-  bulletins.close();
+  stub.close();
 }

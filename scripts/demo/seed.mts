@@ -1,12 +1,14 @@
-// Seeds demo data into a running municipal node and waits for it to reach the district node.
+// Seeds demo data into a running municipal node and a district node: the liaison registry,
+// mechanisms, a consultation with a cross-level action, a campaign and joint research, then
+// bulletins; waits for what travels between the nodes to arrive.
 // Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address>
 import chassis from "@jinlian/chassis";
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
 
 const { withCheckCharacter } = chassis;
-const { bulletinsClient } = client;
-const { bulletinsV1 } = proto;
+const { bulletinsClient, liaisonClient } = client;
+const { bulletinsV1, commonV1, liaisonV1 } = proto;
 const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052"] = process.argv.slice(2);
 
 const city = bulletinsClient({ address: cityAddress, actor: "demo-seed" });
@@ -15,6 +17,213 @@ const bureau = { creditCode: withCheckCharacter("11120000MB1234567"), jurisdicti
 const federation = { creditCode: withCheckCharacter("51120000MJ0123456"), jurisdictionCode: "120000", name: "天津市工商业联合会" };
 const hepingChamber = { creditCode: withCheckCharacter("51120101MJ7654321"), jurisdictionCode: "120101", name: "和平区总商会" };
 const none = { allDistricts: false, jurisdictionCodes: [], organisations: [] };
+
+const cityLiaison = liaisonClient({ address: cityAddress, actor: "demo-seed" });
+const districtLiaison = liaisonClient({ address: districtAddress, actor: "demo-seed" });
+const T = commonV1.OrganisationType;
+
+async function until<R>(what: string, probe: () => Promise<R>): Promise<R> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+async function seedLiaison(): Promise<void> {
+  const known = await cityLiaison.registry.listOrganisations({ filter: undefined, page: { pageSize: 1, pageToken: "" } });
+  if (known.page!.totalSize > 0) {
+    console.log(`  liaison demo data already present (${known.page!.totalSize} organisations at 120000); not seeding again`);
+    return;
+  }
+  const register = async (
+    l: typeof cityLiaison,
+    type: number,
+    name: string,
+    creditCode: string,
+    jurisdictionCode: string,
+    departmentNames: string[],
+  ) =>
+    (await l.registry.registerOrganisation({ type, name, creditCode, jurisdictionCode, departmentNames, reason: "演示数据" }))
+      .organisation!;
+  const dept = (o: { departments: { name: string; departmentId: string }[] }, name: string) =>
+    o.departments.find((d) => d.name === name)!.departmentId;
+
+  // Registry of parties, at the city and in Heping.
+  const cityBureau = await register(cityLiaison, T.ORGANISATION_TYPE_JUSTICE_BUREAU, bureau.name, bureau.creditCode, "120000", [
+    "法治调研处",
+    "公共法律服务管理处",
+  ]);
+  const cityFederation = await register(cityLiaison, T.ORGANISATION_TYPE_FEDERATION, federation.name, federation.creditCode, "120000", [
+    "法律服务部",
+    "办公室",
+  ]);
+  await cityLiaison.registry.addLiaisonContact({
+    organisationId: cityFederation.organisationId,
+    expectedRevision: 0,
+    contact: {
+      contactId: "",
+      name: "王联络",
+      title: "法律服务部副部长",
+      departmentId: dept(cityFederation, "法律服务部"),
+      phone: "022-2345-6789",
+      email: "",
+    },
+    reason: "明确日常联络人",
+  });
+  const hepingBureau = await register(
+    districtLiaison,
+    T.ORGANISATION_TYPE_JUSTICE_BUREAU,
+    "和平区司法局",
+    withCheckCharacter("11120101MB0000011"),
+    "120101",
+    ["法治调研科"],
+  );
+  const hepingFederation = await register(
+    districtLiaison,
+    T.ORGANISATION_TYPE_FEDERATION,
+    "和平区工商业联合会",
+    withCheckCharacter("51120101MJ0000012"),
+    "120101",
+    ["法律服务科"],
+  );
+  await register(districtLiaison, T.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE, hepingChamber.name, hepingChamber.creditCode, "120101", [
+    "秘书处",
+  ]);
+  console.log("  registered the parties at 120000 and 120101");
+
+  // Liaison mechanisms (art. 2-3), established at both levels; Heping's status goes up to the city.
+  for (const [l, b, f, bd, fd] of [
+    [cityLiaison, cityBureau, cityFederation, "法治调研处", "法律服务部"],
+    [districtLiaison, hepingBureau, hepingFederation, "法治调研科", "法律服务科"],
+  ] as const) {
+    const { mechanism } = await l.mechanisms.proposeMechanism({
+      justiceBureau: { organisationId: b.organisationId, departmentId: dept(b, bd), organisation: undefined, departmentName: "" },
+      federation: { organisationId: f.organisationId, departmentId: dept(f, fd), organisation: undefined, departmentName: "" },
+      reason: "建立沟通联系机制",
+    });
+    await l.mechanisms.establishMechanism({ mechanismId: mechanism!.mechanismId, expectedRevision: 0, reason: "津司发〔2024〕8号" });
+  }
+  console.log("  established the liaison mechanisms of 120000 and 120101");
+
+  // A high-level consultation whose decision assigns an action to Heping.
+  const { consultation } = await cityLiaison.consultations.scheduleConsultation({
+    kind: liaisonV1.ConsultationKind.CONSULTATION_KIND_HIGH_LEVEL,
+    title: "2026年度市司法局与市工商联高层会商",
+    seriesId: "",
+    mechanismId: "",
+    scheduledTime: new Date(),
+    location: "市司法局第一会议室",
+    agenda: [
+      {
+        agendaItemId: "",
+        topic: "民营企业“法治体检”工作情况",
+        presenter: "法治调研处处长",
+        presenterOrganisationId: cityBureau.organisationId,
+        durationMinutes: 30,
+      },
+      {
+        agendaItemId: "",
+        topic: "商会人民调解工作推进",
+        presenter: "法律服务部部长",
+        presenterOrganisationId: cityFederation.organisationId,
+        durationMinutes: 20,
+      },
+    ],
+    attendees: [{ name: "市司法局分管副局长", organisationId: cityBureau.organisationId, title: "副局长" }],
+    reason: "年度会商",
+  });
+  const id = consultation!.consultationId;
+  await cityLiaison.consultations.startConsultation({ consultationId: id, expectedRevision: 0, reason: "" });
+  await cityLiaison.consultations.recordOutcome({
+    consultationId: id,
+    expectedRevision: 0,
+    type: liaisonV1.OutcomeType.OUTCOME_TYPE_DECISION,
+    text: "年内在各区商会全面开展“法治体检”",
+    agendaItemId: "",
+    action: undefined,
+    reason: "",
+  });
+  const assigned = await cityLiaison.consultations.recordOutcome({
+    consultationId: id,
+    expectedRevision: 0,
+    type: liaisonV1.OutcomeType.OUTCOME_TYPE_ACTION,
+    text: "和平区率先组织律师服务团走访辖区商会",
+    agendaItemId: "",
+    action: {
+      title: "组织律师服务团走访辖区商会",
+      owner: undefined,
+      assigneeJurisdictionCode: "120101",
+      dueTime: new Date(Date.now() + 30 * 86_400_000),
+    },
+    reason: "",
+  });
+  await cityLiaison.consultations.closeConsultation({ consultationId: id, expectedRevision: 0, minutes: "会议纪要：……", reason: "" });
+  const actionId = assigned.outcome!.actionItemId;
+  await until("the assigned action reaching 120101", () => districtLiaison.consultations.getActionItem({ actionItemId: actionId }));
+  await districtLiaison.consultations.updateActionItemProgress({
+    actionItemId: actionId,
+    expectedRevision: 0,
+    status: liaisonV1.ActionItemStatus.ACTION_ITEM_STATUS_IN_PROGRESS,
+    note: "已组建律师服务团，首批走访3家商会",
+    owner: { organisationId: hepingBureau.organisationId, departmentId: dept(hepingBureau, "法治调研科") },
+  });
+  console.log(`  held a high-level consultation; action ${actionId} assigned to 120101, which reported progress`);
+
+  // Constitution Week (宪法宣传周) for this year, pushed to every district.
+  const year = Number(new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
+  const { campaign } = await cityLiaison.campaigns.planCampaign({
+    calendarNode: liaisonV1.CalendarNode.CALENDAR_NODE_CONSTITUTION_WEEK,
+    year,
+    title: `${year}年“宪法宣传周”法治宣传活动`,
+    theme: "弘扬宪法精神，护航民营经济",
+    targetJurisdictionCodes: [],
+    reason: "",
+  });
+  await cityLiaison.campaigns.launchCampaign({ campaignId: campaign!.campaignId, expectedRevision: 0, reason: "" });
+  await until("the campaign reaching 120101", () => districtLiaison.campaigns.getCampaign({ campaignId: campaign!.campaignId }));
+  await districtLiaison.campaigns.reportCampaignActivity({
+    campaignId: campaign!.campaignId,
+    title: "宪法进商会",
+    heldTime: campaign!.startTime!,
+    eventsHeld: 3,
+    audienceReached: "420",
+    organiserOrganisationId: "",
+    reason: "",
+  });
+  console.log(`  launched campaign ${campaign!.campaignId}; 120101 reported an activity`);
+
+  // Joint research led by the bureau, with the federation invited.
+  const { research } = await cityLiaison.research.proposeJointResearch({
+    topic: "民营企业合规经营中的常见法律风险",
+    leadOrganisationId: cityBureau.organisationId,
+    description: "联合开展调研，形成立法建议和培训课程",
+    reason: "",
+  });
+  const invited = await cityLiaison.research.inviteToJointResearch({
+    researchId: research!.researchId,
+    expectedRevision: 0,
+    organisationId: cityFederation.organisationId,
+    invitedByOrganisationId: "",
+    reason: "",
+  });
+  await cityLiaison.research.respondToResearchInvitation({
+    researchId: research!.researchId,
+    expectedRevision: 0,
+    invitationId: invited.research!.invitations[0]!.invitationId,
+    answer: liaisonV1.InvitationStatus.INVITATION_STATUS_ACCEPTED,
+    reason: "",
+  });
+  console.log(`  joint research ${research!.researchId} under way`);
+}
+
+await seedLiaison();
+cityLiaison.close();
+districtLiaison.close();
 
 const existing = await city.listBulletins({ filter: undefined, page: { pageSize: 1, pageToken: "" } });
 if (existing.page!.totalSize > 0) {

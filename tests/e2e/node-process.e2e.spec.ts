@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { SERVICE_MODULES } from "@jinlian/node";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { draftRequest } from "../support/fixtures";
@@ -113,7 +114,10 @@ describe("a running node", () => {
         .split("\n")
         .filter((l) => l.includes('"msg":"stopped"'))
         .map((l) => (JSON.parse(l) as { component: string }).component);
-      expect(order).toEqual(["grpc-server", "bulletins", "bulletins-db", "kafka-producer"]);
+      // Reverse of start: the server drains, then each service (consumers, relays) and its pool, in
+      // reverse registration order, then the shared producer.
+      const services = [...SERVICE_MODULES].reverse().flatMap((m) => [m.name, `${m.name}-db`]);
+      expect(order).toEqual(["grpc-server", ...services, "kafka-producer"]);
     } finally {
       node.child.kill("SIGKILL");
     }

@@ -37,6 +37,13 @@ export interface ServiceDependencies {
   readonly ids: IdGenerator;
   readonly authenticator?: Authenticator;
   readonly authorizer?: Authorizer;
+  /** Tunables from the node's validated configuration; services fall back to their defaults. */
+  readonly settings?: ServiceSettings;
+}
+
+export interface ServiceSettings {
+  /** liaison: how often overdue action items are looked for (LIAISON_OVERDUE_SCAN_INTERVAL_MS). */
+  readonly overdueScanIntervalMs?: number;
 }
 
 /** A running service as the node sees it. */

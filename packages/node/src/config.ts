@@ -19,6 +19,8 @@ export const nodeConfigShape = {
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  /** liaison: how often unfinished action items past due are looked for and alerts raised. */
+  LIAISON_OVERDUE_SCAN_INTERVAL_MS: env.positiveInt(60_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */
   METRICS_PORT: env.port(9464),
 };

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     tls,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    settings: { overdueScanIntervalMs: config.LIAISON_OVERDUE_SCAN_INTERVAL_MS },
   }).catch((err: Error) => {
     logger.fatal({ err: err.message }, "node failed to start");
     process.exit(1);

@@ -17,6 +17,7 @@ import {
   type NodeIdentity,
   type ServerTls,
   type ServiceInstance,
+  type ServiceSettings,
 } from "@jinlian/chassis";
 import { resolveTargets } from "./registry";
 
@@ -36,6 +37,7 @@ export interface NodeOptions {
   ids?: IdGenerator;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  settings?: ServiceSettings;
 }
 
 export interface RunningNode {
@@ -99,6 +101,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         ids: options.ids ?? uuidIds,
         authenticator: options.authenticator,
         authorizer: options.authorizer,
+        settings: options.settings,
       });
       for (const s of instance.grpcServices) server.add(s);
       services.set(m.name, instance);

@@ -1,8 +1,9 @@
 import type { ServiceModule } from "@jinlian/chassis";
 import { bulletinsModule } from "@jinlian/bulletins";
+import { liaisonModule } from "@jinlian/liaison";
 
 /** Every service a node can run, by name. */
-export const SERVICE_MODULES: readonly ServiceModule[] = [bulletinsModule];
+export const SERVICE_MODULES: readonly ServiceModule[] = [liaisonModule, bulletinsModule];
 
 /** Resolves a -target value ("all" or "a,b") to modules, or explains what is wrong. */
 export function resolveTargets(target: string): ServiceModule[] {

@@ -36,7 +36,11 @@ function templated(topic: string): string {
     .join(".");
 }
 
-/** The channels of every service at a kind of node, grouped over districts. */
+/**
+ * The channels of every service at a kind of node, grouped over districts. A local stream has
+ * one template per role at the node (its service writes it, other services read it), sharing
+ * one channel id.
+ */
 export function channelTemplates(kind: NodeKind, namespace = "jinlian"): ChannelTemplate[] {
   const byAddress = new Map<string, ChannelTemplate>();
   const services = [...new Set(STREAMS.map((s) => s.service))];
@@ -44,11 +48,30 @@ export function channelTemplates(kind: NodeKind, namespace = "jinlian"): Channel
     for (const service of services)
       for (const channel of channelsOf(namespace, node, service)) {
         const address = templated(channel.topic);
-        if (byAddress.has(address)) continue;
-        const id = `${service}-${channel.stream.name}-${channel.role === "publish" ? "out" : "in"}`;
-        byAddress.set(address, { id, address, channel });
+        const local = channel.stream.kind === "local";
+        const key = local ? `${address} ${channel.role} ${templated(channel.consumerGroup ?? "")}` : address;
+        if (byAddress.has(key)) continue;
+        const id = local
+          ? `${channel.stream.service}-${channel.stream.name}`
+          : `${service}-${channel.stream.name}-${channel.role === "publish" ? "out" : "in"}`;
+        byAddress.set(key, { id, address, channel });
       }
-  return [...byAddress.values()];
+  // In catalogue order of the streams; a local stream's writer before its readers (stable sort).
+  const rank = (t: ChannelTemplate) =>
+    STREAMS.indexOf(t.channel.stream) * 2 + (t.channel.stream.kind === "local" && t.channel.role === "subscribe" ? 1 : 0);
+  return [...byAddress.values()].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The payload fields used as the key, once each (a stream may carry several aggregates). */
+function keysOf(c: Channel): string[] {
+  return [...new Set(c.events.map((e) => e.key))];
+}
+
+function operationId(t: ChannelTemplate): string {
+  const c = t.channel;
+  if (c.role === "publish") return `${t.id}-send`;
+  // Several services may read one local stream.
+  return c.stream.kind === "local" ? `${t.id}-receive-${c.consumerGroup!.split(".").pop()}` : `${t.id}-receive`;
 }
 
 /** Every concrete topic a document's channel stands for. */
@@ -245,10 +268,17 @@ export function asyncApiDocument(kind: NodeKind, namespace = "jinlian"): Record<
     const c = t.channel;
     const ids = c.stream.kind === "dead-letter" ? ["dead-letter"] : c.events.map(addMessage);
     const consumerGroup = c.consumerGroup ? templated(c.consumerGroup) : undefined;
-    channels[t.id] = {
+    const readers = c.stream.kind === "local" ? (c.stream.subscribers ?? []).map((r) => `${r.service} (${r.consumer})`) : [];
+    channels[t.id] ??= {
       address: t.address,
-      title: `${c.stream.service} ${c.stream.name} (${c.role === "publish" ? "written" : "read"} here)`,
-      description: `${c.stream.summary} Direction: ${directionText(c)}.${consumerGroup ? ` Consumed by group ${consumerGroup}.` : ""}`,
+      title:
+        c.stream.kind === "local"
+          ? `${c.stream.service} ${c.stream.name} (local)`
+          : `${c.stream.service} ${c.stream.name} (${c.role === "publish" ? "written" : "read"} here)`,
+      description:
+        c.stream.kind === "local"
+          ? `${c.stream.summary} Direction: ${directionText(c)}. Written by ${c.stream.service}; read by ${readers.length ? readers.join(", ") : "no service yet"}.`
+          : `${c.stream.summary} Direction: ${directionText(c)}.${consumerGroup ? ` Consumed by group ${consumerGroup}.` : ""}`,
       ...(t.address.includes(DISTRICT_PARAM)
         ? { parameters: { district: { enum: [...DISTRICT_CODES], description: "GB/T 2260 code of a district of Tianjin" } } }
         : {}),
@@ -256,21 +286,24 @@ export function asyncApiDocument(kind: NodeKind, namespace = "jinlian"): Record<
       bindings: {
         kafka: {
           partitions: c.stream.partitions,
-          topicConfiguration: { "retention.ms": c.stream.retentionMs, "cleanup.policy": ["delete"] },
+          topicConfiguration: { "retention.ms": c.stream.retentionMs, "cleanup.policy": [c.stream.cleanupPolicy ?? "delete"] },
           bindingVersion: KAFKA_BINDING,
         },
       },
       "x-jinlian-direction": c.direction,
-      ...(consumerGroup ? { "x-jinlian-consumer-group": consumerGroup } : {}),
-      "x-jinlian-key": c.stream.kind === "dead-letter" ? "original key" : (c.events[0]?.key ?? ""),
+      ...(consumerGroup && c.stream.kind !== "local" ? { "x-jinlian-consumer-group": consumerGroup } : {}),
+      "x-jinlian-key": c.stream.kind === "dead-letter" ? "original key" : keysOf(c).join(", "),
     };
     const publishes = c.role === "publish";
-    operations[`${t.id}-${publishes ? "send" : "receive"}`] = {
+    const reader = c.consumerGroup?.split(".")[2];
+    operations[operationId(t)] = {
       action: publishes ? "send" : "receive",
       channel: { $ref: `#/channels/${t.id}` },
       summary: publishes
         ? `This node writes ${c.stream.service} ${c.stream.name} here.`
-        : `This node consumes ${c.stream.service} ${c.stream.name} from here.`,
+        : c.stream.kind === "local"
+          ? `This node's ${reader} service consumes ${c.stream.service} ${c.stream.name} from here.`
+          : `This node consumes ${c.stream.service} ${c.stream.name} from here.`,
       messages: ids.map((id) => ({ $ref: `#/channels/${t.id}/messages/${id}` })),
       ...(!publishes && consumerGroup
         ? { bindings: { kafka: { groupId: { type: "string", const: consumerGroup }, bindingVersion: KAFKA_BINDING } } }
@@ -327,9 +360,11 @@ export function asyncApiMarkdown(namespace = "jinlian"): string {
       const c = t.channel;
       const types = c.events.length ? c.events.map((e) => `\`${e.type}\``).join("<br>") : "dead letters (any)";
       const payloads = c.events.length ? c.events.map((e) => `\`${e.message.split(".").pop()}\``).join("<br>") : "original value";
-      const retention = c.stream.retentionMs < 0 ? "forever" : `${Math.round(c.stream.retentionMs / 86_400_000)} days`;
+      const retention =
+        (c.stream.retentionMs < 0 ? "forever" : `${Math.round(c.stream.retentionMs / 86_400_000)} days`) +
+        (c.stream.cleanupPolicy === "compact" ? ", compacted" : "");
       lines.push(
-        `| \`${t.address}\` | ${c.role === "publish" ? "writes" : "reads"} | ${c.direction} | ${types} | ${payloads} | ${c.events[0]?.key ?? "original"} | ${c.stream.partitions} | ${retention} | ${c.consumerGroup ? `\`${templated(c.consumerGroup)}\`` : "—"} |`,
+        `| \`${t.address}\` | ${c.role === "publish" ? `${c.stream.service} writes` : `${c.consumerGroup?.split(".")[2] ?? ""} reads`} | ${c.direction} | ${types} | ${payloads} | ${c.events.length ? keysOf(c).join("<br>") : "original"} | ${c.stream.partitions} | ${retention} | ${c.consumerGroup ? `\`${templated(c.consumerGroup)}\`` : "—"} |`,
       );
     }
     lines.push("");

@@ -4,9 +4,9 @@
  * emit and consume events from these definitions; the AsyncAPI documents are generated from them
  * too, so code and documentation cannot drift apart.
  */
-import { bulletinsEventsV1 } from "@jinlian/proto";
+import { bulletinsEventsV1, liaisonEventsV1 } from "@jinlian/proto";
 import { CITY_JURISDICTION, peersOf } from "./jurisdictions";
-import { consumerGroupId, deadLetterTopic, deliveryTopic, type TopicSpec } from "./topics";
+import { consumerGroupId, deadLetterTopic, deliveryTopic, localTopic, type TopicSpec } from "./topics";
 
 export interface PayloadCodec<T> {
   encode(message: T): { finish(): Uint8Array };
@@ -67,27 +67,140 @@ export const bulletinsEvents = Object.freeze({
   }),
 });
 
+export const liaisonEvents = Object.freeze({
+  organisationRegistered: defineEvent({
+    type: "jinlian.liaison.organisation.registered.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.OrganisationRegistered",
+    codec: liaisonEventsV1.OrganisationRegistered,
+    key: "organisation_id",
+    summary: "An organisation entered the registry of parties; carries the whole organisation.",
+  }),
+  organisationUpdated: defineEvent({
+    type: "jinlian.liaison.organisation.updated.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.OrganisationUpdated",
+    codec: liaisonEventsV1.OrganisationUpdated,
+    key: "organisation_id",
+    summary: "An organisation's details, departments or liaison contacts changed; carries the whole organisation after the change.",
+  }),
+  organisationDeactivated: defineEvent({
+    type: "jinlian.liaison.organisation.deactivated.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.OrganisationDeactivated",
+    codec: liaisonEventsV1.OrganisationDeactivated,
+    key: "organisation_id",
+    summary: "An organisation was deactivated: kept on record, but it takes no new roles.",
+  }),
+  mechanismStatusReported: defineEvent({
+    type: "jinlian.liaison.mechanism.reported.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.MechanismStatusReported",
+    codec: liaisonEventsV1.MechanismStatusReported,
+    key: "jurisdiction_code",
+    summary: "A district's liaison mechanism was proposed, established or suspended; the city keeps the latest revision.",
+  }),
+  actionItemAssigned: defineEvent({
+    type: "jinlian.liaison.action-item.assigned.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.ActionItemAssigned",
+    codec: liaisonEventsV1.ActionItemAssigned,
+    key: "action_item_id",
+    summary: "A municipal consultation decided an action for a district node, which tracks it under the same id.",
+  }),
+  actionItemProgressReported: defineEvent({
+    type: "jinlian.liaison.action-item.progressed.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.ActionItemProgressReported",
+    codec: liaisonEventsV1.ActionItemProgressReported,
+    key: "action_item_id",
+    summary: "A district reported progress on an action the city assigned to it; stale or repeated reports change nothing.",
+  }),
+  actionItemCancelled: defineEvent({
+    type: "jinlian.liaison.action-item.cancelled.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.ActionItemCancelled",
+    codec: liaisonEventsV1.ActionItemCancelled,
+    key: "action_item_id",
+    summary: "The city cancelled an action it had assigned to a district; the district's copy becomes final.",
+  }),
+  actionItemOverdue: defineEvent({
+    type: "jinlian.liaison.action-item.overdue.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.ActionItemOverdue",
+    codec: liaisonEventsV1.ActionItemOverdue,
+    key: "action_item_id",
+    summary: "An action item passed its due date unfinished; raised once per item and due date.",
+  }),
+  campaignLaunched: defineEvent({
+    type: "jinlian.liaison.campaign.launched.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.CampaignLaunched",
+    codec: liaisonEventsV1.CampaignLaunched,
+    key: "campaign_id",
+    summary: "The city launched a legal-publicity campaign and pushed it to the target districts.",
+  }),
+  campaignClosed: defineEvent({
+    type: "jinlian.liaison.campaign.closed.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.CampaignClosed",
+    codec: liaisonEventsV1.CampaignClosed,
+    key: "campaign_id",
+    summary: "The city closed a campaign; districts take no more activity reports for it.",
+  }),
+  campaignActivityReported: defineEvent({
+    type: "jinlian.liaison.campaign.activity-reported.v1",
+    service: "liaison",
+    message: "jinlian.liaison.events.v1.CampaignActivityReported",
+    codec: liaisonEventsV1.CampaignActivityReported,
+    key: "campaign_id",
+    summary: "A district reported an activity (events held, audience reached) under a municipal campaign.",
+  }),
+});
+
 /** Every event type, by type. */
 export const EVENT_CATALOGUE: ReadonlyMap<string, EventDescriptor> = new Map(
-  [...Object.values(bulletinsEvents)].map((e) => [e.type, e as EventDescriptor]),
+  [...Object.values(bulletinsEvents), ...Object.values(liaisonEvents)].map((e) => [e.type, e as EventDescriptor]),
 );
 
 export type Direction = "local" | "mirrored-down" | "mirrored-up";
 
+/** A service at the same node that reads a local stream, under its own consumer (and inbox) name. */
+export interface LocalSubscriber {
+  readonly service: string;
+  readonly consumer: string;
+}
+
 /** A family of topics of one service. */
 export interface StreamDefinition {
   readonly service: string;
-  /** "deliveries" or "dead-letters". */
+  /** "deliveries", "dead-letters", or a local stream's name (the last part of its topic). */
   readonly name: string;
-  readonly kind: "delivery" | "dead-letter";
+  /**
+   * delivery: one topic per pair of peer nodes, mirrored between clusters;
+   * dead-letter: one topic per node and service;
+   * local: one topic per node, read by other services of the same node, never mirrored.
+   */
+  readonly kind: "delivery" | "dead-letter" | "local";
   readonly summary: string;
-  /** Types that may travel on it, by direction of travel (down: city to district; up: district to city). */
-  readonly events: { readonly down: readonly EventDescriptor[]; readonly up: readonly EventDescriptor[] };
+  /**
+   * Types that may travel on it: by direction of travel for delivery streams (down: city to
+   * district; up: district to city), and under `local` for local streams.
+   */
+  readonly events: {
+    readonly down: readonly EventDescriptor[];
+    readonly up: readonly EventDescriptor[];
+    readonly local?: readonly EventDescriptor[];
+  };
   readonly partitions: number;
   /** -1 keeps messages forever. */
   readonly retentionMs: number;
-  /** The consumer (and inbox) name of the reading service. */
+  /** "compact" keeps the latest event per key (streams whose events carry whole state). Default "delete". */
+  readonly cleanupPolicy?: "delete" | "compact";
+  /** The consumer (and inbox) name of the reading service (delivery streams). */
   readonly consumer?: string;
+  /** Services of the same node reading a local stream. */
+  readonly subscribers?: readonly LocalSubscriber[];
 }
 
 export const STREAMS: readonly StreamDefinition[] = Object.freeze([
@@ -109,7 +222,60 @@ export const STREAMS: readonly StreamDefinition[] = Object.freeze([
     service: "bulletins",
     name: "dead-letters",
     kind: "dead-letter",
-    summary: "What this node's bulletins consumer could not handle, with jinlian_dlq_* headers giving the reason.",
+    summary: "What this node's bulletins consumers could not handle, with jinlian_dlq_* headers giving the reason.",
+    events: { down: [], up: [] },
+    partitions: 1,
+    retentionMs: 30 * 24 * 3600 * 1000,
+  },
+  {
+    service: "liaison",
+    name: "registry",
+    kind: "local",
+    summary:
+      "Every change to the node's registry of parties, each event carrying the whole organisation. Compacted by organisation id, so a service that starts late replays the latest state of every organisation.",
+    events: {
+      down: [],
+      up: [],
+      local: [liaisonEvents.organisationRegistered, liaisonEvents.organisationUpdated, liaisonEvents.organisationDeactivated],
+    },
+    partitions: 3,
+    retentionMs: -1,
+    cleanupPolicy: "compact",
+    subscribers: [{ service: "bulletins", consumer: "organisations" }],
+  },
+  {
+    service: "liaison",
+    name: "alerts",
+    kind: "local",
+    summary: "Action items found overdue at this node, for notification and supervision.",
+    events: { down: [], up: [], local: [liaisonEvents.actionItemOverdue] },
+    partitions: 3,
+    retentionMs: 90 * 24 * 3600 * 1000,
+  },
+  {
+    service: "liaison",
+    name: "deliveries",
+    kind: "delivery",
+    summary:
+      "Down: actions assigned to a district by a municipal decision (and their cancellation), and municipal publicity campaigns. Up: each district's liaison-mechanism status, progress on assigned actions, and campaign activities. A late-joining node replays from the start, so nothing expires.",
+    events: {
+      down: [
+        liaisonEvents.actionItemAssigned,
+        liaisonEvents.actionItemCancelled,
+        liaisonEvents.campaignLaunched,
+        liaisonEvents.campaignClosed,
+      ],
+      up: [liaisonEvents.mechanismStatusReported, liaisonEvents.actionItemProgressReported, liaisonEvents.campaignActivityReported],
+    },
+    partitions: 3,
+    retentionMs: -1,
+    consumer: "deliveries",
+  },
+  {
+    service: "liaison",
+    name: "dead-letters",
+    kind: "dead-letter",
+    summary: "What this node's liaison consumer could not handle, with jinlian_dlq_* headers giving the reason.",
     events: { down: [], up: [] },
     partitions: 1,
     retentionMs: 30 * 24 * 3600 * 1000,
@@ -134,9 +300,34 @@ export interface Channel {
 /** The topics a service writes and reads at a node, derived from the stream definitions. */
 export function channelsOf(namespace: string, node: string, service: string): Channel[] {
   const out: Channel[] = [];
+  // Local streams of other services that this service reads at the same node.
+  for (const stream of STREAMS.filter((s) => s.kind === "local" && s.service !== service)) {
+    const subscriber = stream.subscribers?.find((x) => x.service === service);
+    if (!subscriber) continue;
+    out.push({
+      topic: localTopic(namespace, node, stream.service, stream.name),
+      stream,
+      role: "subscribe",
+      direction: "local",
+      from: node,
+      events: stream.events.local ?? [],
+      consumerGroup: consumerGroupId(namespace, node, service, subscriber.consumer),
+    });
+  }
   for (const stream of STREAMS.filter((s) => s.service === service)) {
     if (stream.kind === "dead-letter") {
       out.push({ topic: deadLetterTopic(namespace, node, service), stream, role: "publish", direction: "local", from: node, events: [] });
+      continue;
+    }
+    if (stream.kind === "local") {
+      out.push({
+        topic: localTopic(namespace, node, service, stream.name),
+        stream,
+        role: "publish",
+        direction: "local",
+        from: node,
+        events: stream.events.local ?? [],
+      });
       continue;
     }
     for (const peer of peersOf(node)) {
@@ -171,7 +362,7 @@ export function topicSpecs(channels: readonly Channel[]): TopicSpec[] {
   return channels.map((c) => ({
     topic: c.topic,
     partitions: c.stream.partitions,
-    configs: { "retention.ms": String(c.stream.retentionMs), "cleanup.policy": "delete" },
+    configs: { "retention.ms": String(c.stream.retentionMs), "cleanup.policy": c.stream.cleanupPolicy ?? "delete" },
   }));
 }
 
@@ -183,9 +374,12 @@ export function streamOfTopic(topic: string): { stream: StreamDefinition; from: 
     const stream = STREAMS.find((s) => s.service === service && s.kind === "delivery");
     return stream ? { stream, from, to } : undefined;
   }
-  if (parts.length >= 4 && parts[parts.length - 1] === "dlq") {
-    const [node, service] = parts.slice(-3) as [string, string];
-    const stream = STREAMS.find((s) => s.service === service && s.kind === "dead-letter");
+  if (parts.length >= 4) {
+    const [node, service, suffix] = parts.slice(-3) as [string, string, string];
+    const stream =
+      suffix === "dlq"
+        ? STREAMS.find((s) => s.service === service && s.kind === "dead-letter")
+        : STREAMS.find((s) => s.service === service && s.kind === "local" && s.name === suffix);
     return stream ? { stream, from: node } : undefined;
   }
   return undefined;
@@ -195,6 +389,7 @@ export function streamOfTopic(topic: string): { stream: StreamDefinition; from: 
 export function typesAllowedOn(topic: string): readonly string[] {
   const found = streamOfTopic(topic);
   if (!found) return [];
+  if (found.stream.kind === "local") return (found.stream.events.local ?? []).map((e) => e.type);
   const events = found.from === CITY_JURISDICTION ? found.stream.events.down : found.stream.events.up;
   return events.map((e) => e.type);
 }

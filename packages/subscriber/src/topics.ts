@@ -5,10 +5,16 @@ import type { Admin, ITopicConfig } from "kafkajs";
  * mirrored (MirrorMaker 2, identity replication) without renaming:
  *   <namespace>.<from>.<service>.to.<to>   deliveries from one node to another
  *   <namespace>.<node>.<service>.dlq        messages a node's consumers could not handle
+ *   <namespace>.<node>.<service>.<stream>   a node's local stream, e.g. the liaison registry
  * The namespace ("jinlian" by default) keeps environments apart on a shared broker.
  */
 export function deliveryTopic(namespace: string, service: string, from: string, to: string): string {
   return `${namespace}.${from}.${service}.to.${to}`;
+}
+
+/** A node's own stream of a service, read by other services of the same node; never mirrored. */
+export function localTopic(namespace: string, node: string, service: string, stream: string): string {
+  return `${namespace}.${node}.${service}.${stream}`;
 }
 
 export function deadLetterTopic(namespace: string, node: string, service: string): string {
@@ -31,7 +37,9 @@ export interface TopicSpec {
  * partition of every wanted topic has a leader: on KRaft a just-created topic can be briefly
  * unknown to the broker, which kafkajs does not retry (tulios/kafkajs#1563).
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
+export async function ensureTopics(admin: Admin, wanted: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  // A node-local stream is listed by the service writing it and by each service reading it.
+  const specs = [...new Map(wanted.map((s) => [s.topic, s])).values()];
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) await createTopics(admin, missing);

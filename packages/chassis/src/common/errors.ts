@@ -76,6 +76,34 @@ export class AbortedError extends ApplicationError {
   }
 }
 
+/** A dependency (the database) is briefly out of reach: the caller may retry with the same request id. */
+export class UnavailableError extends ApplicationError {
+  readonly kind = "UNAVAILABLE" as const;
+  constructor(message: string, reason = "DEPENDENCY_UNAVAILABLE") {
+    super(message, reason);
+  }
+}
+
+/**
+ * Maps database failures that are not bugs to what the caller can do about them: a unique
+ * violation, serialization failure or deadlock means a concurrent change won (ABORTED: re-read
+ * and retry); a lost or refused connection means try again later (UNAVAILABLE). Anything else is
+ * returned unchanged (and becomes INTERNAL).
+ */
+export function fromDatabaseError(err: unknown): unknown {
+  const e = err as { code?: unknown; name?: unknown };
+  const code = typeof e.code === "string" ? e.code : undefined;
+  if (code === "23505" || code === "40001" || code === "40P01")
+    return new AbortedError("the change conflicted with a concurrent change; re-read and retry", "CONCURRENT_CHANGE");
+  if (
+    (code !== undefined &&
+      (code.startsWith("08") || ["57P01", "57P03", "53300", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"].includes(code))) ||
+    e.name === "KnexTimeoutError"
+  )
+    return new UnavailableError("the database is unavailable; retry");
+  return err;
+}
+
 export class PermissionDeniedError extends ApplicationError {
   readonly kind = "PERMISSION_DENIED" as const;
   constructor(message: string) {

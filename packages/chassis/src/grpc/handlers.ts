@@ -8,7 +8,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { SpanKind, SpanStatusCode, context as otelContext, trace } from "@opentelemetry/api";
-import { ApplicationError, UnauthenticatedError } from "../common/errors";
+import { ApplicationError, fromDatabaseError, UnauthenticatedError } from "../common/errors";
 import { runWithRequestContext, type Principal } from "../logging/context";
 import type { Logger } from "../logging/logger";
 import { meter } from "../telemetry/metrics";
@@ -149,7 +149,8 @@ export function implement<S extends ServiceDefinition>(
           finish(status.OK);
           callback(null, response);
         },
-        (err: unknown) => {
+        (thrown: unknown) => {
+          const err = fromDatabaseError(thrown);
           const grpcCode = (err as { grpcCode?: status }).grpcCode;
           if (grpcCode === status.DEADLINE_EXCEEDED) {
             finish(grpcCode, err);
@@ -157,7 +158,10 @@ export function implement<S extends ServiceDefinition>(
             return;
           }
           const st = toStatus(err, requestId);
-          if (!(err instanceof ApplicationError)) span.recordException(err as Error);
+          if (!(err instanceof ApplicationError) || err !== thrown) span.recordException(thrown as Error);
+          // A database failure mapped to ABORTED/UNAVAILABLE is still worth a warning with its cause.
+          if (err !== thrown)
+            options.logger.warn({ method: path, request_id: requestId, err: thrown }, "database failure answered as retryable");
           finish(st.code, err);
           callback(st);
         },

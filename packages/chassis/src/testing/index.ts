@@ -15,3 +15,4 @@ export function installInMemoryTracing(): { exporter: InMemorySpanExporter; prov
   trace.setGlobalTracerProvider(provider);
   return { exporter, provider };
 }
+export { preconditionType, violatedFields } from "./refusals";

@@ -1,7 +1,9 @@
-import { createHash } from "node:crypto";
 import {
   appendToOutbox,
+  containsPattern,
   onceForKey,
+  pageOf,
+  readPageRequest,
   AbortedError,
   deliveryTopic,
   InvalidArgumentError,
@@ -40,6 +42,7 @@ import {
 import { repository, stateOf, type BulletinRow, type ReadCounts, type RecipientRow, type VersionRow } from "../persistence/repository";
 import { classificationCodec, kindCodec, urgencyCodec } from "./codecs";
 import { audienceToProto, cloudEvent, orgToProto, recipientFromProto, recipientToProto, SERVICE } from "./events";
+import { assertNoDeactivatedOrganisation } from "./organisation-projection";
 
 /** Who acts, for the audit trail. */
 export interface Actor {
@@ -72,8 +75,6 @@ export interface ListFilter {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMPTY_COUNTS: ReadCounts = { recipients: 0, read: 0, unread: 0, overdue: 0 };
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 200;
 
 /** The columns a draft's content fills. */
 function draftColumns(draft: ValidDraft) {
@@ -155,6 +156,7 @@ export class BulletinsApp {
     const now = this.deps.clock.now();
     const { result: created, replayed } = await this.deps.db.transaction((trx) =>
       onceForKey(trx, "CreateBulletinDraft", actor.idempotencyKey, async () => {
+        await assertNoDeactivatedOrganisation(trx, draft.issuer, draft.mainAudience, draft.copyAudience);
         const id = this.deps.ids.newId();
         await repository.insert(trx, {
           bulletin_id: id,
@@ -201,6 +203,7 @@ export class BulletinsApp {
         },
         this.here,
       );
+      await assertNoDeactivatedOrganisation(trx, draft.issuer, draft.mainAudience, draft.copyAudience);
       await repository.update(trx, id, {
         ...draftColumns(draft),
         revision: row.revision + 1,
@@ -426,24 +429,13 @@ export class BulletinsApp {
     pageToken: string,
   ): Promise<{ items: BulletinView[]; nextPageToken: string; totalSize: number }> {
     const v = new Violations();
-    if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) v.add("page.page_size", `must be between 0 and ${MAX_PAGE_SIZE}`);
     if (filter.text !== undefined && [...filter.text].length > 200) v.add("filter.text", "must be at most 200 characters");
     if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999))
       v.add("filter.year", "must be a year between 2000 and 2999");
-    const fingerprint = createHash("sha256").update(JSON.stringify(filter)).digest("base64url").slice(0, 12);
-    let after: { t: string; id: string } | undefined;
-    if (pageToken) {
-      try {
-        const tok = JSON.parse(Buffer.from(pageToken, "base64url").toString("utf8")) as { t: string; id: string; f: string };
-        if (tok.f !== fingerprint) v.add("page.page_token", "belongs to a different filter");
-        else if (typeof tok.t !== "string" || !UUID.test(tok.id)) v.add("page.page_token", "is not a valid page token");
-        else after = { t: tok.t, id: tok.id };
-      } catch {
-        v.add("page.page_token", "is not a valid page token");
-      }
-    }
+    const request = readPageRequest(v, filter, pageSize, pageToken);
+    if (request.after && (!UUID.test(request.after.id) || Number.isNaN(Date.parse(request.after.key))))
+      v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const size = pageSize || DEFAULT_PAGE_SIZE;
     const now = this.deps.clock.now();
     const db = this.deps.db;
     const filtered = () => {
@@ -454,7 +446,7 @@ export class BulletinsApp {
       if (filter.origin) q.where("b.origin", filter.origin);
       if (filter.status) q.where("b.status", filter.status);
       if (filter.text) {
-        const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const pattern = containsPattern(filter.text);
         q.where((w) => w.whereILike("b.title", pattern).orWhereILike("b.body", pattern));
       }
       const unread = db("bulletin_recipients as r")
@@ -470,24 +462,20 @@ export class BulletinsApp {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const page = filtered().select("b.*", db.raw("coalesce(b.published_at, b.created_at) as sort_key"));
-    if (after) page.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [after.t, after.id]);
+    const after = request.after;
+    if (after) page.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [after.key, after.id]);
     const rows = (await page
       .orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc")
-      .limit(size + 1)) as (BulletinRow & { sort_key: Date })[];
-    const more = rows.length > size;
-    const items = rows.slice(0, size);
+      .limit(request.size + 1)) as (BulletinRow & { sort_key: Date })[];
+    const { items, nextPageToken } = pageOf(rows, request, (r) => ({ key: r.sort_key.toISOString(), id: r.bulletin_id }));
     const counts = await repository.readCounts(
       db,
       items.map((r) => r.bulletin_id),
       now,
     );
-    const last = items[items.length - 1];
     return {
       items: items.map(({ sort_key: _s, ...row }) => ({ row, versions: [], readCounts: counts.get(row.bulletin_id) ?? EMPTY_COUNTS })),
-      nextPageToken:
-        more && last
-          ? Buffer.from(JSON.stringify({ t: last.sort_key.toISOString(), id: last.bulletin_id, f: fingerprint })).toString("base64url")
-          : "",
+      nextPageToken,
       totalSize: Number(n),
     };
   }

@@ -1,5 +1,6 @@
-import { bulletinsV1 } from "@jinlian/proto";
+import { bulletinsV1, commonV1, liaisonV1 } from "@jinlian/proto";
 import { BULLETIN_KINDS, CLASSIFICATIONS, URGENCIES } from "../domain/bulletin";
+import { ORGANISATION_TYPES } from "../domain/known-organisation";
 import { enumCodec } from "./events";
 
 const P = bulletinsV1;
@@ -12,3 +13,7 @@ export const roleCodec = enumCodec(P.RecipientRole, "RECIPIENT_ROLE_", ["MAIN", 
 export const changeCodec = enumCodec(P.VersionChange, "VERSION_CHANGE_", ["ORIGINAL", "CORRECTION", "RECALL"] as const);
 export const readStateCodec = enumCodec(P.ReadState, "READ_STATE_", ["UNREAD", "READ", "OVERDUE", "NOT_REQUIRED"] as const);
 export const readFilterCodec = enumCodec(P.ReadStatusFilter, "READ_STATUS_FILTER_", ["ALL_READ", "HAS_UNREAD", "HAS_OVERDUE"] as const);
+
+// The liaison registry's enums, as its events carry them.
+export const organisationTypeCodec = enumCodec(commonV1.OrganisationType, "ORGANISATION_TYPE_", ORGANISATION_TYPES);
+export const registryStatusCodec = enumCodec(liaisonV1.OrganisationStatus, "ORGANISATION_STATUS_", ["ACTIVE", "DEACTIVATED"] as const);

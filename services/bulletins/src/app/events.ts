@@ -1,5 +1,6 @@
 import { bulletinsV1 } from "@jinlian/proto";
 import { dataschemaFor, eventSource, type CloudEvent, type EventDescriptor } from "@jinlian/chassis";
+export { enumCodec } from "@jinlian/chassis";
 import type { Audience, OrganisationRef, Recipient } from "../domain/bulletin";
 
 export const SERVICE = "bulletins";
@@ -61,20 +62,4 @@ export function recipientFromProto(r: bulletinsV1.Recipient | undefined): Recipi
     default:
       return undefined;
   }
-}
-
-/** Maps a ts-proto numeric enum to domain names by stripping the enum's prefix. */
-export function enumCodec<D extends string>(protoEnum: Record<string, string | number>, prefix: string, values: readonly D[]) {
-  return {
-    toProto(value: D): number {
-      return protoEnum[`${prefix}${value}`] as number;
-    },
-    /** undefined for UNSPECIFIED or a number the contract does not define. */
-    fromProto(value: number): D | undefined {
-      const name = protoEnum[value];
-      if (typeof name !== "string" || !name.startsWith(prefix)) return undefined;
-      const d = name.slice(prefix.length) as D;
-      return values.includes(d) ? d : undefined;
-    },
-  };
 }

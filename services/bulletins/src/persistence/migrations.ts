@@ -72,4 +72,23 @@ export const bulletinsMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    // The organisations of this node's liaison registry, projected from its events.
+    name: "0002_known_organisations",
+    async up(db) {
+      await db.schema.createTable("known_organisations", (t) => {
+        t.uuid("organisation_id").primary();
+        t.text("credit_code").notNullable();
+        t.text("name").notNullable();
+        t.text("type").notNullable();
+        t.text("jurisdiction_code").notNullable();
+        t.boolean("active").notNullable();
+        t.integer("registry_revision").notNullable();
+        t.timestamp("updated_at", { useTz: true }).notNullable();
+      });
+      // Drafts look organisations up by credit code; the list pages by name.
+      await db.raw("create index known_organisations_credit_code on known_organisations (credit_code)");
+      await db.raw("create index known_organisations_listing on known_organisations (name, organisation_id)");
+    },
+  },
 ];

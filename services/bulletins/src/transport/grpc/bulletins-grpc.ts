@@ -7,6 +7,7 @@ import {
   changeCodec,
   classificationCodec,
   kindCodec,
+  organisationTypeCodec,
   originCodec,
   readFilterCodec,
   readStateCodec,
@@ -15,7 +16,9 @@ import {
   urgencyCodec,
 } from "../../app/codecs";
 import { audienceFromProto, audienceToProto, orgFromProto, recipientFromProto, recipientToProto } from "../../app/events";
+import type { KnownOrganisationFilter, OrganisationProjection } from "../../app/organisation-projection";
 import { displayNumber, type DraftContent } from "../../domain/bulletin";
+import type { KnownOrganisation } from "../../domain/known-organisation";
 
 const P = bulletinsV1;
 
@@ -94,6 +97,16 @@ function toProtoReadStatus(s: RecipientStatus): bulletinsV1.RecipientReadStatus 
   };
 }
 
+function toProtoKnownOrganisation(o: KnownOrganisation): bulletinsV1.KnownOrganisation {
+  return {
+    organisationId: o.organisationId,
+    organisation: { creditCode: o.creditCode, jurisdictionCode: o.jurisdictionCode, name: o.name },
+    type: organisationTypeCodec.toProto(o.type),
+    active: o.active,
+    registryRevision: o.registryRevision,
+  };
+}
+
 function revision(v: Violations, value: number): number {
   if (value < 0) v.add("expected_revision", "must be 0 (no check) or a revision returned by the service");
   return value;
@@ -124,6 +137,7 @@ function filterFrom(f: bulletinsV1.BulletinFilter | undefined): ListFilter {
 
 export function bulletinsGrpcService(
   app: BulletinsApp,
+  organisations: OrganisationProjection,
   options: { logger: Logger; authenticator?: Authenticator; authorizer?: Authorizer },
 ): RegisteredService {
   const implementation = implement(
@@ -178,6 +192,16 @@ export function bulletinsGrpcService(
           actorOf(call),
         );
         return { readStatus: toProtoReadStatus(status) };
+      },
+      async listKnownOrganisations(req) {
+        const filter: KnownOrganisationFilter = {};
+        if (req.jurisdictionCode.trim()) filter.jurisdictionCode = req.jurisdictionCode.trim();
+        if (req.text.trim()) filter.text = req.text.trim();
+        const result = await organisations.list(filter, req.page?.pageSize ?? 0, req.page?.pageToken ?? "");
+        return {
+          organisations: result.items.map(toProtoKnownOrganisation),
+          page: { nextPageToken: result.nextPageToken, totalSize: result.totalSize },
+        };
       },
       async getBulletinReadStatus(req) {
         const { bulletin, recipients } = await app.readStatus(req.bulletinId);

@@ -1,0 +1,84 @@
+import { implement, jurisdictionName, Violations, type RegisteredService } from "@jinlian/chassis";
+import { liaisonV1 } from "@jinlian/proto";
+import type { GrpcOptions } from "../../app/area";
+import { mechanismStatusCodec, optionalEnum } from "../../app/codecs";
+import { mechanismToProto, partyToProto, type MechanismApp, type PartyRequest } from "../../app/mechanism-app";
+import { actorOf } from "../../app/support";
+import type { RollUp, RollUpRow } from "../../domain/mechanism";
+
+const P = liaisonV1;
+
+function partyFrom(p: liaisonV1.MechanismParty | undefined): PartyRequest | undefined {
+  // The snapshot fields of a request are ignored: the service takes them from its registry.
+  return p ? { organisationId: p.organisationId.trim(), departmentId: p.departmentId.trim() } : undefined;
+}
+
+function rollUpRowToProto(r: RollUpRow): liaisonV1.JurisdictionMechanismStatus {
+  const e = r.entry;
+  return {
+    jurisdictionCode: r.jurisdictionCode,
+    jurisdictionName: jurisdictionName(r.jurisdictionCode),
+    status: mechanismStatusCodec.toProto(r.status),
+    statusSinceTime: e?.statusSince,
+    firstEstablishedTime: e?.firstEstablishedAt ?? undefined,
+    mechanismId: e?.mechanismId ?? "",
+    justiceBureau: e ? partyToProto(e.justiceBureau) : undefined,
+    federation: e ? partyToProto(e.federation) : undefined,
+    reportTime: e?.reportedAt,
+  };
+}
+
+function rollUpToProto(r: RollUp): liaisonV1.GetMechanismRollUpResponse {
+  return {
+    jurisdictions: r.rows.map(rollUpRowToProto),
+    districtsEstablished: r.districtsEstablished,
+    districtsWithout: r.districtsWithout,
+  };
+}
+
+/** jinlian.liaison.v1.MechanismService over the mechanism use cases. */
+export function mechanismGrpcService(app: MechanismApp, grpc: GrpcOptions): RegisteredService {
+  const implementation = implement(
+    P.MechanismServiceService,
+    {
+      async proposeMechanism(req, call) {
+        const m = await app.propose(
+          { justiceBureau: partyFrom(req.justiceBureau), federation: partyFrom(req.federation), reason: req.reason },
+          actorOf(call),
+        );
+        return { mechanism: mechanismToProto(m) };
+      },
+      async establishMechanism(req, call) {
+        return {
+          mechanism: mechanismToProto(await app.establish(req.mechanismId.trim(), req.expectedRevision, req.reason, actorOf(call))),
+        };
+      },
+      async suspendMechanism(req, call) {
+        return { mechanism: mechanismToProto(await app.suspend(req.mechanismId.trim(), req.expectedRevision, req.reason, actorOf(call))) };
+      },
+      async getMechanism(req) {
+        return { mechanism: mechanismToProto(await app.get(req.mechanismId.trim())) };
+      },
+      async listMechanisms(req) {
+        const v = new Violations();
+        const status = optionalEnum(v, "status", req.status, mechanismStatusCodec);
+        // NONE describes a jurisdiction without a mechanism; no mechanism is ever in it.
+        if (status === "NONE") v.add("status", "MECHANISM_STATUS_NONE applies to the roll-up only");
+        v.throwIfAny();
+        const result = await app.list(status === "NONE" ? undefined : status, req.page?.pageSize ?? 0, req.page?.pageToken ?? "");
+        return {
+          mechanisms: result.items.map(mechanismToProto),
+          page: { nextPageToken: result.nextPageToken, totalSize: result.totalSize },
+        };
+      },
+      async getMechanismRollUp(req) {
+        const v = new Violations();
+        const status = optionalEnum(v, "status", req.status, mechanismStatusCodec);
+        v.throwIfAny();
+        return rollUpToProto(await app.rollUp(status));
+      },
+    },
+    grpc,
+  );
+  return { name: "jinlian.liaison.v1.MechanismService", definition: P.MechanismServiceService, implementation };
+}

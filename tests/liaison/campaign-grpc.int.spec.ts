@@ -1,0 +1,721 @@
+/**
+ * CampaignService over gRPC against real Kafka and PostgreSQL: planning, launching and closing at
+ * the municipal node, activity reports, lists and the roll-up; a district node's own rules; and
+ * the campaign deliveries applied from hand-made events (repeats change nothing, refused events
+ * are dead-lettered). Every refused call is shown to change nothing.
+ */
+import { randomUUID } from "node:crypto";
+import { status } from "@grpc/grpc-js";
+import { dataschemaFor, toKafkaHeaders, type CloudEvent } from "@jinlian/chassis";
+import { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
+import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { query } from "../support/db";
+import { OrgType, registerParty } from "../support/liaison-fixtures";
+import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+
+const C = liaisonV1;
+jest.setTimeout(120_000);
+
+const ns = uniqueNamespace("campaigns");
+const districtNs = uniqueNamespace("campaigns-d");
+let city: TestNode;
+let district: TestNode; // 120101 in a namespace of its own: only hand-made events reach it
+let producer: Producer;
+const kafka = new Kafka({ brokers: kafkaBrokers(), clientId: "campaign-int", logLevel: logLevel.NOTHING });
+
+beforeAll(async () => {
+  [city, district] = await Promise.all([
+    startTestNode({ jurisdictionCode: "120000", namespace: ns }),
+    startTestNode({ jurisdictionCode: "120101", namespace: districtNs }),
+  ]);
+  producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  for (const n of [city, district]) await n?.stop();
+  for (const n of [city, district]) await n?.database.drop();
+});
+
+// Each test plans in years of its own, so tests sharing the node do not collide on (node, year).
+let years = 2100;
+const nextYear = () => years++;
+
+function planRequest(over: Partial<liaisonV1.PlanCampaignRequest> = {}): liaisonV1.PlanCampaignRequest {
+  return {
+    calendarNode: C.CalendarNode.CALENDAR_NODE_CONSTITUTION_WEEK,
+    year: over.year ?? nextYear(),
+    title: "宪法宣传周：宪法进商会",
+    theme: "弘扬宪法精神 护航民营经济",
+    targetJurisdictionCodes: [],
+    reason: "年度普法计划",
+    ...over,
+  };
+}
+
+/** A time in Tianjin (UTC+8) on a December day of Constitution Week. */
+const inWeek = (year: number, day = 3, hour = 10) => new Date(Date.UTC(year, 11, day, hour - 8));
+
+function reportRequest(c: liaisonV1.Campaign, over: Partial<liaisonV1.ReportCampaignActivityRequest> = {}) {
+  return {
+    campaignId: c.campaignId,
+    title: "宪法进商会宣讲",
+    heldTime: inWeek(c.year),
+    eventsHeld: 2,
+    audienceReached: "120",
+    organiserOrganisationId: "",
+    reason: "",
+    ...over,
+  };
+}
+
+async function plan(node: TestNode, over: Partial<liaisonV1.PlanCampaignRequest> = {}): Promise<liaisonV1.Campaign> {
+  return (await node.liaison.campaigns.planCampaign(planRequest(over))).campaign!;
+}
+
+async function launched(node: TestNode, over: Partial<liaisonV1.PlanCampaignRequest> = {}): Promise<liaisonV1.Campaign> {
+  const c = await plan(node, over);
+  return (await node.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" })).campaign!;
+}
+
+/** Row counts of what a campaign mutation touches, to prove a refused call changed nothing. */
+async function footprint(node: TestNode): Promise<Record<string, number>> {
+  const [row] = await query<Record<string, string>>(
+    node.database.url,
+    `select (select count(*) from liaison.campaigns) as campaigns,
+            (select coalesce(sum(revision), 0) from liaison.campaigns) as revisions,
+            (select count(*) from liaison.campaigns where status = 'CLOSED') as closed,
+            (select count(*) from liaison.campaign_activities) as activities,
+            (select count(*) from liaison.outbox) as outbox,
+            (select count(*) from liaison.audit_entries) as audit`,
+  );
+  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
+}
+
+async function outboxOf(node: TestNode, campaignId: string): Promise<{ topic: string; event_type: string }[]> {
+  return query(node.database.url, "select topic, event_type from liaison.outbox where message_key = $1 order by seq", [campaignId]);
+}
+
+async function auditOf(node: TestNode, campaignId: string) {
+  const { entries } = await node.liaison.audit.listAuditEntries({
+    aggregateType: "campaign",
+    aggregateId: campaignId,
+    actor: "",
+    page: undefined,
+  });
+  return entries.map((e) => [e.action, e.revision, e.audit!.actor, e.audit!.reason]).reverse();
+}
+
+describe("planning a campaign at the municipal node", () => {
+  it("plans a Constitution Week campaign for all 16 districts with its CST period, audited with the reason", async () => {
+    const year = nextYear();
+    const c = await plan(city, { year });
+    expect(c).toMatchObject({
+      calendarNode: C.CalendarNode.CALENDAR_NODE_CONSTITUTION_WEEK,
+      year,
+      title: "宪法宣传周：宪法进商会",
+      theme: "弘扬宪法精神 护航民营经济",
+      status: C.CampaignStatus.CAMPAIGN_STATUS_PLANNED,
+      origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED,
+      issuingJurisdictionCode: "120000",
+      revision: 1,
+      activities: [],
+    });
+    expect(c.startTime!.toISOString()).toBe(`${year}-11-30T16:00:00.000Z`);
+    expect(c.endTime!.toISOString()).toBe(`${year}-12-07T16:00:00.000Z`);
+    expect(c.targetJurisdictionCodes).toHaveLength(16);
+    expect(c.targetJurisdictionCodes[0]).toBe("120101");
+    expect(await auditOf(city, c.campaignId)).toEqual([["PlanCampaign", 1, "test-operator", "年度普法计划"]]);
+    // Planning pushes nothing yet.
+    expect(await outboxOf(city, c.campaignId)).toEqual([]);
+  });
+
+  it("keeps named targets in code order and computes each calendar node's period", async () => {
+    const day = await plan(city, {
+      calendarNode: C.CalendarNode.CALENDAR_NODE_NATIONAL_CONSTITUTION_DAY,
+      targetJurisdictionCodes: ["120102", "120101"],
+    });
+    expect(day.targetJurisdictionCodes).toEqual(["120101", "120102"]);
+    expect(day.startTime!.toISOString()).toBe(`${day.year}-12-03T16:00:00.000Z`);
+    expect(day.endTime!.toISOString()).toBe(`${day.year}-12-04T16:00:00.000Z`);
+    const month = await plan(city, { calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH });
+    expect(month.startTime!.toISOString()).toBe(`${month.year}-04-30T16:00:00.000Z`);
+    expect(month.endTime!.toISOString()).toBe(`${month.year}-05-31T16:00:00.000Z`);
+  });
+
+  it("refuses a second campaign for the same calendar node and year with ALREADY_EXISTS, changing nothing", async () => {
+    const year = nextYear();
+    await plan(city, { year });
+    const before = await footprint(city);
+    const again = await statusOf(city.liaison.campaigns.planCampaign(planRequest({ year, title: "另一个" })));
+    expect(again.code).toBe(status.ALREADY_EXISTS);
+    expect(await footprint(city)).toEqual(before);
+    // Another calendar node in the same year is a different campaign.
+    await plan(city, { year, calendarNode: C.CalendarNode.CALENDAR_NODE_NATIONAL_CONSTITUTION_DAY });
+  });
+
+  const bad: [string, Partial<liaisonV1.PlanCampaignRequest>, string[]][] = [
+    ["an empty request", { calendarNode: 0, year: 0, title: "" }, ["calendar_node", "year", "title"]],
+    ["an undefined calendar node", { calendarNode: 9 as liaisonV1.CalendarNode }, ["calendar_node"]],
+    [
+      "a year out of range and an oversized title and theme",
+      { year: 3000, title: "标".repeat(201), theme: "题".repeat(501) },
+      ["year", "title", "theme"],
+    ],
+    [
+      "the city, an unknown code and a duplicate as targets",
+      { targetJurisdictionCodes: ["120101", "120000", "999999", "120101"] },
+      ["target_jurisdiction_codes[1]", "target_jurisdiction_codes[2]", "target_jurisdiction_codes[3]"],
+    ],
+    ["an oversized reason", { reason: "因".repeat(501) }, ["reason"]],
+  ];
+  it.each(bad)("refuses %s with INVALID_ARGUMENT naming each field, changing nothing", async (_what, over, fields) => {
+    const before = await footprint(city);
+    const err = await statusOf(city.liaison.campaigns.planCampaign(planRequest(over)));
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(fields);
+    expect(await footprint(city)).toEqual(before);
+  });
+
+  it("answers a repeated request id with the first campaign instead of ALREADY_EXISTS", async () => {
+    const req = planRequest();
+    const requestId = "plan-" + randomUUID();
+    const a = await city.liaison.campaigns.planCampaign(req, { requestId });
+    const before = await footprint(city);
+    const b = await city.liaison.campaigns.planCampaign(req, { requestId });
+    expect(b.campaign!.campaignId).toBe(a.campaign!.campaignId);
+    expect(await footprint(city)).toEqual(before);
+  });
+});
+
+describe("launching and closing", () => {
+  it("launches a planned campaign and pushes it to each target district; closes it and tells them", async () => {
+    const c = await plan(city, { targetJurisdictionCodes: ["120101", "120102"] });
+    const { campaign: l } = await city.liaison.campaigns.launchCampaign({
+      campaignId: c.campaignId,
+      expectedRevision: 1,
+      reason: "按计划启动",
+    });
+    expect(l).toMatchObject({ status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED, revision: 2 });
+    expect(await outboxOf(city, c.campaignId)).toEqual([
+      { topic: `${ns}.120000.liaison.to.120101`, event_type: "jinlian.liaison.campaign.launched.v1" },
+      { topic: `${ns}.120000.liaison.to.120102`, event_type: "jinlian.liaison.campaign.launched.v1" },
+    ]);
+    const { campaign: closed } = await city.liaison.campaigns.closeCampaign({
+      campaignId: c.campaignId,
+      expectedRevision: 2,
+      reason: "活动结束",
+    });
+    expect(closed).toMatchObject({ status: C.CampaignStatus.CAMPAIGN_STATUS_CLOSED, revision: 3 });
+    expect((await outboxOf(city, c.campaignId)).slice(2)).toEqual([
+      { topic: `${ns}.120000.liaison.to.120101`, event_type: "jinlian.liaison.campaign.closed.v1" },
+      { topic: `${ns}.120000.liaison.to.120102`, event_type: "jinlian.liaison.campaign.closed.v1" },
+    ]);
+    expect(await auditOf(city, c.campaignId)).toEqual([
+      ["PlanCampaign", 1, "test-operator", "年度普法计划"],
+      ["LaunchCampaign", 2, "test-operator", "按计划启动"],
+      ["CloseCampaign", 3, "test-operator", "活动结束"],
+    ]);
+  });
+
+  it("carries the campaign as launched in the event payload", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120103"] });
+    const [row] = await query<{ payload: Buffer }>(city.database.url, "select payload from liaison.outbox where message_key = $1", [
+      c.campaignId,
+    ]);
+    const e = liaisonEventsV1.CampaignLaunched.decode(row!.payload);
+    expect(e.campaignId).toBe(c.campaignId);
+    expect(e.campaign).toMatchObject({
+      campaignId: c.campaignId,
+      status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED,
+      targetJurisdictionCodes: ["120103"],
+      activities: [],
+    });
+    expect(e.audit).toMatchObject({ actor: "test-operator", jurisdictionCode: "120000" });
+  });
+
+  it("refuses a stale revision with ABORTED and wrong states with FAILED_PRECONDITION, changing nothing", async () => {
+    const c = await plan(city, { targetJurisdictionCodes: ["120101"] });
+    let before = await footprint(city);
+    const stale = await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" }));
+    expect(stale.code).toBe(status.ABORTED);
+    const early = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    expect(early.code).toBe(status.FAILED_PRECONDITION);
+    expect(early.preconditionViolations[0]).toMatchObject({ type: "CAMPAIGN_NOT_LAUNCHED", subject: `campaign/${c.campaignId}` });
+    expect(await footprint(city)).toEqual(before);
+
+    await city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" });
+    before = await footprint(city);
+    const twice = await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    expect(twice.code).toBe(status.FAILED_PRECONDITION);
+    expect(twice.preconditionViolations[0]!.type).toBe("CAMPAIGN_NOT_PLANNED");
+    const staleClose = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" }));
+    expect(staleClose.code).toBe(status.ABORTED);
+    expect(await footprint(city)).toEqual(before);
+
+    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" });
+    before = await footprint(city);
+    const again = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    expect(again.code).toBe(status.FAILED_PRECONDITION);
+    expect(await footprint(city)).toEqual(before);
+  });
+
+  it("answers NOT_FOUND for an unknown campaign and INVALID_ARGUMENT for a malformed id, revision or reason", async () => {
+    const missing = randomUUID();
+    expect((await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: missing, expectedRevision: 0, reason: "" }))).code).toBe(
+      status.NOT_FOUND,
+    );
+    expect((await statusOf(city.liaison.campaigns.getCampaign({ campaignId: missing }))).code).toBe(status.NOT_FOUND);
+    const bad = await statusOf(
+      city.liaison.campaigns.closeCampaign({ campaignId: "nope", expectedRevision: -1, reason: "因".repeat(501) }),
+    );
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["campaign_id", "expected_revision", "reason"]);
+    expect((await statusOf(city.liaison.campaigns.getCampaign({ campaignId: "nope" }))).fieldViolations).toEqual([
+      { field: "campaign_id", description: "must be a UUID" },
+    ]);
+  });
+});
+
+describe("reporting activities", () => {
+  it("records an activity of the city under its own launched campaign, without pushing anything", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
+    const outbox = (await outboxOf(city, c.campaignId)).length;
+    const { activity } = await city.liaison.campaigns.reportCampaignActivity(
+      reportRequest(c, { title: " 市级宪法宣传广场活动 ", eventsHeld: 1, audienceReached: "3000", reason: "现场统计" }),
+    );
+    expect(activity).toMatchObject({
+      jurisdictionCode: "120000",
+      title: "市级宪法宣传广场活动",
+      eventsHeld: 1,
+      audienceReached: "3000",
+      organiser: undefined,
+      audit: { actor: "test-operator", reason: "现场统计", jurisdictionCode: "120000" },
+    });
+    expect(activity!.heldTime).toEqual(inWeek(c.year));
+    expect(activity!.activityId).toMatch(/^[0-9a-f-]{36}$/);
+    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    expect(campaign!.activities).toEqual([activity]);
+    expect(campaign!.revision).toBe(2);
+    expect((await outboxOf(city, c.campaignId)).length).toBe(outbox);
+    expect((await auditOf(city, c.campaignId)).at(-1)).toEqual(["ReportCampaignActivity", 2, "test-operator", "现场统计"]);
+  });
+
+  it("takes reports only while launched: planned and closed campaigns refuse with FAILED_PRECONDITION, changing nothing", async () => {
+    const planned = await plan(city);
+    let before = await footprint(city);
+    const early = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(planned)));
+    expect(early.code).toBe(status.FAILED_PRECONDITION);
+    expect(early.preconditionViolations[0]!.type).toBe("CAMPAIGN_NOT_LAUNCHED");
+    expect(await footprint(city)).toEqual(before);
+
+    const c = await launched(city);
+    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
+    before = await footprint(city);
+    const late = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(c)));
+    expect(late.code).toBe(status.FAILED_PRECONDITION);
+    expect(await footprint(city)).toEqual(before);
+  });
+
+  it("refuses an activity held outside the period (end exclusive, in CST) and bad numbers, changing nothing", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
+    const before = await footprint(city);
+    const cases: [Partial<liaisonV1.ReportCampaignActivityRequest>, string[]][] = [
+      [{ heldTime: inWeek(c.year, 8, 0) }, ["held_time"]], // 00:00 on 8 December in Tianjin: the first instant after the week
+      [{ heldTime: inWeek(c.year, 30, 23) }, ["held_time"]], // 31 December
+      [{ heldTime: new Date(Date.UTC(c.year, 10, 30, 15, 59, 59)) }, ["held_time"]], // 23:59:59 on 30 November in Tianjin
+      [{ heldTime: undefined, title: "", eventsHeld: 0, audienceReached: "-5" }, ["title", "held_time", "events_held", "audience_reached"]],
+      [{ audienceReached: "1000000001", eventsHeld: 10_001 }, ["events_held", "audience_reached"]],
+      [{ organiserOrganisationId: "nope" }, ["organiser_organisation_id"]],
+      [{ campaignId: "nope" }, ["campaign_id"]],
+    ];
+    for (const [over, fields] of cases) {
+      const err = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(c, over)));
+      expect([err.code, err.fieldViolations.map((v) => v.field)]).toEqual([status.INVALID_ARGUMENT, fields]);
+    }
+    expect(await footprint(city)).toEqual(before);
+    // The first and last instants of the week count.
+    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 10, 30, 16)) }));
+    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 11, 7, 15, 59, 59, 999)) }));
+    expect((await footprint(city)).activities).toBe(before.activities + 2);
+  });
+
+  it("names a registered, active organiser; an unknown one is INVALID_ARGUMENT and a deactivated one FAILED_PRECONDITION", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
+    const chamber = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "天津市总商会",
+      jurisdictionCode: "120000",
+    });
+    const { activity } = await city.liaison.campaigns.reportCampaignActivity(
+      reportRequest(c, { organiserOrganisationId: chamber.organisation.organisationId }),
+    );
+    expect(activity!.organiser).toEqual({
+      creditCode: chamber.organisation.creditCode,
+      jurisdictionCode: "120000",
+      name: "天津市总商会",
+    });
+
+    const gone = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+      name: "已注销企业",
+      jurisdictionCode: "120000",
+    });
+    await city.liaison.registry.deactivateOrganisation({
+      organisationId: gone.organisation.organisationId,
+      expectedRevision: 0,
+      reason: "注销",
+    });
+    const before = await footprint(city);
+    const unknown = await statusOf(
+      city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { organiserOrganisationId: randomUUID() })),
+    );
+    expect(unknown.code).toBe(status.INVALID_ARGUMENT);
+    expect(unknown.fieldViolations[0]!.field).toBe("organiser_organisation_id");
+    const deactivated = await statusOf(
+      city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { organiserOrganisationId: gone.organisation.organisationId })),
+    );
+    expect(deactivated.code).toBe(status.FAILED_PRECONDITION);
+    expect(await footprint(city)).toEqual(before);
+  });
+});
+
+describe("listing campaigns", () => {
+  it("filters by calendar node, year, status and origin, newest period first, in pages", async () => {
+    const year = nextYear();
+    const week = await plan(city, { year });
+    const day = await launched(city, { year, calendarNode: C.CalendarNode.CALENDAR_NODE_NATIONAL_CONSTITUTION_DAY });
+    const month = await plan(city, { year, calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH });
+    const later = await plan(city, { year: year + 500, calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH });
+    const filter = (f: Partial<liaisonV1.CampaignFilter>): liaisonV1.CampaignFilter => ({
+      calendarNode: 0,
+      year: 0,
+      status: 0,
+      origin: 0,
+      ...f,
+    });
+
+    const first = await city.liaison.campaigns.listCampaigns({ filter: filter({ year }), page: { pageSize: 2, pageToken: "" } });
+    expect(first.campaigns.map((c) => c.campaignId)).toEqual([day.campaignId, week.campaignId]);
+    expect(first.campaigns.every((c) => c.activities.length === 0)).toBe(true);
+    expect(first.page!.totalSize).toBe(3);
+    const second = await city.liaison.campaigns.listCampaigns({
+      filter: filter({ year }),
+      page: { pageSize: 2, pageToken: first.page!.nextPageToken },
+    });
+    expect(second.campaigns.map((c) => c.campaignId)).toEqual([month.campaignId]);
+    expect(second.page!.nextPageToken).toBe("");
+
+    const launchedOnly = await city.liaison.campaigns.listCampaigns({
+      filter: filter({ year, status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED }),
+      page: undefined,
+    });
+    expect(launchedOnly.campaigns.map((c) => c.campaignId)).toEqual([day.campaignId]);
+    const months = await city.liaison.campaigns.listCampaigns({
+      filter: filter({ calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH, origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED }),
+      page: undefined,
+    });
+    // Newest period first across years.
+    expect(months.campaigns.slice(0, 2).map((c) => c.campaignId)).toEqual([later.campaignId, month.campaignId]);
+    const received = await city.liaison.campaigns.listCampaigns({
+      filter: filter({ origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_RECEIVED }),
+      page: undefined,
+    });
+    expect(received.page!.totalSize).toBe(0);
+
+    const wrongFilter = await statusOf(
+      city.liaison.campaigns.listCampaigns({
+        filter: filter({ year: year + 1 }),
+        page: { pageSize: 2, pageToken: first.page!.nextPageToken },
+      }),
+    );
+    expect(wrongFilter.fieldViolations.map((v) => v.field)).toEqual(["page.page_token"]);
+  });
+
+  it("refuses undefined filter values and bad paging with INVALID_ARGUMENT", async () => {
+    const err = await statusOf(
+      city.liaison.campaigns.listCampaigns({
+        filter: {
+          calendarNode: 8 as liaisonV1.CalendarNode,
+          year: 1999,
+          status: 9 as liaisonV1.CampaignStatus,
+          origin: 7 as liaisonV1.CampaignOrigin,
+        },
+        page: { pageSize: 201, pageToken: "garbage" },
+      }),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.fieldViolations.map((v) => v.field)).toEqual([
+      "filter.calendar_node",
+      "filter.status",
+      "filter.origin",
+      "filter.year",
+      "page.page_size",
+      "page.page_token",
+    ]);
+  });
+});
+
+// ---- hand-made deliveries ----
+
+async function send(topic: string, type: string, message: string, source: string, subject: string, data: Uint8Array): Promise<CloudEvent> {
+  const event: CloudEvent = { id: randomUUID(), source, type, time: new Date(), subject, dataschema: dataschemaFor(message), data };
+  await producer.send({ topic, acks: -1, messages: [{ key: subject, value: Buffer.from(data), headers: toKafkaHeaders(event) }] });
+  return event;
+}
+
+async function deadLetters(topic: string, atLeast: number): Promise<{ key: string; error: string }[]> {
+  const consumer = kafka.consumer({ groupId: uniqueNamespace("dlq-reader"), allowAutoTopicCreation: false });
+  const out: { key: string; error: string }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      out.push({ key: String(message.key), error: String(message.headers?.jinlian_dlq_error) });
+    },
+  });
+  try {
+    return await waitFor(async () => out.length >= atLeast && out, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${atLeast} dead letters on ${topic}`,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+const eventAudit = (reason = "") => ({
+  actor: "city-operator",
+  reason,
+  requestId: "r1",
+  occurTime: new Date(),
+  jurisdictionCode: "120000",
+});
+
+describe("the city takes activities reported up by target districts", () => {
+  const fromHeping = () => `${ns}.120101.liaison.to.120000`;
+  const reported = (campaignId: string, activity: Partial<liaisonV1.CampaignActivity> & { heldTime: Date }, from = "120101") =>
+    liaisonEventsV1.CampaignActivityReported.encode({
+      campaignId,
+      activity: {
+        activityId: randomUUID(),
+        jurisdictionCode: from,
+        title: "宪法进商会",
+        eventsHeld: 3,
+        audienceReached: "150",
+        organiser: undefined,
+        audit: { actor: "heping-operator", reason: "", requestId: "r2", occurTime: new Date(), jurisdictionCode: from },
+        ...activity,
+      },
+    }).finish();
+  const sendReport = (campaignId: string, data: Uint8Array, from = "120101", topic = fromHeping()) =>
+    send(
+      topic,
+      "jinlian.liaison.campaign.activity-reported.v1",
+      "jinlian.liaison.events.v1.CampaignActivityReported",
+      `/jinlian/${from}/liaison`,
+      campaignId,
+      data,
+    );
+
+  it("rolls up the city's own and the districts' activities; a repeat changes nothing; late reports within the period count", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120101", "120102", "120103"] });
+    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { eventsHeld: 1, audienceReached: "500" }));
+    const id = randomUUID();
+    const data = reported(c.campaignId, {
+      activityId: id,
+      heldTime: inWeek(c.year, 2),
+      organiser: { creditCode: "X", jurisdictionCode: "120101", name: "和平区总商会" },
+    });
+    await sendReport(c.campaignId, data);
+    await sendReport(c.campaignId, data); // the same activity again, as a new event
+    // The campaign closes; a report of an activity held within the week still arrives afterwards.
+    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
+    await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year, 6), eventsHeld: 2, audienceReached: "50" }));
+
+    const roll = await waitFor(
+      async () => {
+        const r = await city.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId });
+        return r.jurisdictions[1]!.activities === 2 && r;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "two activities of 120101 at the city" },
+    );
+    expect(roll.campaignId).toBe(c.campaignId);
+    expect(roll.jurisdictions.map((j) => [j.jurisdictionCode, j.jurisdictionName, j.activities, j.eventsHeld, j.audienceReached])).toEqual([
+      ["120000", "天津市", 1, 1, "500"],
+      ["120101", "和平区", 2, 5, "200"],
+      ["120102", "河东区", 0, 0, "0"],
+      ["120103", "河西区", 0, 0, "0"],
+    ]);
+    expect(roll.jurisdictions[1]!.lastReportTime).toBeInstanceOf(Date);
+    expect(roll.jurisdictions[2]!.lastReportTime).toBeUndefined();
+    expect(roll.total).toMatchObject({ jurisdictionCode: "120000", activities: 3, eventsHeld: 6, audienceReached: "700" });
+    expect(roll.silentJurisdictionCodes).toEqual(["120102", "120103"]);
+    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    const heping = campaign!.activities.find((a) => a.activityId === id)!;
+    expect(heping).toMatchObject({
+      jurisdictionCode: "120101",
+      organiser: { creditCode: "X", name: "和平区总商会" },
+      audit: { actor: "heping-operator" },
+    });
+    expect((await auditOf(city, c.campaignId)).filter(([action]) => action === "CampaignActivityReported")).toHaveLength(2);
+  });
+
+  it("dead-letters reports that are not from a target, not of the sender's jurisdiction, out of the period, or of an unknown campaign", async () => {
+    const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
+    const before = await footprint(city);
+    const dlq = `${ns}.120000.liaison.dlq`;
+    await sendReport(
+      c.campaignId,
+      reported(c.campaignId, { heldTime: inWeek(c.year) }, "120102"),
+      "120102",
+      `${ns}.120102.liaison.to.120000`,
+    );
+    await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year), jurisdictionCode: "120102" }));
+    await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year, 8) }));
+    const unknown = randomUUID();
+    await sendReport(unknown, reported(unknown, { heldTime: inWeek(c.year) }));
+    const letters = await deadLetters(dlq, 4);
+    expect(letters.filter((l) => l.key === c.campaignId)).toHaveLength(3);
+    expect(letters.map((l) => l.error).join("\n")).toMatch(/not a target/);
+    expect(await footprint(city)).toEqual(before);
+  });
+});
+
+describe("at a district node", () => {
+  const toHeping = () => `${districtNs}.120000.liaison.to.120101`;
+  const campaignMessage = (over: Partial<liaisonV1.Campaign> = {}): liaisonV1.Campaign => {
+    const year = over.year ?? nextYear();
+    return {
+      campaignId: randomUUID(),
+      calendarNode: C.CalendarNode.CALENDAR_NODE_CONSTITUTION_WEEK,
+      year,
+      title: "市级宪法宣传周",
+      theme: "",
+      startTime: new Date(Date.UTC(year, 10, 30, 16)),
+      endTime: new Date(Date.UTC(year, 11, 7, 16)),
+      status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED,
+      origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED,
+      issuingJurisdictionCode: "120000",
+      targetJurisdictionCodes: ["120101", "120102"],
+      activities: [],
+      revision: 2,
+      ...over,
+    };
+  };
+  const sendLaunched = (c: liaisonV1.Campaign) =>
+    send(
+      toHeping(),
+      "jinlian.liaison.campaign.launched.v1",
+      "jinlian.liaison.events.v1.CampaignLaunched",
+      "/jinlian/120000/liaison",
+      c.campaignId,
+      liaisonEventsV1.CampaignLaunched.encode({ campaignId: c.campaignId, campaign: c, audit: eventAudit("市里启动") }).finish(),
+    );
+  const sendClosed = (id: string) =>
+    send(
+      toHeping(),
+      "jinlian.liaison.campaign.closed.v1",
+      "jinlian.liaison.events.v1.CampaignClosed",
+      "/jinlian/120000/liaison",
+      id,
+      liaisonEventsV1.CampaignClosed.encode({ campaignId: id, audit: eventAudit("结束") }).finish(),
+    );
+  const held = (id: string) => district.liaison.campaigns.getCampaign({ campaignId: id }).then((r) => r.campaign!);
+
+  it("plans its own campaign without targets, launches it without pushing, and keeps its own roll-up", async () => {
+    const refused = await statusOf(district.liaison.campaigns.planCampaign(planRequest({ targetJurisdictionCodes: ["120102"] })));
+    expect(refused.fieldViolations.map((v) => v.field)).toEqual(["target_jurisdiction_codes"]);
+    const c = await launched(district);
+    expect(c).toMatchObject({
+      issuingJurisdictionCode: "120101",
+      targetJurisdictionCodes: [],
+      origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED,
+    });
+    await district.liaison.campaigns.reportCampaignActivity(reportRequest(c, { eventsHeld: 4, audienceReached: "80" }));
+    expect(await outboxOf(district, c.campaignId)).toEqual([]);
+    const roll = await district.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId });
+    expect(roll.jurisdictions.map((j) => [j.jurisdictionCode, j.activities, j.eventsHeld, j.audienceReached])).toEqual([
+      ["120101", 1, 4, "80"],
+    ]);
+    expect(roll.total).toMatchObject({ jurisdictionCode: "120101", jurisdictionName: "和平区", activities: 1 });
+    expect(roll.silentJurisdictionCodes).toEqual([]);
+  });
+
+  it("receives a municipal campaign once, reports activities up to the city, and stops taking reports when it is closed", async () => {
+    const c = campaignMessage();
+    await sendLaunched(c);
+    await sendLaunched(c); // a repeat, as a new event
+    const got = await waitFor(() => held(c.campaignId), { timeoutMs: 30_000, intervalMs: 200, what: "the campaign at 120101" });
+    expect(got).toMatchObject({
+      campaignId: c.campaignId,
+      origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_RECEIVED,
+      status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED,
+      issuingJurisdictionCode: "120000",
+      targetJurisdictionCodes: ["120101", "120102"],
+      revision: 1,
+    });
+    expect(got.startTime).toEqual(c.startTime);
+    expect(await auditOf(district, c.campaignId)).toEqual([["CampaignLaunched", 1, "city-operator", "市里启动"]]);
+
+    // Only the city launches, closes and rolls it up.
+    const before = await footprint(district);
+    const close = await statusOf(district.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    expect(close.preconditionViolations[0]!.type).toBe("CAMPAIGN_RECEIVED");
+    const launch = await statusOf(district.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    expect(launch.code).toBe(status.FAILED_PRECONDITION);
+    const roll = await statusOf(district.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId }));
+    expect(roll.code).toBe(status.FAILED_PRECONDITION);
+    expect(await footprint(district)).toEqual(before);
+
+    const { activity } = await district.liaison.campaigns.reportCampaignActivity(
+      reportRequest(got, { eventsHeld: 3, audienceReached: "90" }),
+    );
+    expect(activity!.jurisdictionCode).toBe("120101");
+    const [up] = await query<{ topic: string; event_type: string; payload: Buffer }>(
+      district.database.url,
+      "select topic, event_type, payload from liaison.outbox where message_key = $1",
+      [c.campaignId],
+    );
+    expect(up).toMatchObject({
+      topic: `${districtNs}.120101.liaison.to.120000`,
+      event_type: "jinlian.liaison.campaign.activity-reported.v1",
+    });
+    expect(liaisonEventsV1.CampaignActivityReported.decode(up!.payload)).toEqual({ campaignId: c.campaignId, activity });
+
+    await sendClosed(c.campaignId);
+    await sendClosed(c.campaignId);
+    const closed = await waitFor(
+      async () => {
+        const x = await held(c.campaignId);
+        return x.status === C.CampaignStatus.CAMPAIGN_STATUS_CLOSED && x;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the campaign closed at 120101" },
+    );
+    expect(closed.revision).toBe(2);
+    expect(closed.activities).toHaveLength(1);
+    const after = await footprint(district);
+    const late = await statusOf(district.liaison.campaigns.reportCampaignActivity(reportRequest(got)));
+    expect(late.code).toBe(status.FAILED_PRECONDITION);
+    expect(await footprint(district)).toEqual(after);
+    expect((await auditOf(district, c.campaignId)).map(([action]) => action)).toEqual([
+      "CampaignLaunched",
+      "ReportCampaignActivity",
+      "CampaignClosed",
+    ]);
+  });
+
+  it("dead-letters a campaign that does not target it and a close of a campaign it never received", async () => {
+    const before = await footprint(district);
+    const other = campaignMessage({ targetJurisdictionCodes: ["120102"] });
+    await sendLaunched(other);
+    await sendClosed(randomUUID());
+    const letters = await deadLetters(`${districtNs}.120101.liaison.dlq`, 2);
+    expect(letters.map((l) => l.error).join("\n")).toMatch(/does not include this node 120101/);
+    expect((await statusOf(held(other.campaignId))).code).toBe(status.NOT_FOUND);
+    expect(await footprint(district)).toEqual(before);
+  });
+});

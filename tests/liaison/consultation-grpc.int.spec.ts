@@ -1,0 +1,666 @@
+/**
+ * ConsultationService over gRPC at the municipal node, against real Kafka and PostgreSQL:
+ * scheduling, agenda and attendees, the planned -> in progress -> closed life with typed
+ * outcomes, cancelling, lists, and refusals that change nothing.
+ */
+import { status } from "@grpc/grpc-js";
+import { liaisonV1 } from "@jinlian/proto";
+import { randomUUID } from "node:crypto";
+import { uniqueNamespace } from "../harness/kafka";
+import { query } from "../support/db";
+import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
+import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+
+const L = liaisonV1;
+const Kind = L.ConsultationKind;
+const CStatus = L.ConsultationStatus;
+const Outcome = L.OutcomeType;
+jest.setTimeout(60_000);
+
+let city: TestNode;
+let bureau: Party;
+let federation: Party;
+let retired: Party;
+
+const DAY = 86_400_000;
+const inDays = (n: number) => new Date(Date.now() + n * DAY);
+
+beforeAll(async () => {
+  city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("consultations") });
+  ({ bureau, federation } = await registerMechanismParties(city.liaison, "120000"));
+  retired = await registerParty(city.liaison, {
+    type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+    name: "已撤销商会",
+    jurisdictionCode: "120000",
+    departments: ["秘书处"],
+  });
+  await city.liaison.registry.deactivateOrganisation({
+    organisationId: retired.organisation.organisationId,
+    expectedRevision: 0,
+    reason: "合并",
+  });
+});
+
+afterAll(async () => {
+  await city?.stop();
+  await city?.database.drop();
+});
+
+/** Row counts (and revision sums) of everything a consultation mutation may touch. */
+async function footprint(): Promise<Record<string, number>> {
+  const [row] = await query<Record<string, string>>(
+    city.database.url,
+    `select (select count(*) from liaison.consultations) as consultations,
+            (select coalesce(sum(revision), 0) from liaison.consultations) as consultation_revisions,
+            (select count(*) from liaison.consultation_agenda_items) as agenda,
+            (select count(*) from liaison.consultation_attendees) as attendees,
+            (select count(*) from liaison.consultation_outcomes) as outcomes,
+            (select count(*) from liaison.action_items) as action_items,
+            (select coalesce(sum(revision), 0) from liaison.action_items) as action_item_revisions,
+            (select count(*) from liaison.outbox) as outbox,
+            (select count(*) from liaison.audit_entries) as audit`,
+  );
+  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
+}
+
+/** Expects the call to be refused with `code` and to leave every table as it was. */
+async function refusedUnchanged(call: () => Promise<unknown>, code: status) {
+  const before = await footprint();
+  const err = await statusOf(call());
+  expect(status[err.code]).toBe(status[code]);
+  expect(await footprint()).toEqual(before);
+  return err;
+}
+
+function scheduleRequest(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}): liaisonV1.ScheduleConsultationRequest {
+  return {
+    kind: Kind.CONSULTATION_KIND_HIGH_LEVEL,
+    title: "2026年度高层适时会商",
+    seriesId: "",
+    mechanismId: "",
+    scheduledTime: inDays(7),
+    location: "天津市司法局三楼会议室",
+    agenda: [
+      {
+        agendaItemId: "",
+        topic: "民营企业法治体检工作安排",
+        presenter: "法治调研处 张处长",
+        presenterOrganisationId: bureau.organisation.organisationId,
+        durationMinutes: 30,
+      },
+    ],
+    attendees: [{ name: "李明", organisationId: bureau.organisation.organisationId, title: "副局长" }],
+    reason: "年度会商计划",
+    ...overrides,
+  };
+}
+
+async function schedule(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}) {
+  return (await city.liaison.consultations.scheduleConsultation(scheduleRequest(overrides))).consultation!;
+}
+
+async function started(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}) {
+  const c = await schedule(overrides);
+  return (
+    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: c.revision, reason: "" })
+  ).consultation!;
+}
+
+function actionOutcome(consultationId: string, action: Partial<liaisonV1.ActionSpec>): liaisonV1.RecordOutcomeRequest {
+  return {
+    consultationId,
+    expectedRevision: 0,
+    type: Outcome.OUTCOME_TYPE_ACTION,
+    text: "议定：由市工商联牵头制定法治体检方案",
+    agendaItemId: "",
+    action: {
+      title: "制定法治体检方案",
+      owner: { organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部") },
+      assigneeJurisdictionCode: "",
+      dueTime: inDays(30),
+      ...action,
+    },
+    reason: "",
+  };
+}
+
+describe("scheduling", () => {
+  it("schedules a planned consultation starting its own series, with agenda, attendees and an audit entry", async () => {
+    const c = await schedule();
+    expect(c.status).toBe(CStatus.CONSULTATION_STATUS_PLANNED);
+    expect(c.kind).toBe(Kind.CONSULTATION_KIND_HIGH_LEVEL);
+    expect(c.seriesId).toBe(c.consultationId);
+    expect(c.revision).toBe(1);
+    expect(c.agenda).toEqual([
+      expect.objectContaining({
+        topic: "民营企业法治体检工作安排",
+        durationMinutes: 30,
+        presenterOrganisationId: bureau.organisation.organisationId,
+      }),
+    ]);
+    expect(c.agenda[0]!.agendaItemId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(c.attendees).toEqual([{ name: "李明", organisationId: bureau.organisation.organisationId, title: "副局长" }]);
+    expect(c.actionItems).toEqual([]);
+    const { entries } = await city.liaison.audit.listAuditEntries({
+      aggregateType: "consultation",
+      aggregateId: c.consultationId,
+      actor: "",
+    });
+    expect(entries.map((e) => [e.action, e.revision, e.audit!.actor, e.audit!.reason])).toEqual([
+      ["ScheduleConsultation", 1, "test-operator", "年度会商计划"],
+    ]);
+  });
+
+  it("continues an existing series of the same kind", async () => {
+    const first = await schedule({ kind: Kind.CONSULTATION_KIND_WORKING, title: "部门工作协商 第1次" });
+    const next = await schedule({ kind: Kind.CONSULTATION_KIND_WORKING, title: "部门工作协商 第2次", seriesId: first.seriesId });
+    expect(next.seriesId).toBe(first.consultationId);
+    expect(next.consultationId).not.toBe(first.consultationId);
+  });
+
+  it("names every missing or malformed field and changes nothing", async () => {
+    const err = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.scheduleConsultation(
+          scheduleRequest({
+            kind: 0,
+            title: "",
+            scheduledTime: undefined,
+            location: "地".repeat(201),
+            agenda: [
+              { agendaItemId: "", topic: "议题一", presenter: "", presenterOrganisationId: "", durationMinutes: 30 },
+              { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 481 },
+            ],
+            attendees: [{ name: "", organisationId: "nope", title: "" }],
+          }),
+        ),
+      status.INVALID_ARGUMENT,
+    );
+    expect(err.fieldViolations.map((v) => v.field)).toEqual([
+      "kind",
+      "title",
+      "scheduled_time",
+      "location",
+      "agenda[1].duration_minutes",
+      "agenda[1].topic",
+      "attendees[0].name",
+      "attendees[0].organisation_id",
+    ]);
+  });
+
+  it("refuses an enum value the contract does not define", async () => {
+    const err = await refusedUnchanged(
+      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ kind: 9 as liaisonV1.ConsultationKind })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(["kind"]);
+  });
+
+  it("refuses unregistered organisations (INVALID_ARGUMENT) and deactivated attendees (FAILED_PRECONDITION)", async () => {
+    const unknown = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.scheduleConsultation(
+          scheduleRequest({
+            agenda: [{ agendaItemId: "", topic: "议题", presenter: "", presenterOrganisationId: randomUUID(), durationMinutes: 20 }],
+            attendees: [
+              { name: "李明", organisationId: bureau.organisation.organisationId, title: "" },
+              { name: "王芳", organisationId: randomUUID(), title: "" },
+            ],
+          }),
+        ),
+      status.INVALID_ARGUMENT,
+    );
+    expect(unknown.fieldViolations.map((v) => v.field)).toEqual(["agenda[0].presenter_organisation_id", "attendees[1].organisation_id"]);
+    const deactivated = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.scheduleConsultation(
+          scheduleRequest({ attendees: [{ name: "赵强", organisationId: retired.organisation.organisationId, title: "会长" }] }),
+        ),
+      status.FAILED_PRECONDITION,
+    );
+    expect(deactivated.preconditionViolations[0]!.type).toBe("ORGANISATION_DEACTIVATED");
+  });
+
+  it("refuses an unknown series or mechanism (INVALID_ARGUMENT) and a series of the other kind (FAILED_PRECONDITION)", async () => {
+    const series = await refusedUnchanged(
+      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ seriesId: randomUUID() })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(series.fieldViolations.map((v) => v.field)).toEqual(["series_id"]);
+    const mechanism = await refusedUnchanged(
+      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ mechanismId: randomUUID() })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(mechanism.fieldViolations.map((v) => v.field)).toEqual(["mechanism_id"]);
+    const highLevel = await schedule();
+    const kind = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.scheduleConsultation(
+          scheduleRequest({ kind: Kind.CONSULTATION_KIND_WORKING, seriesId: highLevel.seriesId }),
+        ),
+      status.FAILED_PRECONDITION,
+    );
+    expect(kind.preconditionViolations[0]!.type).toBe("SERIES_KIND");
+  });
+});
+
+describe("agenda and attendees", () => {
+  it("adds agenda items only while planned and records attendees while planned or in progress", async () => {
+    const c = await schedule({ agenda: [], attendees: [] });
+    const { consultation: withItem } = await city.liaison.consultations.addAgendaItem({
+      consultationId: c.consultationId,
+      expectedRevision: 1,
+      item: { agendaItemId: "", topic: "商会调解工作", presenter: "王部长", presenterOrganisationId: "", durationMinutes: 45 },
+      reason: "补充议题",
+    });
+    expect(withItem!.agenda.map((a) => [a.topic, a.durationMinutes])).toEqual([["商会调解工作", 45]]);
+    expect(withItem!.revision).toBe(2);
+
+    const { consultation: attended } = await city.liaison.consultations.recordAttendees({
+      consultationId: c.consultationId,
+      expectedRevision: 2,
+      attendees: [{ name: "周华", organisationId: federation.organisation.organisationId, title: "部长" }],
+      reason: "",
+    });
+    expect(attended!.attendees.map((a) => a.name)).toEqual(["周华"]);
+
+    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 3, reason: "" });
+    const late = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.addAgendaItem({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          item: { agendaItemId: "", topic: "临时议题", presenter: "", presenterOrganisationId: "", durationMinutes: 10 },
+          reason: "",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(late.preconditionViolations[0]).toEqual(expect.objectContaining({ type: "STATE", subject: `consultation/${c.consultationId}` }));
+
+    const { consultation: more } = await city.liaison.consultations.recordAttendees({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      attendees: [{ name: "钱进", organisationId: bureau.organisation.organisationId, title: "处长" }],
+      reason: "",
+    });
+    expect(more!.attendees.map((a) => a.name)).toEqual(["周华", "钱进"]);
+  });
+
+  it("refuses a bad agenda item, no attendees, or an unknown attendee organisation, changing nothing", async () => {
+    const c = await schedule();
+    const bad = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.addAgendaItem({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          item: { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 0 },
+          reason: "",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["item.duration_minutes", "item.topic"]);
+    const none = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordAttendees({ consultationId: c.consultationId, expectedRevision: 0, attendees: [], reason: "" }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(none.fieldViolations.map((v) => v.field)).toEqual(["attendees"]);
+    const unknown = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordAttendees({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          attendees: [{ name: "孙丽", organisationId: randomUUID(), title: "" }],
+          reason: "",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(unknown.fieldViolations.map((v) => v.field)).toEqual(["attendees[0].organisation_id"]);
+  });
+});
+
+describe("holding a consultation", () => {
+  it("goes planned -> in progress -> closed, with typed outcomes and minutes, and audits each change", async () => {
+    const c = await schedule();
+    const { consultation: running } = await city.liaison.consultations.startConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 1,
+      reason: "按期召开",
+    });
+    expect(running!.status).toBe(CStatus.CONSULTATION_STATUS_IN_PROGRESS);
+    expect(running!.startTime).toBeInstanceOf(Date);
+
+    const agendaItemId = c.agenda[0]!.agendaItemId;
+    const decision = await city.liaison.consultations.recordOutcome({
+      consultationId: c.consultationId,
+      expectedRevision: 2,
+      type: Outcome.OUTCOME_TYPE_DECISION,
+      text: "议定：建立季度会商制度",
+      agendaItemId,
+      action: undefined,
+      reason: "",
+    });
+    expect(decision.outcome).toEqual(
+      expect.objectContaining({ type: Outcome.OUTCOME_TYPE_DECISION, agendaItemId, actionItemId: "", text: "议定：建立季度会商制度" }),
+    );
+    expect(decision.outcome!.audit!.actor).toBe("test-operator");
+    await city.liaison.consultations.recordOutcome({
+      consultationId: c.consultationId,
+      expectedRevision: 3,
+      type: Outcome.OUTCOME_TYPE_INFORMATION,
+      text: "通报：上半年法律服务情况",
+      agendaItemId: "",
+      action: undefined,
+      reason: "",
+    });
+    const action = await city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 4 });
+    const item = action.consultation!.actionItems[0]!;
+    expect(action.outcome!.actionItemId).toBe(item.actionItemId);
+    expect(item).toEqual(
+      expect.objectContaining({
+        title: "制定法治体检方案",
+        owner: { organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部") },
+        assigneeJurisdictionCode: "",
+        status: L.ActionItemStatus.ACTION_ITEM_STATUS_OPEN,
+        overdue: false,
+        origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_LOCAL,
+        originJurisdictionCode: "120000",
+        originConsultationId: c.consultationId,
+        consultationId: c.consultationId,
+        seriesId: c.seriesId,
+        carryOverCount: 0,
+        revision: 1,
+      }),
+    );
+
+    const { consultation: closed } = await city.liaison.consultations.closeConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 5,
+      minutes: "会议纪要：……",
+      reason: "会议结束",
+    });
+    expect(closed!.status).toBe(CStatus.CONSULTATION_STATUS_CLOSED);
+    expect(closed!.minutes).toBe("会议纪要：……");
+    expect(closed!.endTime).toBeInstanceOf(Date);
+    expect(closed!.outcomes.map((o) => o.type)).toEqual([
+      Outcome.OUTCOME_TYPE_DECISION,
+      Outcome.OUTCOME_TYPE_INFORMATION,
+      Outcome.OUTCOME_TYPE_ACTION,
+    ]);
+    // No planned consultation follows in the series: the unfinished item stays until one is scheduled.
+    expect(closed!.actionItems.map((a) => a.actionItemId)).toEqual([item.actionItemId]);
+
+    const { entries } = await city.liaison.audit.listAuditEntries({
+      aggregateType: "consultation",
+      aggregateId: c.consultationId,
+      actor: "",
+    });
+    expect(entries.map((e) => e.action).reverse()).toEqual([
+      "ScheduleConsultation",
+      "StartConsultation",
+      "RecordOutcome",
+      "RecordOutcome",
+      "RecordOutcome",
+      "CloseConsultation",
+    ]);
+
+    // An outcome on a closed consultation, or closing it again: refused, nothing changes.
+    const onClosed = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          type: Outcome.OUTCOME_TYPE_DECISION,
+          text: "会后补充决定",
+          agendaItemId: "",
+          action: undefined,
+          reason: "",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(onClosed.preconditionViolations[0]!.description).toContain("is closed");
+    await refusedUnchanged(
+      () =>
+        city.liaison.consultations.closeConsultation({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          minutes: "再次",
+          reason: "",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+  });
+
+  it("refuses closing or recording an outcome on a consultation that never started, changing nothing", async () => {
+    const c = await schedule();
+    const close = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.closeConsultation({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          minutes: "纪要",
+          reason: "",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(close.preconditionViolations[0]!.description).toContain("has not started");
+    await refusedUnchanged(() => city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, {})), status.FAILED_PRECONDITION);
+  });
+
+  it("refuses closing without minutes (INVALID_ARGUMENT) and a stale expected revision (ABORTED), changing nothing", async () => {
+    const c = await started();
+    const minutes = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.closeConsultation({ consultationId: c.consultationId, expectedRevision: 0, minutes: " ", reason: "" }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(minutes.fieldViolations.map((v) => v.field)).toEqual(["minutes"]);
+    await refusedUnchanged(
+      () =>
+        city.liaison.consultations.closeConsultation({
+          consultationId: c.consultationId,
+          expectedRevision: 1,
+          minutes: "纪要",
+          reason: "",
+        }),
+      status.ABORTED,
+    );
+    await refusedUnchanged(
+      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 1 }),
+      status.ABORTED,
+    );
+    const { consultation } = await city.liaison.consultations.closeConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 2,
+      minutes: "纪要",
+      reason: "",
+    });
+    expect(consultation!.revision).toBe(3);
+  });
+
+  it("cancels a planned consultation with a reason, and only then", async () => {
+    const c = await schedule();
+    const noReason = await refusedUnchanged(
+      () => city.liaison.consultations.cancelConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: " " }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    const { consultation } = await city.liaison.consultations.cancelConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 1,
+      reason: "领导另有公务",
+    });
+    expect(consultation!.status).toBe(CStatus.CONSULTATION_STATUS_CANCELLED);
+    expect(consultation!.endTime).toBeInstanceOf(Date);
+    await refusedUnchanged(
+      () => city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" }),
+      status.FAILED_PRECONDITION,
+    );
+    const running = await started();
+    await refusedUnchanged(
+      () => city.liaison.consultations.cancelConsultation({ consultationId: running.consultationId, expectedRevision: 0, reason: "取消" }),
+      status.FAILED_PRECONDITION,
+    );
+  });
+});
+
+describe("outcome rules", () => {
+  let c: liaisonV1.Consultation;
+  beforeAll(async () => {
+    c = await started();
+  });
+
+  it("requires an action for an ACTION outcome, and none for others", async () => {
+    const missing = await refusedUnchanged(
+      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), action: undefined }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(missing.fieldViolations.map((v) => v.field)).toEqual(["action"]);
+    const extra = await refusedUnchanged(
+      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), type: Outcome.OUTCOME_TYPE_DECISION }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(extra.fieldViolations.map((v) => v.field)).toEqual(["action"]);
+  });
+
+  it("refuses an owner that is unknown, has no such department, or is deactivated", async () => {
+    const unknown = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome(
+          actionOutcome(c.consultationId, { owner: { organisationId: randomUUID(), departmentId: randomUUID() } }),
+        ),
+      status.INVALID_ARGUMENT,
+    );
+    expect(unknown.fieldViolations).toEqual([{ field: "action.owner.organisation_id", description: "is not a registered organisation" }]);
+    const department = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome(
+          actionOutcome(c.consultationId, {
+            owner: { organisationId: federation.organisation.organisationId, departmentId: bureau.department("法治调研处") },
+          }),
+        ),
+      status.INVALID_ARGUMENT,
+    );
+    expect(department.fieldViolations.map((v) => v.field)).toEqual(["action.owner.department_id"]);
+    const deactivated = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome(
+          actionOutcome(c.consultationId, {
+            owner: { organisationId: retired.organisation.organisationId, departmentId: retired.department("秘书处") },
+          }),
+        ),
+      status.FAILED_PRECONDITION,
+    );
+    expect(deactivated.preconditionViolations[0]!.subject).toBe(`organisation/${retired.organisation.organisationId}`);
+  });
+
+  it("refuses a due time in the past, both owner and assignee, a non-district assignee, and a foreign agenda item", async () => {
+    const past = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { dueTime: new Date(Date.now() - 60_000), title: "" })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(past.fieldViolations.map((v) => v.field)).toEqual(["action.title", "action.due_time"]);
+    const both = await refusedUnchanged(
+      () => city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { assigneeJurisdictionCode: "120101" })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(both.fieldViolations.map((v) => v.field)).toEqual(["action"]);
+    const notDistrict = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { owner: undefined, assigneeJurisdictionCode: "110000" })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(notDistrict.fieldViolations.map((v) => v.field)).toEqual(["action.assignee_jurisdiction_code"]);
+    const other = await schedule();
+    const foreign = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), agendaItemId: other.agenda[0]!.agendaItemId }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(foreign.fieldViolations.map((v) => v.field)).toEqual(["agenda_item_id"]);
+  });
+
+  it("assigns an action to a district node: the item names the assignee and an assignment goes to the district's topic", async () => {
+    const { outcome, consultation } = await city.liaison.consultations.recordOutcome(
+      actionOutcome(c.consultationId, { owner: undefined, assigneeJurisdictionCode: "120101", title: "和平区开展商会法治体检" }),
+    );
+    const item = consultation!.actionItems.find((a) => a.actionItemId === outcome!.actionItemId)!;
+    expect(item.assigneeJurisdictionCode).toBe("120101");
+    expect(item.owner).toBeUndefined();
+    const rows = await query<{ topic: string; message_key: string }>(
+      city.database.url,
+      "select topic, message_key from liaison.outbox where event_type = 'jinlian.liaison.action-item.assigned.v1' and message_key = $1",
+      [item.actionItemId],
+    );
+    expect(rows).toEqual([{ topic: expect.stringMatching(/\.120000\.liaison\.to\.120101$/), message_key: item.actionItemId }]);
+  });
+});
+
+describe("reading", () => {
+  it("answers NOT_FOUND for an unknown consultation and INVALID_ARGUMENT for a malformed id", async () => {
+    expect((await statusOf(city.liaison.consultations.getConsultation({ consultationId: randomUUID() }))).code).toBe(status.NOT_FOUND);
+    const bad = await statusOf(city.liaison.consultations.getConsultation({ consultationId: "c-1" }));
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.fieldViolations).toEqual([{ field: "consultation_id", description: "must be a UUID" }]);
+    await refusedUnchanged(
+      () => city.liaison.consultations.startConsultation({ consultationId: randomUUID(), expectedRevision: 0, reason: "" }),
+      status.NOT_FOUND,
+    );
+  });
+
+  it("lists consultations newest scheduled first, filtered by kind, status, series and title text, paged with total_size", async () => {
+    const tag = `清单${Date.now()}`;
+    const first = await schedule({ kind: Kind.CONSULTATION_KIND_WORKING, title: `${tag} 一`, scheduledTime: inDays(10) });
+    const second = await schedule({
+      kind: Kind.CONSULTATION_KIND_WORKING,
+      title: `${tag} 二`,
+      scheduledTime: inDays(20),
+      seriesId: first.seriesId,
+    });
+    const third = await schedule({
+      kind: Kind.CONSULTATION_KIND_WORKING,
+      title: `${tag} 三`,
+      scheduledTime: inDays(15),
+      seriesId: first.seriesId,
+    });
+    await city.liaison.consultations.startConsultation({ consultationId: first.consultationId, expectedRevision: 0, reason: "" });
+    const filter = (f: Partial<liaisonV1.ConsultationFilter>): liaisonV1.ConsultationFilter => ({
+      kind: 0,
+      status: 0,
+      seriesId: "",
+      text: tag,
+      ...f,
+    });
+
+    const page1 = await city.liaison.consultations.listConsultations({ filter: filter({}), page: { pageSize: 2, pageToken: "" } });
+    expect(page1.consultations.map((c) => c.consultationId)).toEqual([second.consultationId, third.consultationId]);
+    expect(page1.page!.totalSize).toBe(3);
+    expect(page1.consultations[0]!.agenda).toHaveLength(1);
+    const page2 = await city.liaison.consultations.listConsultations({
+      filter: filter({}),
+      page: { pageSize: 2, pageToken: page1.page!.nextPageToken },
+    });
+    expect(page2.consultations.map((c) => c.consultationId)).toEqual([first.consultationId]);
+    expect(page2.page!.nextPageToken).toBe("");
+
+    const planned = await city.liaison.consultations.listConsultations({ filter: filter({ status: CStatus.CONSULTATION_STATUS_PLANNED }) });
+    expect(planned.page!.totalSize).toBe(2);
+    const highLevel = await city.liaison.consultations.listConsultations({ filter: filter({ kind: Kind.CONSULTATION_KIND_HIGH_LEVEL }) });
+    expect(highLevel.page!.totalSize).toBe(0);
+    const series = await city.liaison.consultations.listConsultations({ filter: filter({ text: "", seriesId: first.seriesId }) });
+    expect(series.page!.totalSize).toBe(3);
+
+    const otherFilter = await statusOf(
+      city.liaison.consultations.listConsultations({
+        filter: filter({ kind: Kind.CONSULTATION_KIND_WORKING }),
+        page: { pageSize: 2, pageToken: page1.page!.nextPageToken },
+      }),
+    );
+    expect(otherFilter.code).toBe(status.INVALID_ARGUMENT);
+    const badEnum = await statusOf(
+      city.liaison.consultations.listConsultations({ filter: filter({ status: 42 as liaisonV1.ConsultationStatus }) }),
+    );
+    expect(badEnum.fieldViolations.map((v) => v.field)).toEqual(["filter.status"]);
+  });
+});
