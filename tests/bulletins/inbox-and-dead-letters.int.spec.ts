@@ -10,6 +10,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
+import { readDeadLetters } from "../support/dead-letters";
 import { startTestNode, type TestNode } from "../support/nodes";
 
 jest.setTimeout(90_000);
@@ -71,30 +72,7 @@ async function arrived(id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
-async function deadLetters(expected: number): Promise<{ reason: string; error: string; key: string }[]> {
-  const consumer = kafka.consumer({ groupId: uniqueNamespace("dlq-reader"), allowAutoTopicCreation: false });
-  const out: { reason: string; error: string; key: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: dlq, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push({
-        reason: String(message.headers?.jinlian_dlq_reason),
-        error: String(message.headers?.jinlian_dlq_error),
-        key: String(message.key),
-      });
-    },
-  });
-  try {
-    return await waitFor(async () => out.length >= expected && out, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: `${expected} dead letters`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
+const deadLetters = (expected: number) => readDeadLetters(kafka, dlq, expected);
 
 it("applies an event delivered twice only once", async () => {
   const id = randomUUID();

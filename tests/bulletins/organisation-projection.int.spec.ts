@@ -14,6 +14,7 @@ import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { bulletinsFootprint, query } from "../support/db";
 import { draftRequest } from "../support/fixtures";
 import { creditCodeFor, OrgType, registerParty } from "../support/liaison-fixtures";
+import { readDeadLetters } from "../support/dead-letters";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 jest.setTimeout(120_000);
@@ -402,35 +403,10 @@ describe("given the registry and bulletins running together", () => {
     await send(withoutOrganisation, badId, foreign, contradictory, good);
     await waitFor(async () => (await row(good.subject)) !== undefined, { ...WAIT, what: "the good event after the bad ones" });
 
-    const letters = await deadLetters(kafka, dlq, 4);
+    const letters = await readDeadLetters(kafka, dlq, 4);
     const byKey = new Map(letters.map((l) => [l.key, l]));
     for (const bad of [withoutOrganisation, badId, foreign, contradictory]) expect(byKey.get(bad.subject)?.reason).toBe("REFUSED");
     for (const bad of [withoutOrganisation, foreign, contradictory]) expect(await row(bad.subject)).toBeUndefined();
     expect(byKey.get(withoutOrganisation.subject)!.error).toMatch(/data\.organisation/);
   });
 });
-
-async function deadLetters(kafka: Kafka, topic: string, expected: number): Promise<{ reason: string; error: string; key: string }[]> {
-  const consumer = kafka.consumer({ groupId: uniqueNamespace("dlq-reader"), allowAutoTopicCreation: false });
-  const out: { reason: string; error: string; key: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push({
-        reason: String(message.headers?.jinlian_dlq_reason),
-        error: String(message.headers?.jinlian_dlq_error),
-        key: String(message.key),
-      });
-    },
-  });
-  try {
-    return await waitFor(async () => out.length >= expected && out, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: `${expected} dead letters`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}

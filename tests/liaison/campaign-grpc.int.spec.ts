@@ -12,6 +12,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { OrgType, registerParty } from "../support/liaison-fixtures";
+import { readDeadLetters } from "../support/dead-letters";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 const C = liaisonV1;
@@ -466,26 +467,7 @@ async function send(topic: string, type: string, message: string, source: string
   return event;
 }
 
-async function deadLetters(topic: string, atLeast: number): Promise<{ key: string; error: string }[]> {
-  const consumer = kafka.consumer({ groupId: uniqueNamespace("dlq-reader"), allowAutoTopicCreation: false });
-  const out: { key: string; error: string }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      out.push({ key: String(message.key), error: String(message.headers?.jinlian_dlq_error) });
-    },
-  });
-  try {
-    return await waitFor(async () => out.length >= atLeast && out, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: `${atLeast} dead letters on ${topic}`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
+const deadLetters = (topic: string, atLeast: number) => readDeadLetters(kafka, topic, atLeast);
 
 const eventAudit = (reason = "") => ({
   actor: "city-operator",

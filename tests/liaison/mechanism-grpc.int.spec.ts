@@ -13,6 +13,7 @@ import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { healthCheck } from "../support/grpc-introspection";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
+import { readDeadLetters } from "../support/dead-letters";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 const S = liaisonV1.MechanismStatus;
@@ -397,26 +398,7 @@ describe("district reports arriving at the city", () => {
   const heping = async () =>
     (await city.liaison.mechanisms.getMechanismRollUp({ status: 0 })).jurisdictions.find((j) => j.jurisdictionCode === "120101")!;
 
-  async function deadLetters(expected: number): Promise<string[]> {
-    const consumer = kafka.consumer({ groupId: uniqueNamespace("dlq-reader"), allowAutoTopicCreation: false });
-    const out: string[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: dlq, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push(String(message.headers?.jinlian_dlq_error));
-      },
-    });
-    try {
-      return await waitFor(async () => out.length >= expected && out, {
-        timeoutMs: 30_000,
-        intervalMs: 200,
-        what: `${expected} dead letters`,
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-  }
+  const deadLetters = async (expected: number) => (await readDeadLetters(kafka, dlq, expected)).map((l) => l.error);
 
   it("applies a newer revision once; a repeat or a stale report changes nothing", async () => {
     const proposed = report(1, S.MECHANISM_STATUS_PROPOSED);

@@ -36,6 +36,18 @@ export interface CallContext {
  * Authentication seam: turns call metadata into a principal or throws UnauthenticatedError.
  * Authorisation decides whether the principal may call the method (PermissionDeniedError).
  */
+/** Who acts, for the audit trail of a mutation. */
+export interface Actor {
+  subject: string;
+  requestId: string;
+  /** Set when the caller sent its own request id: a repeat returns the first result. */
+  idempotencyKey?: string;
+}
+
+export function actorOf(call: CallContext): Actor {
+  return { subject: call.principal.subject, requestId: call.requestId, idempotencyKey: call.idempotencyKey };
+}
+
 export interface Authenticator {
   authenticate(metadata: Metadata, method: string): Promise<Principal>;
 }

@@ -10,6 +10,7 @@ import {
   isJurisdictionCode,
   NotFoundError,
   Violations,
+  type Actor,
   type Clock,
   type IdGenerator,
   type Logger,
@@ -43,14 +44,6 @@ import { repository, stateOf, type BulletinRow, type ReadCounts, type RecipientR
 import { classificationCodec, kindCodec, urgencyCodec } from "./codecs";
 import { audienceToProto, cloudEvent, orgToProto, recipientFromProto, recipientToProto, SERVICE } from "./events";
 import { assertNoDeactivatedOrganisation } from "./organisation-projection";
-
-/** Who acts, for the audit trail. */
-export interface Actor {
-  subject: string;
-  requestId: string;
-  /** Set when the caller sent its own request id: a repeat returns the first result. */
-  idempotencyKey?: string;
-}
 
 export interface BulletinView {
   row: BulletinRow;

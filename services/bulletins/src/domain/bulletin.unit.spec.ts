@@ -1,4 +1,5 @@
 import { DISTRICT_CODES, FailedPreconditionError, InvalidArgumentError, withCheckCharacter } from "@jinlian/chassis";
+import { violatedFields as violationsOf } from "@jinlian/chassis/testing";
 import {
   acknowledgedVersionFor,
   assertCanChange,
@@ -28,16 +29,6 @@ function draft(overrides: Partial<DraftContent> = {}): DraftContent {
     acknowledgementWindowSeconds: 86400,
     ...overrides,
   };
-}
-
-function violationsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) return e.violations.map((v) => v.field);
-    throw e;
-  }
-  return [];
 }
 
 const state = (s: Partial<BulletinState>): BulletinState => ({

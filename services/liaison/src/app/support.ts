@@ -7,7 +7,8 @@ import {
   InvalidArgumentError,
   localTopic,
   onceForKey,
-  type CallContext,
+  actorOf,
+  type Actor,
   type Clock,
   type EventDescriptor,
   type IdGenerator,
@@ -19,17 +20,7 @@ import type { Knex } from "knex";
 
 export const SERVICE = "liaison";
 
-/** Who acts, for the audit trail. */
-export interface Actor {
-  subject: string;
-  requestId: string;
-  /** Set when the caller sent its own request id: a repeat returns the first result. */
-  idempotencyKey?: string;
-}
-
-export function actorOf(call: CallContext): Actor {
-  return { subject: call.principal.subject, requestId: call.requestId, idempotencyKey: call.idempotencyKey };
-}
+export { actorOf, type Actor };
 
 /** The actor recorded for changes that arrive as events from another node. */
 export function actorFromEvent(audit: { actor?: string; requestId?: string } | undefined, fallback: string): Actor {

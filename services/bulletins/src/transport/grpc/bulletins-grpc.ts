@@ -1,8 +1,8 @@
-import { implement, type Authenticator, type Authorizer, type CallContext, type Logger, type RegisteredService } from "@jinlian/chassis";
+import { actorOf, implement, type Authenticator, type Authorizer, type Logger, type RegisteredService } from "@jinlian/chassis";
 import { bulletinsV1 } from "@jinlian/proto";
 import type { Duration } from "@jinlian/proto";
 import { Violations } from "@jinlian/chassis";
-import type { Actor, BulletinsApp, BulletinView, ListFilter, RecipientStatus } from "../../app/bulletins-app";
+import type { BulletinsApp, BulletinView, ListFilter, RecipientStatus } from "../../app/bulletins-app";
 import {
   changeCodec,
   classificationCodec,
@@ -21,10 +21,6 @@ import { displayNumber, type DraftContent } from "../../domain/bulletin";
 import type { KnownOrganisation } from "../../domain/known-organisation";
 
 const P = bulletinsV1;
-
-function actorOf(call: CallContext): Actor {
-  return { subject: call.principal.subject, requestId: call.requestId, idempotencyKey: call.idempotencyKey };
-}
 
 function windowSeconds(d: Duration | undefined): number | null {
   if (!d) return null;
