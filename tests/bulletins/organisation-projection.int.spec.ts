@@ -305,6 +305,12 @@ describe("given the registry and bulletins running together", () => {
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.preconditionViolations[0]!.type).toBe("ORGANISATION_DEACTIVATED");
     expect(await bulletinsFootprint(node.database.url)).toEqual(before);
+
+    // Nor published to it: the check runs again at publication.
+    const unpublished = await statusOf(node.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 }));
+    expect(unpublished.code).toBe(status.FAILED_PRECONDITION);
+    expect(unpublished.preconditionViolations[0]!.type).toBe("ORGANISATION_DEACTIVATED");
+    expect(await bulletinsFootprint(node.database.url)).toEqual(before);
   });
 
   // Hand-made registry events, as the liaison service would publish them.

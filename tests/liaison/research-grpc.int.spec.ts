@@ -208,6 +208,9 @@ describe("the chain from proposal to what the outcomes became", () => {
       reason: "",
     });
     expect(toBulletin).toEqual(expect.objectContaining({ summary: "形成法治体检工作简报", link: undefined }));
+    expect(toBulletin!.audit).toEqual(
+      expect.objectContaining({ actor: "test-operator", jurisdictionCode: "120000", occurTime: expect.any(Date) }),
+    );
     const { research: r9, outcome: toProposal } = await research().recordResearchOutcome({
       researchId: id,
       expectedRevision: r8!.revision,

@@ -210,6 +210,13 @@ export class BulletinsApp {
       const row = await this.load(trx, id, true);
       assertCanChange(stateOf(row), "publish");
       this.checkRevision(row, expectedRevision);
+      // An organisation deactivated since the draft was written is not addressed either.
+      await assertNoDeactivatedOrganisation(
+        trx,
+        { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name },
+        row.main_audience,
+        row.copy_audience,
+      );
       const now = this.deps.clock.now();
       const year = issueYear(now);
       const number = await repository.nextIssueNumber(trx, row.issuer_credit_code, row.kind, year);

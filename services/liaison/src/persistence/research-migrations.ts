@@ -51,6 +51,10 @@ export const researchMigrations: readonly Migration[] = [
         t.text("summary").notNullable();
         t.integer("position").notNullable();
         t.timestamp("recorded_at", { useTz: true }).notNullable();
+        t.text("recorded_by").notNullable().defaultTo("");
+        t.text("recorded_reason").notNullable().defaultTo("");
+        t.text("recorded_request_id").notNullable().defaultTo("");
+        t.text("recorded_jurisdiction").notNullable().defaultTo("");
         // What the outcome became (成果转化); all null until linked.
         t.text("link_kind");
         t.text("link_target_id");

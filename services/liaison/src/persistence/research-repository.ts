@@ -42,6 +42,10 @@ export interface OutcomeRow {
   summary: string;
   position: number;
   recorded_at: Date;
+  recorded_by: string;
+  recorded_reason: string;
+  recorded_request_id: string;
+  recorded_jurisdiction: string;
   link_kind: TransformationKind | null;
   link_target_id: string | null;
   linked_by: string | null;
@@ -162,11 +166,18 @@ export const researchRepository = {
     trx: Knex.Transaction,
     row: { outcome_id: string; research_id: string; summary: string; recorded_at: Date },
     link: OutcomeLink | undefined,
+    /** Who records it (and, with a link, who links it). */
     audit: LinkAudit,
   ): Promise<void> {
     const position = await nextPosition(trx, "research_outcomes", row.research_id);
+    const recorded = {
+      recorded_by: audit.actor,
+      recorded_reason: audit.reason,
+      recorded_request_id: audit.requestId,
+      recorded_jurisdiction: audit.jurisdiction,
+    };
     try {
-      await trx("research_outcomes").insert({ ...row, position, ...(link ? linkColumns(link, audit) : {}) });
+      await trx("research_outcomes").insert({ ...row, ...recorded, position, ...(link ? linkColumns(link, audit) : {}) });
     } catch (err) {
       if (link) rethrowDuplicateLink(err, link);
       throw err;

@@ -26,6 +26,13 @@ function outcomeToProto(o: OutcomeRow): liaisonV1.ResearchOutcome {
             },
           }
         : undefined,
+    audit: {
+      actor: o.recorded_by,
+      reason: o.recorded_reason,
+      requestId: o.recorded_request_id,
+      occurTime: o.recorded_at,
+      jurisdictionCode: o.recorded_jurisdiction,
+    },
   };
 }
 
