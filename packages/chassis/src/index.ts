@@ -4,6 +4,7 @@ export * from "./config/env";
 export * from "./common/errors";
 export * from "./common/credit-code";
 export * from "./common/enum-codec";
+export * from "./common/fields";
 export * from "./common/organisation-types";
 export * from "./logging/context";
 export * from "./logging/logger";

@@ -1,21 +1,22 @@
 import {
-  appendToOutbox,
-  containsPattern,
-  onceForKey,
-  pageOf,
-  readPageRequest,
   AbortedError,
+  type Actor,
+  appendToOutbox,
+  type Clock,
+  containsPattern,
   deliveryTopic,
+  type IdGenerator,
   InvalidArgumentError,
   isJurisdictionCode,
-  NotFoundError,
-  Violations,
-  type Actor,
-  type Clock,
-  type IdGenerator,
+  isUuid,
   type Logger,
   type NodeIdentity,
+  NotFoundError,
+  onceForKey,
   type OutgoingEvent,
+  pageOf,
+  readPageRequest,
+  Violations,
 } from "@jinlian/chassis";
 import { bulletinsEventsV1 } from "@jinlian/proto";
 import { bulletinsEvents, type EventDescriptor, type ReceivedEvent } from "@jinlian/chassis";
@@ -66,7 +67,6 @@ export interface ListFilter {
   status?: BulletinStatus;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMPTY_COUNTS: ReadCounts = { recipients: 0, read: 0, unread: 0, overdue: 0 };
 
 /** The columns a draft's content fills. */
@@ -83,7 +83,7 @@ function draftColumns(draft: ValidDraft) {
 }
 
 export function assertBulletinId(id: string, field = "bulletin_id"): void {
-  if (!UUID.test(id)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
+  if (!isUuid(id)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
 }
 
 export interface BulletinsAppDeps {
@@ -433,7 +433,7 @@ export class BulletinsApp {
     if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999))
       v.add("filter.year", "must be a year between 2000 and 2999");
     const request = readPageRequest(v, filter, pageSize, pageToken);
-    if (request.after && (!UUID.test(request.after.id) || Number.isNaN(Date.parse(request.after.key))))
+    if (request.after && (!isUuid(request.after.id) || Number.isNaN(Date.parse(request.after.key))))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
     const now = this.deps.clock.now();
@@ -487,7 +487,7 @@ export class BulletinsApp {
     const kind = kindCodec.fromProto(e.kind);
     const urgency = urgencyCodec.fromProto(e.urgency);
     const classification = classificationCodec.fromProto(e.classification);
-    if (!kind || !urgency || !classification || !e.issuer || !e.issueNumber || !UUID.test(e.bulletinId))
+    if (!kind || !urgency || !classification || !e.issuer || !e.issueNumber || !isUuid(e.bulletinId))
       throw new InvalidArgumentError(
         [{ field: "data", description: "BulletinPublished lacks required fields" }],
         `malformed ${event.type} ${event.id}`,
@@ -610,7 +610,7 @@ export class BulletinsApp {
       status: BulletinStatus;
     },
   ): Promise<void> {
-    const row = UUID.test(id) ? await repository.find(trx, id, true) : undefined;
+    const row = isUuid(id) ? await repository.find(trx, id, true) : undefined;
     if (!row || row.origin !== "RECEIVED") {
       this.deps.logger.warn({ bulletin_id: id, version }, "new version of a bulletin this node did not receive; ignored");
       return;
@@ -646,7 +646,7 @@ export class BulletinsApp {
   async onAcknowledged(event: ReceivedEvent<bulletinsEventsV1.BulletinAcknowledged>, trx: Knex.Transaction): Promise<void> {
     const e = event.data;
     const recipient = recipientFromProto(e.recipient);
-    const row = UUID.test(e.bulletinId) ? await repository.find(trx, e.bulletinId, true) : undefined;
+    const row = isUuid(e.bulletinId) ? await repository.find(trx, e.bulletinId, true) : undefined;
     if (!row || row.origin !== "ISSUED" || !recipient)
       throw new InvalidArgumentError(
         [{ field: "data.bulletin_id", description: "acknowledges a bulletin not issued at this node" }],

@@ -1,15 +1,16 @@
 import {
+  type Clock,
   containsPattern,
   eventSource,
   InvalidArgumentError,
   isJurisdictionCode,
-  pageOf,
-  readPageRequest,
-  Violations,
-  type Clock,
+  isUuid,
   type Logger,
   type NodeIdentity,
+  pageOf,
+  readPageRequest,
   type ReceivedEvent,
+  Violations,
 } from "@jinlian/chassis";
 import type { liaisonV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -36,7 +37,6 @@ export interface KnownOrganisationFilter {
   text?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TEXT_MAX = 200;
 
 export interface OrganisationProjectionDeps {
@@ -98,7 +98,7 @@ export class OrganisationProjection {
       v.add("jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
     if (filter.text !== undefined && [...filter.text].length > TEXT_MAX) v.add("text", `must be at most ${TEXT_MAX} characters`);
     const request = readPageRequest(v, filter, pageSize, pageToken);
-    if (request.after && !UUID.test(request.after.id)) v.add("page.page_token", "is not a valid page token");
+    if (request.after && !isUuid(request.after.id)) v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
     const db = this.deps.db;
     const filtered = () => {

@@ -9,10 +9,11 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   isJurisdictionCode,
+  isUuid,
   ORGANISATION_TYPES,
-  Violations,
   type OrganisationType,
   type PreconditionViolation,
+  Violations,
 } from "@jinlian/chassis";
 import type { Audience, OrganisationRef } from "./bulletin";
 
@@ -50,15 +51,13 @@ export interface RegistryState {
     | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The organisation as a registry event carries it (event-carried state), or INVALID_ARGUMENT
  * naming what is malformed: such an event cannot be applied, and retrying will not fix it.
  */
 export function knownOrganisationFrom(change: RegistryChange, e: RegistryState): KnownOrganisation {
   const v = new Violations();
-  if (!UUID.test(e.organisationId)) v.add("data.organisation_id", "must be a UUID");
+  if (!isUuid(e.organisationId)) v.add("data.organisation_id", "must be a UUID");
   const o = e.organisation;
   if (!o) {
     v.add("data.organisation", "is required: registry events carry the whole organisation");

@@ -8,8 +8,9 @@ import {
   NotFoundError,
   pageOf,
   readPageRequest,
-  Violations,
   type ReceivedEvent,
+  textField,
+  Violations,
 } from "@jinlian/chassis";
 import type { commonV1, liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -46,7 +47,6 @@ import {
   checkRevision,
   isUuid,
   REASON_MAX,
-  text,
   type Actor,
   type LiaisonContext,
 } from "./support";
@@ -484,7 +484,7 @@ export class CampaignApp {
     const v = new Violations();
     checkId(v, id, "campaign_id");
     checkExpectedRevision(v, expectedRevision);
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     return why;
   }

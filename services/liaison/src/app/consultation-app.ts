@@ -6,6 +6,7 @@ import {
   NotFoundError,
   pageOf,
   readPageRequest,
+  textField,
   Violations,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
@@ -21,7 +22,6 @@ import {
   validateMinutes,
   validateOutcome,
   validateSchedule,
-  textField,
   CONSULTATION_LIMITS,
   type AgendaItemInput,
   type AttendeeInput,

@@ -1,6 +1,7 @@
 import {
   AlreadyExistsError,
   containsPattern,
+  type EventDescriptor,
   FailedPreconditionError,
   InvalidArgumentError,
   isJurisdictionCode,
@@ -8,8 +9,8 @@ import {
   NotFoundError,
   pageOf,
   readPageRequest,
+  textField,
   Violations,
-  type EventDescriptor,
 } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -27,7 +28,7 @@ import {
 } from "../domain/registry";
 import { registryRepository as repo, type OrganisationAggregate, type OrganisationRow } from "../persistence/registry-repository";
 import { organisationChangeCodec, organisationStatusCodec, organisationTypeCodec } from "./codecs";
-import { assertId, checkRevision, REASON_MAX, text, type Actor, type LiaisonContext } from "./support";
+import { assertId, checkRevision, REASON_MAX, type Actor, type LiaisonContext } from "./support";
 
 export interface OrganisationFilter {
   type?: OrganisationType;
@@ -121,7 +122,7 @@ export class RegistryApp {
   async rename(id: string, expectedRevision: number, name: string, reason: string, actor: Actor): Promise<OrganisationAggregate> {
     const v = new Violations();
     const newName = organisationName(v, "name", name);
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     return this.change("UpdateOrganisation", id, expectedRevision, actor, why, "DETAILS", async (trx) => {
       await repo.update(trx, id, { name: newName });
@@ -137,7 +138,7 @@ export class RegistryApp {
   ): Promise<{ organisation: OrganisationAggregate; departmentId: string }> {
     const v = new Violations();
     const deptName = departmentName(v, "name", name);
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     const organisation = await this.change("AddDepartment", id, expectedRevision, actor, why, "DEPARTMENT_ADDED", async (trx, current) => {
       if (current.departments.some((d) => d.name === deptName))
@@ -158,7 +159,7 @@ export class RegistryApp {
 
   async removeDepartment(id: string, expectedRevision: number, departmentId: string, reason: string, actor: Actor) {
     const v = new Violations();
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     assertId(departmentId, "department_id");
     return this.change("RemoveDepartment", id, expectedRevision, actor, why, "DEPARTMENT_REMOVED", async (trx, current) => {
@@ -185,7 +186,7 @@ export class RegistryApp {
     actor: Actor,
   ): Promise<{ organisation: OrganisationAggregate; contactId: string }> {
     const v = new Violations();
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     let contactId = "";
     const organisation = await this.change("AddLiaisonContact", id, expectedRevision, actor, why, "CONTACT_ADDED", async (trx, current) => {
@@ -215,7 +216,7 @@ export class RegistryApp {
 
   async removeContact(id: string, expectedRevision: number, contactId: string, reason: string, actor: Actor) {
     const v = new Violations();
-    const why = text(v, "reason", reason, { max: REASON_MAX });
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
     assertId(contactId, "contact_id");
     return this.change("RemoveLiaisonContact", id, expectedRevision, actor, why, "CONTACT_REMOVED", async (trx, current) => {
@@ -227,7 +228,7 @@ export class RegistryApp {
 
   async deactivate(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<OrganisationAggregate> {
     const v = new Violations();
-    const why = text(v, "reason", reason, { required: true, max: REASON_MAX });
+    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
     v.throwIfAny();
     return this.ctx.mutation(
       `DeactivateOrganisation:${id}`,
@@ -329,7 +330,7 @@ export class RegistryApp {
 
 function reasonOf(reason: string): string {
   const v = new Violations();
-  const why = text(v, "reason", reason, { max: REASON_MAX });
+  const why = textField(v, "reason", reason, { max: REASON_MAX });
   v.throwIfAny();
   return why;
 }

@@ -1,4 +1,4 @@
-import { NotFoundError, pageOf, readPageRequest, Violations } from "@jinlian/chassis";
+import { NotFoundError, pageOf, readPageRequest, textField, Violations } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   assertActiveParty,
@@ -30,17 +30,7 @@ import {
   type ResearchRow,
 } from "../persistence/research-repository";
 import { findOrganisation } from "./organisations";
-import {
-  assertId,
-  checkExpectedRevision,
-  checkId,
-  checkRevision,
-  isUuid,
-  REASON_MAX,
-  text,
-  type Actor,
-  type LiaisonContext,
-} from "./support";
+import { assertId, checkExpectedRevision, checkId, checkRevision, isUuid, REASON_MAX, type Actor, type LiaisonContext } from "./support";
 
 export type ResearchView = ResearchRecord;
 
@@ -99,7 +89,7 @@ const AGGREGATE = "research" as const;
 function checkMutation(v: Violations, m: Mutation): string {
   checkId(v, m.researchId, "research_id");
   checkExpectedRevision(v, m.expectedRevision);
-  return text(v, "reason", m.reason, { max: REASON_MAX });
+  return textField(v, "reason", m.reason, { max: REASON_MAX });
 }
 
 async function partyOf(trx: Knex.Transaction, organisationId: string): Promise<Party | undefined> {
@@ -169,7 +159,7 @@ export class ResearchApp {
     const v = new Violations();
     const proposal = checkProposal(v, input);
     checkId(v, input.leadOrganisationId, "lead_organisation_id");
-    const reason = text(v, "reason", input.reason, { max: REASON_MAX });
+    const reason = textField(v, "reason", input.reason, { max: REASON_MAX });
     v.throwIfAny();
     return this.ctx.mutation(
       "ProposeJointResearch",
@@ -387,10 +377,10 @@ export class ResearchApp {
     const lead = input.leadOrganisationId.trim();
     checkId(v, lead, "filter.lead_organisation_id", false);
     if (lead) filter.leadOrganisationId = lead;
-    const target = text(v, "filter.linked_target_id", input.linkedTargetId, { max: 128 });
+    const target = textField(v, "filter.linked_target_id", input.linkedTargetId, { max: 128 });
     // Bulletin ids are stored in lower case; a UUID typed in upper case still finds its project.
     if (target) filter.linkedTargetId = isUuid(target) ? target.toLowerCase() : target;
-    const topic = text(v, "filter.text", input.text, { max: 200 });
+    const topic = textField(v, "filter.text", input.text, { max: 200 });
     if (topic) filter.text = topic;
     const page = readPageRequest(v, filter, pageSize, pageToken);
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))

@@ -8,6 +8,7 @@ import {
   localTopic,
   onceForKey,
   actorOf,
+  isUuid,
   type Actor,
   type Clock,
   type EventDescriptor,
@@ -36,29 +37,17 @@ export interface LiaisonDeps {
   logger: Logger;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid };
 
 /** An id in a request must be a UUID; anything else is INVALID_ARGUMENT naming the field. */
 export function assertId(value: string, field: string): void {
-  if (!UUID.test(value)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
+  if (!isUuid(value)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
 }
 
 /** Adds a violation when an id field is not a UUID (for collecting several problems at once). */
 export function checkId(v: Violations, value: string, field: string, required = true): void {
   if (value === "" && !required) return;
-  if (!UUID.test(value)) v.add(field, value === "" ? "is required" : "must be a UUID");
-}
-
-/** Trims and checks a text field: required or not, at most `max` characters. */
-export function text(v: Violations, field: string, value: string, opts: { required?: boolean; max: number }): string {
-  const t = value.trim();
-  if (opts.required && t.length === 0) v.add(field, "is required");
-  else if ([...t].length > opts.max) v.add(field, `must be at most ${opts.max} characters`);
-  return t;
+  if (!isUuid(value)) v.add(field, value === "" ? "is required" : "must be a UUID");
 }
 
 export const REASON_MAX = 500;

@@ -1,7 +1,7 @@
-import { implement, pageOf, readPageRequest, Violations } from "@jinlian/chassis";
+import { implement, pageOf, readPageRequest, textField, Violations } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { GrpcOptions, LiaisonArea } from "../app/area";
-import { checkId, isUuid, text, type LiaisonContext } from "../app/support";
+import { checkId, isUuid, type LiaisonContext } from "../app/support";
 
 const AGGREGATE_TYPES = ["organisation", "mechanism", "consultation", "action_item", "research", "campaign"];
 
@@ -26,9 +26,9 @@ export function auditArea(ctx: LiaisonContext, grpc: GrpcOptions): LiaisonArea {
       async listAuditEntries(req) {
         const v = new Violations();
         const filter = {
-          aggregateType: text(v, "aggregate_type", req.aggregateType, { max: 40 }),
+          aggregateType: textField(v, "aggregate_type", req.aggregateType, { max: 40 }),
           aggregateId: req.aggregateId.trim(),
-          actor: text(v, "actor", req.actor, { max: 200 }),
+          actor: textField(v, "actor", req.actor, { max: 200 }),
         };
         if (filter.aggregateType && !AGGREGATE_TYPES.includes(filter.aggregateType))
           v.add("aggregate_type", `must be one of ${AGGREGATE_TYPES.join(", ")}`);

@@ -3,7 +3,7 @@
  * reported on it. A municipal decision may assign an action to a district node: the district
  * owns and reports, the city (the deciding node) alone may cancel. Pure rules: no I/O.
  */
-import { CITY_JURISDICTION, FailedPreconditionError, InvalidArgumentError, isDistrictCode, Violations } from "@jinlian/chassis";
+import { CITY_JURISDICTION, FailedPreconditionError, InvalidArgumentError, isDistrictCode, isUuid, Violations } from "@jinlian/chassis";
 
 export type ActionItemStatus = "OPEN" | "IN_PROGRESS" | "DONE" | "CANCELLED";
 export type ActionItemOrigin = "LOCAL" | "ASSIGNED_BY_CITY";
@@ -12,8 +12,6 @@ export const ACTION_ITEM_LIMITS = Object.freeze({ noteChars: 2_000, titleChars: 
 
 const UNFINISHED: readonly ActionItemStatus[] = ["OPEN", "IN_PROGRESS"];
 const REPORTABLE: readonly ActionItemStatus[] = ["IN_PROGRESS", "DONE", "CANCELLED"];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function isUnfinished(status: ActionItemStatus): boolean {
   return UNFINISHED.includes(status);
 }
@@ -58,8 +56,8 @@ export function validateProgress(p: ProgressInput): ValidProgress {
   let owner = p.owner;
   if (owner) {
     owner = { organisationId: owner.organisationId.trim(), departmentId: owner.departmentId.trim() };
-    if (!UUID.test(owner.organisationId)) v.add("owner.organisation_id", owner.organisationId ? "must be a UUID" : "is required");
-    if (!UUID.test(owner.departmentId)) v.add("owner.department_id", owner.departmentId ? "must be a UUID" : "is required");
+    if (!isUuid(owner.organisationId)) v.add("owner.organisation_id", owner.organisationId ? "must be a UUID" : "is required");
+    if (!isUuid(owner.departmentId)) v.add("owner.department_id", owner.departmentId ? "must be a UUID" : "is required");
   }
   v.throwIfAny();
   return { status: p.status!, note, owner };
@@ -116,11 +114,11 @@ export interface Assignment {
 export function checkAssignment(a: Assignment, here: string, source: string): void {
   const v = new Violations();
   if (source !== CITY_JURISDICTION) v.add("source", `assignments come from the municipal node, not ${source}`);
-  if (!UUID.test(a.actionItemId)) v.add("action_item_id", "must be a UUID");
+  if (!isUuid(a.actionItemId)) v.add("action_item_id", "must be a UUID");
   if (a.assigneeJurisdictionCode !== here) v.add("assignee_jurisdiction_code", `is ${a.assigneeJurisdictionCode}, not this node ${here}`);
   if (a.title.trim().length === 0) v.add("title", "is required");
   if (!a.dueTime) v.add("due_time", "is required");
-  if (!UUID.test(a.consultationId)) v.add("consultation_id", "must be a UUID");
+  if (!isUuid(a.consultationId)) v.add("consultation_id", "must be a UUID");
   if (!v.isEmpty)
     throw new InvalidArgumentError(v.all, `malformed action assignment: ${v.all.map((x) => `${x.field} ${x.description}`).join("; ")}`);
 }

@@ -10,6 +10,7 @@ import {
   InvalidArgumentError,
   isDistrictCode,
   jurisdictionName,
+  textField,
   Violations,
 } from "@jinlian/chassis";
 
@@ -61,13 +62,6 @@ export function isWithin(period: Period, at: Date): boolean {
   return t >= period.start.getTime() && t < period.end.getTime();
 }
 
-function checkText(v: Violations, field: string, value: string, max: number, required: boolean): string {
-  const t = value.trim();
-  if (required && t.length === 0) v.add(field, "is required");
-  else if ([...t].length > max) v.add(field, `must be at most ${max} characters`);
-  return t;
-}
-
 // ---- planning ----
 
 export interface PlanRequest {
@@ -98,9 +92,9 @@ export function validatePlan(r: PlanRequest, here: string, v = new Violations())
   if (!r.calendarNode) v.add("calendar_node", `must be one of ${CALENDAR_NODES.join(", ")}`);
   if (!Number.isInteger(r.year) || r.year < CAMPAIGN_LIMITS.minYear || r.year > CAMPAIGN_LIMITS.maxYear)
     v.add("year", `must be a year between ${CAMPAIGN_LIMITS.minYear} and ${CAMPAIGN_LIMITS.maxYear}`);
-  const title = checkText(v, "title", r.title, CAMPAIGN_LIMITS.titleChars, true);
-  const theme = checkText(v, "theme", r.theme, CAMPAIGN_LIMITS.themeChars, false);
-  const reason = checkText(v, "reason", r.reason, CAMPAIGN_LIMITS.reasonChars, false);
+  const title = textField(v, "title", r.title, { required: true, max: CAMPAIGN_LIMITS.titleChars });
+  const theme = textField(v, "theme", r.theme, { required: false, max: CAMPAIGN_LIMITS.themeChars });
+  const reason = textField(v, "reason", r.reason, { required: false, max: CAMPAIGN_LIMITS.reasonChars });
   let targets: string[] = [];
   if (here === CITY_JURISDICTION) {
     if (r.targetJurisdictionCodes.length === 0) targets = [...DISTRICT_CODES];
@@ -216,7 +210,7 @@ function checkActivityFields(
   prefix: string,
   a: { title: string; heldTime?: Date | undefined; eventsHeld: number; audienceReached: string },
 ): { title: string; audience: number | undefined } {
-  const title = checkText(v, `${prefix}title`, a.title, CAMPAIGN_LIMITS.titleChars, true);
+  const title = textField(v, `${prefix}title`, a.title, { required: true, max: CAMPAIGN_LIMITS.titleChars });
   if (!a.heldTime || Number.isNaN(a.heldTime.getTime())) v.add(`${prefix}held_time`, "is required");
   if (!Number.isInteger(a.eventsHeld) || a.eventsHeld < 1 || a.eventsHeld > CAMPAIGN_LIMITS.maxEventsHeld)
     v.add(`${prefix}events_held`, `must be between 1 and ${CAMPAIGN_LIMITS.maxEventsHeld}`);
@@ -229,7 +223,7 @@ function checkActivityFields(
 /** Field rules of an activity report that do not depend on the campaign. */
 export function validateActivity(r: ActivityRequest, v = new Violations()): ActivityReport {
   const { title, audience } = checkActivityFields(v, "", r);
-  const reason = checkText(v, "reason", r.reason, CAMPAIGN_LIMITS.reasonChars, false);
+  const reason = textField(v, "reason", r.reason, { required: false, max: CAMPAIGN_LIMITS.reasonChars });
   v.throwIfAny();
   return { title, heldTime: r.heldTime!, eventsHeld: r.eventsHeld, audienceReached: audience!, reason };
 }

@@ -3,7 +3,7 @@
  * consultations (部门工作协商), their agenda, attendees, typed outcomes and the carry-over of
  * unfinished action items along a series. Pure rules: no I/O, time is passed in.
  */
-import { CITY_JURISDICTION, FailedPreconditionError, isDistrictCode, Violations } from "@jinlian/chassis";
+import { CITY_JURISDICTION, FailedPreconditionError, isDistrictCode, isUuid, textField, Violations } from "@jinlian/chassis";
 import { isUnfinished, type ActionItemStatus } from "./action-item";
 
 export const CONSULTATION_KINDS = ["HIGH_LEVEL", "WORKING"] as const;
@@ -29,22 +29,12 @@ export const CONSULTATION_LIMITS = Object.freeze({
   attendees: 200,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Trims a text field and checks it is present (when required) and not too long. */
-export function textField(v: Violations, field: string, value: string, opts: { required?: boolean; max: number }): string {
-  const t = value.trim();
-  if (opts.required && t.length === 0) v.add(field, "is required");
-  else if ([...t].length > opts.max) v.add(field, `must be at most ${opts.max} characters`);
-  return t;
-}
-
 /** An id field: a UUID, or empty when optional. */
 export function idField(v: Violations, field: string, value: string, required: boolean): string {
   const t = value.trim();
   if (t === "") {
     if (required) v.add(field, "is required");
-  } else if (!UUID.test(t)) v.add(field, "must be a UUID");
+  } else if (!isUuid(t)) v.add(field, "must be a UUID");
   return t;
 }
 

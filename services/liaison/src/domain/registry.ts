@@ -9,6 +9,7 @@ import {
   FailedPreconditionError,
   isJurisdictionCode,
   ORGANISATION_TYPES,
+  textField,
   Violations,
   type OrganisationType,
 } from "@jinlian/chassis";
@@ -72,18 +73,11 @@ export function validateRegistration(r: Registration, node: string): ValidRegist
 }
 
 export function organisationName(v: Violations, field: string, value: string): string {
-  const name = value.trim();
-  if (name.length === 0) v.add(field, "is required");
-  else if ([...name].length > REGISTRY_LIMITS.nameChars) v.add(field, `must be at most ${REGISTRY_LIMITS.nameChars} characters`);
-  return name;
+  return textField(v, field, value, { required: true, max: REGISTRY_LIMITS.nameChars });
 }
 
 export function departmentName(v: Violations, field: string, value: string): string {
-  const name = value.trim();
-  if (name.length === 0) v.add(field, "is required");
-  else if ([...name].length > REGISTRY_LIMITS.departmentNameChars)
-    v.add(field, `must be at most ${REGISTRY_LIMITS.departmentNameChars} characters`);
-  return name;
+  return textField(v, field, value, { required: true, max: REGISTRY_LIMITS.departmentNameChars });
 }
 
 export interface ContactInput {

@@ -4,7 +4,15 @@
  * became (a legislation proposal, a training, a bulletin), so the chain is traceable both ways.
  * Pure rules; persistence and the registry look-ups live in app/.
  */
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, type Violations } from "@jinlian/chassis";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  isUuid,
+  NotFoundError,
+  textField,
+  type Violations,
+} from "@jinlian/chassis";
 
 export type ResearchStatus = "PROPOSED" | "ONGOING" | "CONCLUDED";
 export type InvitationStatus = "PENDING" | "ACCEPTED" | "DECLINED";
@@ -19,7 +27,6 @@ export const RESEARCH_LIMITS = {
   opaqueTargetIdChars: 128,
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Opaque ids travel in URLs and logs of other services: a conservative alphabet, no spaces.
 const OPAQUE_ID = /^[A-Za-z0-9._:/-]+$/;
 
@@ -59,13 +66,6 @@ function subject(state: ResearchState): string {
   return `research/${state.researchId}`;
 }
 
-function checkText(v: Violations, field: string, value: string, required: boolean, max: number): string {
-  const t = value.trim();
-  if (required && t.length === 0) v.add(field, "is required");
-  else if ([...t].length > max) v.add(field, `must be at most ${max} characters`);
-  return t;
-}
-
 // ---- Input rules (collected as field violations) ----
 
 export interface Proposal {
@@ -75,17 +75,17 @@ export interface Proposal {
 
 export function checkProposal(v: Violations, p: Proposal): Proposal {
   return {
-    topic: checkText(v, "topic", p.topic, true, RESEARCH_LIMITS.topicChars),
-    description: checkText(v, "description", p.description, false, RESEARCH_LIMITS.descriptionChars),
+    topic: textField(v, "topic", p.topic, { required: true, max: RESEARCH_LIMITS.topicChars }),
+    description: textField(v, "description", p.description, { required: false, max: RESEARCH_LIMITS.descriptionChars }),
   };
 }
 
 export function checkFinding(v: Violations, text: string): string {
-  return checkText(v, "text", text, true, RESEARCH_LIMITS.findingChars);
+  return textField(v, "text", text, { required: true, max: RESEARCH_LIMITS.findingChars });
 }
 
 export function checkOutcomeSummary(v: Violations, summary: string): string {
-  return checkText(v, "summary", summary, true, RESEARCH_LIMITS.outcomeSummaryChars);
+  return textField(v, "summary", summary, { required: true, max: RESEARCH_LIMITS.outcomeSummaryChars });
 }
 
 /** An invitation is answered ACCEPTED or DECLINED; PENDING is not an answer. */
@@ -113,7 +113,7 @@ export function checkLinkTarget(
     return id;
   }
   if (kind === "BULLETIN") {
-    if (!UUID.test(id)) v.add(fields.targetId, "must be a UUID (the bulletin id) for TRANSFORMATION_KIND_BULLETIN");
+    if (!isUuid(id)) v.add(fields.targetId, "must be a UUID (the bulletin id) for TRANSFORMATION_KIND_BULLETIN");
     return id.toLowerCase();
   }
   if (id.length > RESEARCH_LIMITS.opaqueTargetIdChars)

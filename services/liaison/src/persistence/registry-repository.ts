@@ -100,12 +100,8 @@ export const registryRepository = {
     await trx("liaison_contacts").where({ contact_id: contactId }).delete();
   },
 
-  /**
-   * Liaison mechanisms naming a department as responsible (art. 3). The mechanisms table comes
-   * with a later migration; without it nothing can name the department.
-   */
+  /** Liaison mechanisms naming a department as responsible (art. 3). */
   async mechanismsNamingDepartment(trx: Knex.Transaction, departmentId: string): Promise<string[]> {
-    if (!(await trx.schema.hasTable("mechanisms"))) return [];
     const rows = (await trx("mechanisms")
       .where("justice_bureau_department_id", departmentId)
       .orWhere("federation_department_id", departmentId)
