@@ -16,4 +16,28 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  {
+    // A focused or disabled test silently shrinks the suite: neither may be committed. A test that
+    // needs a tool the machine lacks uses tests/support/requirements.ts (skips locally, fails in CI).
+    files: ["**/*.spec.ts", "tests/**/*.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["describe", "it", "test"].flatMap((object) =>
+          ["only", "skip", "todo"].map((property) => ({
+            object,
+            property,
+            message: `${object}.${property} is not allowed in committed tests`,
+          })),
+        ),
+      ],
+      "no-restricted-globals": [
+        "error",
+        ...["fdescribe", "fit", "xdescribe", "xit", "xtest"].map((name) => ({
+          name,
+          message: `${name} is not allowed in committed tests`,
+        })),
+      ],
+    },
+  },
 );

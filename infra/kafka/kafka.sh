@@ -23,11 +23,20 @@
 #                          lease; `stop` releases it and stops the broker only if a lease started
 #                          it and no other live lease remains (see infra/lib/leases.sh). Without
 #                          it, `stop` always stops the broker.
+#   KAFKA_SASL_USERS       off (unset) by default. "admin:<pw>,<user>:<pw>,...": the client port
+#                          becomes SASL_PLAINTEXT and requires SCRAM-SHA-512, ACLs are enforced
+#                          (StandardAuthorizer; no ACL, no access) and `admin`, which must be in the
+#                          list, is the super user the broker itself logs in as. Names: letters,
+#                          digits, . _ -; passwords also ~ + /. The credentials are written when the
+#                          storage is formatted, so a formatted instance refuses another list (use
+#                          KAFKA_EPHEMERAL=1 or a new instance dir). The controller port stays
+#                          PLAINTEXT on loopback, its User:ANONYMOUS a super user (the broker
+#                          registers through it). For tests of authentication and ACLs.
 #
 # Instance dirs are independent: tests use KAFKA_INSTANCE_DIR=<repo>/.run/kafka-test with
 # KAFKA_PORT=19092 next to a developer's broker on 9092.
 #
-# Start-up time measured on the 2-core dev machine (Kafka 4.1.1, Java 17.0.15, jars cached):
+# Start-up time measured on the 2-core dev machine (Kafka 4.1.1, Java 17.0.15, jars cached; 4.3.1 starts alike):
 #   `start` from a clean instance dir: 5.6-6.2 s to ready (storage format is its own JVM,
 #   ~1.3 s; the broker JVM takes ~3.5 s to "Kafka Server started"); a restart on formatted
 #   storage skips the format: 4.5-6.5 s. Seen up to ~11 s while jest was starting in parallel.
@@ -73,110 +82,18 @@ CLUSTER_ID_FILE="$INSTANCE_DIR/cluster.id"
 DATA_DIR="$INSTANCE_DIR/data"
 LEASE_DIR_ROOT="$INSTANCE_DIR"
 LEASE_PID="${KAFKA_LEASE_PID:-}"
+SASL_USERS="${KAFKA_SASL_USERS:-}"
+# What the storage was formatted with: a hash of the SCRAM users (no passwords in clear).
+SASL_RECORD_FILE="$INSTANCE_DIR/sasl-users.sha256"
 
-INSTALL_HINT="hint: apt-get install openjdk-17-jre-headless maven"
+WHAT="Kafka $KAFKA_VERSION"
+MAIN_JAR="kafka_2.13-$KAFKA_VERSION.jar"
 
-# ---------------------------------------------------------------------------------------------
-# prerequisites
+# shellcheck source=infra/lib/maven-runtime.sh
+. "$SCRIPT_DIR/../lib/maven-runtime.sh"
 
-java_bin() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-    echo "$JAVA_HOME/bin/java"
-  elif command -v java >/dev/null 2>&1; then
-    command -v java
-  else
-    return 1
-  fi
-}
-
-require_java() {
-  local java version major
-  java="$(java_bin)" || die "java not found (Kafka $KAFKA_VERSION needs Java >= 17); $INSTALL_HINT"
-  # First line looks like: openjdk version "17.0.15" 2025-04-15   (or "1.8.0_392" for Java 8)
-  version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
-  [ -n "$version" ] || die "cannot tell the version of $java; $INSTALL_HINT"
-  major="${version%%.*}"
-  if [ "$major" = "1" ]; then major="$(echo "$version" | cut -d. -f2)"; fi
-  if ! [[ "$major" =~ ^[0-9]+$ ]] || [ "$major" -lt 17 ]; then
-    die "$java is Java $version; Kafka $KAFKA_VERSION needs Java >= 17; $INSTALL_HINT"
-  fi
-  JAVA="$java"
-}
-
-require_mvn() {
-  command -v mvn >/dev/null 2>&1 ||
-    die "mvn (Apache Maven) not found; it is needed once to fetch the Kafka jars into $LIB_DIR; $INSTALL_HINT"
-}
-
-pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
-
-lib_complete() {
-  [ -f "$LIB_MARKER" ] && [ "$(cat "$LIB_MARKER")" = "$(pom_hash)" ] &&
-    [ -f "$LIB_DIR/kafka_2.13-$KAFKA_VERSION.jar" ]
-}
-
-# Copy the runtime jars into the cache (once). Concurrent callers (two test runs) serialise on a
-# lock file; the copy goes to a temporary dir that is renamed into place when complete.
-fetch() {
-  if lib_complete; then
-    log "Kafka $KAFKA_VERSION jars already in $LIB_DIR"
-    return 0
-  fi
-  require_mvn
-  mkdir -p "$KAFKA_HOME_DIR"
-  exec 9>"$KAFKA_HOME_DIR/.fetch.lock"
-  if command -v flock >/dev/null 2>&1; then flock 9; fi
-  if lib_complete; then
-    exec 9>&-
-    return 0
-  fi
-  log "fetching Kafka $KAFKA_VERSION jars from Maven into $LIB_DIR (one-time)"
-  local tmp="$KAFKA_HOME_DIR/lib.tmp.$$"
-  rm -rf "$tmp"
-  # -f with an absolute pom path; mvn writes nothing into the work tree for copy-dependencies.
-  # Maven 3.8 prints stray colour resets even with -B: strip them (pipefail keeps mvn's status).
-  if ! mvn -B -q -Dstyle.color=never -f "$POM" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
-    rm -rf "$tmp"
-    die "mvn could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (is Maven Central reachable?)"
-  fi
-  [ -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || { rm -rf "$tmp"; die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn copy"; }
-  rm -rf "$LIB_DIR"
-  mv "$tmp" "$LIB_DIR"
-  pom_hash >"$LIB_MARKER"
-  exec 9>&-
-  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars"
-}
-
-# ---------------------------------------------------------------------------------------------
-# process helpers
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
-
-read_pid() { if [ -f "$PID_FILE" ]; then tr -dc '0-9' <"$PID_FILE"; fi; }
-
-# Alive and really our broker (guards against a recycled pid).
-pid_is_ours() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 0 # no procfs: trust kill -0
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $CONFIG_FILE"
-}
-
-# SIGTERM (controlled shutdown), bounded wait, then SIGKILL.
-stop_pid() {
-  local pid="$1" deadline
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid still alive after ${STOP_TIMEOUT} s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 10))
-    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-  fi
-}
+read_pid() { read_pid_file "$PID_FILE"; }
+pid_is_ours() { pid_runs "$1" "kafka.Kafka $CONFIG_FILE"; }
 
 tail_log() {
   local f
@@ -211,6 +128,50 @@ wait_ready() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# authentication (KAFKA_SASL_USERS)
+
+SASL_NAMES=()
+SASL_PASSWORDS=()
+SASL_ADMIN_PASSWORD=""
+
+# Splits KAFKA_SASL_USERS into SASL_NAMES / SASL_PASSWORDS, or dies saying what is wrong (never
+# printing a password). The character sets keep names and passwords literal in the StorageTool's
+# --add-scram argument and in the JAAS line, which have their own quoting.
+parse_sasl_users() {
+  local entry name password
+  local -a entries
+  IFS=',' read -r -a entries <<<"$SASL_USERS"
+  for entry in "${entries[@]}"; do
+    [ -n "$entry" ] || continue
+    [[ "$entry" == *:* ]] || die "KAFKA_SASL_USERS: an entry has no ':' (expected name:password)"
+    name="${entry%%:*}"
+    password="${entry#*:}"
+    [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "KAFKA_SASL_USERS: user name '$name' may hold only letters, digits, '.', '_', '-'"
+    [[ "$password" =~ ^[A-Za-z0-9._~+/-]+$ ]] ||
+      die "KAFKA_SASL_USERS: the password of '$name' is empty or holds a character other than letters, digits and . _ ~ + / -"
+    case " ${SASL_NAMES[*]} " in *" $name "*) die "KAFKA_SASL_USERS: '$name' is listed twice" ;; esac
+    SASL_NAMES+=("$name")
+    SASL_PASSWORDS+=("$password")
+    [ "$name" != admin ] || SASL_ADMIN_PASSWORD="$password"
+  done
+  [ -n "$SASL_ADMIN_PASSWORD" ] || die "KAFKA_SASL_USERS must list 'admin', the super user the broker itself logs in as"
+}
+
+# The users as the storage records them: empty without SASL, else a hash of the sorted entries.
+sasl_fingerprint() {
+  [ -n "$SASL_USERS" ] || return 0
+  local i
+  for i in "${!SASL_NAMES[@]}"; do echo "${SASL_NAMES[$i]}:${SASL_PASSWORDS[$i]}"; done | LC_ALL=C sort | sha256sum | cut -d' ' -f1
+}
+
+if [ -n "$SASL_USERS" ]; then
+  parse_sasl_users
+  CLIENT_LISTENER=SASL_PLAINTEXT
+else
+  CLIENT_LISTENER=PLAINTEXT
+fi
+
+# ---------------------------------------------------------------------------------------------
 # config
 
 new_cluster_id() {
@@ -233,11 +194,11 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-inter.broker.listener.name=PLAINTEXT
+listeners=$CLIENT_LISTENER://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=$CLIENT_LISTENER://127.0.0.1:$PORT
+inter.broker.listener.name=$CLIENT_LISTENER
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$CLIENT_LISTENER:$CLIENT_LISTENER
 
 log.dirs=$DATA_DIR
 metadata.log.dir=$DATA_DIR
@@ -275,24 +236,27 @@ log.segment.bytes=67108864
 log.retention.hours=24
 EOF
 
-  cat >"$LOG4J_FILE" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<!-- Generated by infra/kafka/kafka.sh. -->
-<Configuration status="WARN">
-  <Appenders>
-    <File name="file" fileName="$LOG_FILE" append="true">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-    </File>
-  </Appenders>
-  <Loggers>
-    <Root level="INFO"><AppenderRef ref="file"/></Root>
-    <Logger name="kafka.request.logger" level="WARN"/>
-    <Logger name="state.change.logger" level="WARN"/>
-    <Logger name="kafka.log.LogCleaner" level="WARN"/>
-    <Logger name="org.apache.kafka.storage.internals.log.LogLoader" level="WARN"/>
-  </Loggers>
-</Configuration>
+  if [ -n "$SASL_USERS" ]; then
+    # The file now holds the admin password.
+    chmod 600 "$CONFIG_FILE"
+    cat >>"$CONFIG_FILE" <<EOF
+
+# KAFKA_SASL_USERS: clients and the broker itself authenticate with SCRAM-SHA-512 (credentials in
+# the metadata log, written at format time); every request needs an ACL but the super users'.
+# The broker reaches its controller over the PLAINTEXT controller listener as User:ANONYMOUS, which
+# needs ClusterAction before any ACL can exist (registration), hence a super user too: whoever
+# reaches the loopback controller port is trusted; the client port admits no ANONYMOUS.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$SASL_ADMIN_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
 EOF
+  fi
+
+  write_file_log_config "$LOG4J_FILE" "$LOG_FILE" kafka.request.logger=WARN state.change.logger=WARN \
+    kafka.log.LogCleaner=WARN org.apache.kafka.storage.internals.log.LogLoader=WARN
 
   # For the one-shot StorageTool run: warnings to its stdout (kafka.out), not to the broker log.
   cat >"$LOG4J_TOOLS_FILE" <<EOF
@@ -310,17 +274,30 @@ EOF
 }
 
 format_storage() {
-  # Already formatted: skip the extra JVM (~1.3 s).
-  [ -s "$DATA_DIR/meta.properties" ] && return 0
+  local want i
+  local -a scram=()
+  want="$(sasl_fingerprint)"
+  # Already formatted: skip the extra JVM (~1.3 s), if it holds the users asked for (SCRAM
+  # credentials are written only here; a plain instance records none).
+  if [ -s "$DATA_DIR/meta.properties" ]; then
+    [ "$(cat "$SASL_RECORD_FILE" 2>/dev/null || true)" = "$want" ] ||
+      die "$DATA_DIR was formatted with other SCRAM users than KAFKA_SASL_USERS now names (or with/without SASL); use KAFKA_EPHEMERAL=1 or remove $INSTANCE_DIR"
+    return 0
+  fi
+  # The passwords show in this short-lived JVM's command line: fine for a loopback test broker.
+  for i in "${!SASL_NAMES[@]}"; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=${SASL_NAMES[$i]},password=${SASL_PASSWORDS[$i]}]")
+  done
   # Static quorum (controller.quorum.voters), so no --standalone; -t is the cluster id.
   # --ignore-formatted: a no-op should two callers ever race here.
   if ! "$JAVA" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$LOG4J_TOOLS_FILE" -cp "$LIB_DIR/*" \
     kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$CONFIG_FILE" \
-    --ignore-formatted >>"$OUT_FILE" 2>&1; then
+    --ignore-formatted "${scram[@]}" >>"$OUT_FILE" 2>&1; then
     tail -n 20 "$OUT_FILE" >&2
     die "formatting $DATA_DIR failed (a data dir formatted with another cluster id? remove $INSTANCE_DIR to start afresh)"
   fi
+  if [ -n "$want" ]; then echo "$want" >"$SASL_RECORD_FILE"; else rm -f "$SASL_RECORD_FILE"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -367,19 +344,12 @@ cmd_start() {
 
   if [ -n "$LEASE_PID" ]; then set_started_by lease; else set_started_by hand; fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller :$CONTROLLER_PORT, instance $INSTANCE_DIR)"
-  # Own session (setsid), no inherited stdio nor lock fds (8, 9): the broker must outlive this
-  # script, must not hold the caller's pipes open (a Node child_process would wait for it) and
-  # must not hold the instance lock for its lifetime.
-  local launcher=()
-  command -v setsid >/dev/null 2>&1 && launcher=(setsid)
   # shellcheck disable=SC2086 # HEAP_OPTS / JVM_OPTS are word lists
-  "${launcher[@]}" "$JAVA" $HEAP_OPTS $JVM_OPTS \
+  launch_jvm "$OUT_FILE" "$PID_FILE" $HEAP_OPTS $JVM_OPTS \
     -Dlog4j2.configurationFile="$LOG4J_FILE" \
     -Dkafka.logs.dir="$INSTANCE_DIR" \
-    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE" \
-    </dev/null >>"$OUT_FILE" 2>&1 8>&- 9>&- &
-  pid=$!
-  echo "$pid" >"$PID_FILE"
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE"
+  pid="$(read_pid)"
   wait_ready "$pid" "$started"
 }
 
@@ -432,7 +402,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

@@ -1,14 +1,17 @@
 // Calls one Jinlian gRPC method with a JSON request (proto3 JSON, as grpcurl takes it), through
-// the client SDK. Method names are unique across services, so the method alone picks the service:
+// the client SDK. A method name that only one service has picks that service; one that several
+// have (ListAuditEntries) is named with its service:
 //   node scripts/demo/call.mts 127.0.0.1:50052 ListBulletins '{"filter":{"origin":"ORIGIN_RECEIVED"}}'
 //   node scripts/demo/call.mts 127.0.0.1:50051 GetMechanismRollUp
+//   node scripts/demo/call.mts 127.0.0.1:50051 AuditTrailService/ListAuditEntries
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
 
 type Codec = { fromJSON(o: unknown): unknown; toJSON(m: unknown): unknown };
 type Method = (req: unknown) => Promise<unknown>;
 const { bulletinsV1, liaisonV1 } = proto;
-const [address, method, json = "{}"] = process.argv.slice(2);
+const [address, qualified, json = "{}"] = process.argv.slice(2);
+const [serviceName, method] = qualified?.includes("/") ? qualified.split("/", 2) : [undefined, qualified];
 const actor = process.env.JINLIAN_ACTOR ?? "demo-cli";
 
 // Every service: its generated messages, its definition, and the SDK client that serves it.
@@ -35,10 +38,21 @@ const services = [
   })),
 ];
 const name = (n: string) => n[0]!.toUpperCase() + n.slice(1);
-const service = method ? services.find((s) => Object.keys(s.definition).some((m) => name(m) === method)) : undefined;
+// The definition's paths name the service: "/jinlian.liaison.v1.AuditTrailService/ListAuditEntries".
+const serviceOf = (s: (typeof services)[number]) => Object.values(s.definition)[0]!.path.split("/")[1]!.split(".").pop()!;
+const candidates = method
+  ? services.filter((s) => (!serviceName || serviceOf(s) === serviceName) && Object.keys(s.definition).some((m) => name(m) === method))
+  : [];
+const service = candidates.length === 1 ? candidates[0] : undefined;
 if (!address || !method || !service) {
-  const names = services.flatMap((s) => Object.keys(s.definition).map(name));
-  console.error(`usage: call.mts <host:port> <method> [json]\nmethods: ${names.join(", ")}`);
+  const counts = new Map<string, number>();
+  for (const s of services) for (const m of Object.keys(s.definition)) counts.set(name(m), (counts.get(name(m)) ?? 0) + 1);
+  const names = services.flatMap((s) =>
+    Object.keys(s.definition).map((m) => (counts.get(name(m))! > 1 ? `${serviceOf(s)}/${name(m)}` : name(m))),
+  );
+  if (candidates.length > 1)
+    console.error(`${method} is served by several services; name one: ${candidates.map((s) => `${serviceOf(s)}/${method}`).join(", ")}`);
+  console.error(`usage: call.mts <host:port> [<Service>/]<method> [json]\nmethods: ${names.join(", ")}`);
   process.exit(2);
 }
 const messages = service.messages as unknown as Record<string, Codec>;

@@ -2,11 +2,11 @@
 // mechanisms, a consultation with a cross-level action, a campaign and joint research, then
 // bulletins; waits for what travels between the nodes to arrive.
 // Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address>
-import chassis from "@jinlian/chassis";
+import kernel from "@jinlian/kernel";
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
 
-const { withCheckCharacter } = chassis;
+const { withCheckCharacter } = kernel;
 const { bulletinsClient, liaisonClient } = client;
 const { bulletinsV1, commonV1, liaisonV1 } = proto;
 const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052"] = process.argv.slice(2);
@@ -134,7 +134,11 @@ async function seedLiaison(): Promise<void> {
         durationMinutes: 20,
       },
     ],
-    attendees: [{ name: "市司法局分管副局长", organisationId: cityBureau.organisationId, title: "副局长" }],
+    // Both sides of the mechanism attend (liaison refuses a consultation without them).
+    attendees: [
+      { name: "市司法局分管副局长", organisationId: cityBureau.organisationId, title: "副局长" },
+      { name: "市工商联分管副主席", organisationId: cityFederation.organisationId, title: "副主席" },
+    ],
     reason: "年度会商",
   });
   const id = consultation!.consultationId;
@@ -225,7 +229,7 @@ await seedLiaison();
 cityLiaison.close();
 districtLiaison.close();
 
-const existing = await city.listBulletins({ filter: undefined, page: { pageSize: 1, pageToken: "" } });
+const existing = await city.listBulletins({ filter: undefined, page: { pageSize: 1, pageToken: "" }, readerCreditCode: "" });
 if (existing.page!.totalSize > 0) {
   console.log(`  demo data already present (${existing.page!.totalSize} bulletins at 120000); not seeding again`);
   city.close();
@@ -252,6 +256,19 @@ const seeds = [
   },
 ];
 
+// The issuers must be known to the city's bulletins service, which projects the registry's events.
+const known = Date.now() + 60_000;
+for (;;) {
+  const { organisations } = await city.listKnownOrganisations({
+    jurisdictionCode: "120000",
+    text: "",
+    page: { pageSize: 200, pageToken: "" },
+  });
+  if ([bureau, federation].every((o) => organisations.some((k) => k.organisation?.creditCode === o.creditCode && k.active))) break;
+  if (Date.now() > known) throw new Error("the issuers did not reach the bulletins projection within 60 s");
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 const ids: string[] = [];
 for (const s of seeds) {
   const { bulletin } = await city.createBulletinDraft({
@@ -259,8 +276,17 @@ for (const s of seeds) {
     urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
     classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
     acknowledgementWindow: { seconds: String(7 * 24 * 3600), nanos: 0 },
+    coIssuers: [],
+    reason: "",
   });
-  const published = await city.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+  // 签发 before publication: the approver is named.
+  await city.approveBulletin({
+    bulletinId: bulletin!.bulletinId,
+    expectedRevision: 0,
+    approver: { name: "王五", position: "局长" },
+    reason: "同意印发",
+  });
+  const published = await city.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, reason: "按期印发" });
   ids.push(published.bulletin!.bulletinId);
   console.log(`  published ${published.bulletin!.displayNumber} ${published.bulletin!.title} (${published.bulletin!.bulletinId})`);
 }
@@ -269,7 +295,7 @@ for (const s of seeds) {
 const deadline = Date.now() + 60_000;
 for (;;) {
   try {
-    await district.getBulletin({ bulletinId: ids[1]! });
+    await district.getBulletin({ bulletinId: ids[1]!, readerCreditCode: "" });
     break;
   } catch {
     if (Date.now() > deadline) throw new Error("demo bulletin did not reach the district node within 60 s");

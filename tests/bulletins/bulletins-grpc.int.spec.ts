@@ -9,6 +9,7 @@ import { bulletinsFootprint } from "../support/db";
 import { draftRequest, HEPING_CHAMBER, MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
 import { healthCheck, reflectedFileFor, reflectedServices } from "../support/grpc-introspection";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { APPROVER, approveAndPublish, registerIssuers } from "../support/issuers";
 
 const B = bulletinsV1;
 jest.setTimeout(60_000);
@@ -17,6 +18,7 @@ let city: TestNode;
 
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("grpc") });
+  await registerIssuers(city);
 });
 
 afterAll(async () => {
@@ -48,7 +50,14 @@ describe("drafting and publishing", () => {
     expect(draft!.issueNumber).toBeUndefined();
     expect(draft!.revision).toBe(1);
 
-    const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 1 });
+    const { bulletin: approved } = await city.bulletins.approveBulletin({
+      bulletinId: draft!.bulletinId,
+      expectedRevision: 1,
+      approver: APPROVER,
+      reason: "",
+    });
+    expect(approved!.revision).toBe(2);
+    const { bulletin } = await city.bulletins.publishBulletin({ reason: "", bulletinId: draft!.bulletinId, expectedRevision: 2 });
     const year = Number(new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
     expect(bulletin!.issueNumber).toEqual({ year, number: 1 });
     expect(bulletin!.displayNumber).toBe(`${year}年第1期`);
@@ -63,8 +72,10 @@ describe("drafting and publishing", () => {
     const drafts = [];
     for (let i = 0; i < 50; i++)
       drafts.push((await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
+    for (const d of drafts)
+      await city.bulletins.approveBulletin({ bulletinId: d.bulletinId, expectedRevision: 1, approver: APPROVER, reason: "" });
     const published = await Promise.all(
-      drafts.map((d) => city.bulletins.publishBulletin({ bulletinId: d.bulletinId, expectedRevision: 0 })),
+      drafts.map((d) => city.bulletins.publishBulletin({ reason: "", bulletinId: d.bulletinId, expectedRevision: 0 })),
     );
     const numbers = published.map((p) => p.bulletin!.issueNumber!.number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -74,22 +85,32 @@ describe("drafting and publishing", () => {
     const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
     await city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1, title: "修改后的标题" });
     const before = await bulletinsFootprint(city.database.url);
-    const stale = await statusOf(city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 1 }));
+    const stale = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
     expect(stale.code).toBe(status.ABORTED);
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
 
-    await city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 2 });
-    const again = await statusOf(city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0 }));
+    await city.bulletins.approveBulletin({ bulletinId: d!.bulletinId, expectedRevision: 2, approver: APPROVER, reason: "" });
+    await city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 3 });
+    const again = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 0 }));
     expect(again.code).toBe(status.FAILED_PRECONDITION);
     expect(again.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_DRAFT");
     const edit = await statusOf(city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 0 }));
     expect(edit.code).toBe(status.FAILED_PRECONDITION);
+    // A stale revision is answered first, whatever else is wrong: the caller must re-read.
+    const staleEdit = await statusOf(
+      city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1 }),
+    );
+    expect(staleEdit.code).toBe(status.ABORTED);
+    const staleAgain = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
+    expect(staleAgain.code).toBe(status.ABORTED);
   });
 
   it("answers NOT_FOUND for an unknown bulletin and INVALID_ARGUMENT for a malformed id", async () => {
-    const missing = await statusOf(city.bulletins.getBulletin({ bulletinId: "00000000-0000-4000-8000-000000000000" }));
+    const missing = await statusOf(
+      city.bulletins.getBulletin({ bulletinId: "00000000-0000-4000-8000-000000000000", readerCreditCode: "" }),
+    );
     expect(missing.code).toBe(status.NOT_FOUND);
-    const bad = await statusOf(city.bulletins.getBulletin({ bulletinId: "not-a-uuid" }));
+    const bad = await statusOf(city.bulletins.getBulletin({ bulletinId: "not-a-uuid", readerCreditCode: "" }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations).toEqual([{ field: "bulletin_id", description: "must be a UUID" }]);
   });
@@ -150,7 +171,7 @@ describe("bad input changes nothing", () => {
 
   it("refuses a correction without a reason and an acknowledgement by someone who is not a recipient", async () => {
     const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
-    const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0 });
+    const bulletin = await approveAndPublish(city.bulletins, d!.bulletinId);
     const before = await bulletinsFootprint(city.database.url);
     const noReason = await statusOf(
       city.bulletins.correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }),
@@ -158,16 +179,21 @@ describe("bad input changes nothing", () => {
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     // 120101 is a recipient, but its copy lives at the district node, not here.
     const elsewhere = await statusOf(
-      city.bulletins.acknowledgeBulletin({
-        bulletinId: bulletin!.bulletinId,
-        recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } },
-        version: 0,
-        readerName: "x",
-      }),
+      city.bulletins.acknowledgeBulletin(
+        B.AcknowledgeBulletinRequest.fromPartial({
+          reason: "",
+          bulletinId: bulletin!.bulletinId,
+          recipient: { recipient: { $case: "jurisdictionCode", value: "120101" } },
+          version: 0,
+          readerName: "x",
+        }),
+      ),
     );
     expect(elsewhere.code).toBe(status.INVALID_ARGUMENT);
     expect(elsewhere.fieldViolations.map((v) => v.field)).toEqual(["recipient"]);
-    const badPage = await statusOf(city.bulletins.listBulletins({ filter: undefined, page: { pageSize: 1000, pageToken: "%%%" } }));
+    const badPage = await statusOf(
+      city.bulletins.listBulletins({ filter: undefined, page: { pageSize: 1000, pageToken: "%%%" }, readerCreditCode: "" }),
+    );
     expect(badPage.fieldViolations.map((v) => v.field)).toEqual(["page.page_size", "page.page_token"]);
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
   });
@@ -175,28 +201,23 @@ describe("bad input changes nothing", () => {
 
 describe("list and search", () => {
   it("filters by issuer, kind, year, text and read status, and pages without overlap", async () => {
-    const issuer = { ...MUNICIPAL_JUSTICE_BUREAU, creditCode: "12120000MB0000001Y".slice(0, 17) };
-    const { withCheckCharacter } = await import("@jinlian/chassis");
-    issuer.creditCode = withCheckCharacter(issuer.creditCode);
+    // The federation issues only these special notices here; the bureau issues the rest.
+    const issuer = { ...MUNICIPAL_FEDERATION };
     for (let i = 0; i < 5; i++) {
       const { bulletin } = await city.bulletins.createBulletinDraft(
         draftRequest({ issuer, title: `营商环境专题 ${i}`, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }),
       );
-      if (i < 4) await city.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+      if (i < 4) await approveAndPublish(city.bulletins, bulletin!.bulletinId);
     }
-    const filter = {
+    const filter = B.BulletinFilter.fromPartial({
       issuerCreditCode: issuer.creditCode,
       kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE,
-      year: 0,
       text: "营商环境",
-      readStatus: 0,
-      origin: 0,
-      status: 0,
-    };
+    });
     const seen: string[] = [];
     let token = "";
     do {
-      const page = await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: token } });
+      const page = await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: token }, readerCreditCode: "" });
       expect(page.page!.totalSize).toBe(5);
       seen.push(...page.bulletins.map((b) => b.bulletinId));
       token = page.page!.nextPageToken;
@@ -206,22 +227,26 @@ describe("list and search", () => {
     const unread = await city.bulletins.listBulletins({
       filter: { ...filter, readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_UNREAD },
       page: undefined,
+      readerCreditCode: "",
     });
     expect(unread.bulletins).toHaveLength(4);
     const drafts = await city.bulletins.listBulletins({
       filter: { ...filter, status: B.BulletinStatus.BULLETIN_STATUS_DRAFT },
       page: undefined,
+      readerCreditCode: "",
     });
     expect(drafts.bulletins).toHaveLength(1);
-    const none = await city.bulletins.listBulletins({ filter: { ...filter, text: "100%_不存在" }, page: undefined });
+    const none = await city.bulletins.listBulletins({ filter: { ...filter, text: "100%_不存在" }, page: undefined, readerCreditCode: "" });
     expect(none.page!.totalSize).toBe(0);
     const wrongFilter = await statusOf(
       city.bulletins.listBulletins({
         filter: { ...filter, text: "别的" },
         page: {
           pageSize: 2,
-          pageToken: (await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: "" } })).page!.nextPageToken,
+          pageToken: (await city.bulletins.listBulletins({ filter, page: { pageSize: 2, pageToken: "" }, readerCreditCode: "" })).page!
+            .nextPageToken,
         },
+        readerCreditCode: "",
       }),
     );
     expect(wrongFilter.fieldViolations.map((v) => v.field)).toEqual(["page.page_token"]);

@@ -51,6 +51,8 @@ function published(bulletinId: string, number: number): CloudEvent {
     version: 1,
     audit: { actor: "issuer", reason: "", requestId: "r", occurTime: new Date(), jurisdictionCode: "120000" },
     acknowledgementWindowSeconds: "0",
+    coIssuers: [],
+    approval: undefined,
   }).finish();
   return {
     id: randomUUID(),

@@ -16,6 +16,7 @@ import { draftRequest } from "../support/fixtures";
 import { creditCodeFor, OrgType, registerParty } from "../support/liaison-fixtures";
 import { readDeadLetters } from "../support/dead-letters";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { APPROVER, registerIssuers } from "../support/issuers";
 
 jest.setTimeout(120_000);
 
@@ -190,7 +191,10 @@ describe("given registry events published before bulletins started", () => {
     const before = await bulletinsFootprint(node.database.url);
     const inMain = await statusOf(
       node.bulletins.createBulletinDraft(
-        draftRequest({ mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(enterprise)] } }),
+        draftRequest({
+          issuer: refOf(bureau),
+          mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(enterprise)] },
+        }),
       ),
     );
     expect(inMain.code).toBe(status.FAILED_PRECONDITION);
@@ -201,12 +205,16 @@ describe("given registry events published before bulletins started", () => {
         description: expect.stringContaining("main_audience.organisations[0]"),
       },
     ]);
+    // An enterprise never issues a bulletin, active or not (the registry says what it is).
     const asIssuer = await statusOf(node.bulletins.createBulletinDraft(draftRequest({ issuer: refOf(enterprise) })));
-    expect(asIssuer.code).toBe(status.FAILED_PRECONDITION);
-    expect(asIssuer.preconditionViolations.map((v) => v.subject)).toEqual([`organisation/${enterprise.creditCode}`]);
+    expect(asIssuer.code).toBe(status.INVALID_ARGUMENT);
+    expect(asIssuer.fieldViolations.map((v) => v.field)).toEqual(["issuer.credit_code"]);
     const inCopy = await statusOf(
       node.bulletins.createBulletinDraft(
-        draftRequest({ copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(enterprise)] } }),
+        draftRequest({
+          issuer: refOf(bureau),
+          copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(enterprise)] },
+        }),
       ),
     );
     expect(inCopy.code).toBe(status.FAILED_PRECONDITION);
@@ -232,7 +240,7 @@ describe("given registry events published before bulletins started", () => {
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.preconditionViolations[0]!.description).toContain("copy_audience.organisations[0]");
     expect(await bulletinsFootprint(node.database.url)).toEqual(before);
-    const { bulletin: unchanged } = await node.bulletins.getBulletin({ bulletinId: bulletin!.bulletinId });
+    const { bulletin: unchanged } = await node.bulletins.getBulletin({ bulletinId: bulletin!.bulletinId, readerCreditCode: "" });
     expect(unchanged!.revision).toBe(bulletin!.revision);
     expect(unchanged!.copyAudience!.organisations).toEqual([]);
   });
@@ -248,6 +256,7 @@ describe("given the registry and bulletins running together", () => {
 
   beforeAll(async () => {
     node = await startTestNode({ jurisdictionCode: "120000", namespace: ns });
+    await registerIssuers(node);
     producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
   });
@@ -275,6 +284,7 @@ describe("given the registry and bulletins running together", () => {
     const { bulletin } = await node.bulletins.createBulletinDraft(
       draftRequest({ mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(registered)] } }),
     );
+    await node.bulletins.approveBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, approver: APPROVER, reason: "" });
 
     const { organisation: renamed } = await node.liaison.registry.updateOrganisation({
       organisationId: registered.organisationId,
@@ -307,7 +317,9 @@ describe("given the registry and bulletins running together", () => {
     expect(await bulletinsFootprint(node.database.url)).toEqual(before);
 
     // Nor published to it: the check runs again at publication.
-    const unpublished = await statusOf(node.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 }));
+    const unpublished = await statusOf(
+      node.bulletins.publishBulletin({ reason: "", bulletinId: bulletin!.bulletinId, expectedRevision: 0 }),
+    );
     expect(unpublished.code).toBe(status.FAILED_PRECONDITION);
     expect(unpublished.preconditionViolations[0]!.type).toBe("ORGANISATION_DEACTIVATED");
     expect(await bulletinsFootprint(node.database.url)).toEqual(before);
@@ -374,6 +386,94 @@ describe("given the registry and bulletins running together", () => {
     );
     return r;
   }
+
+  it("when an organisation is corrected, reactivated, given industry and memberships, then moved away, then the projection follows each", async () => {
+    const registry = node.liaison.registry;
+    const row = async (id: string) =>
+      (
+        await query<{
+          type: string;
+          name: string;
+          credit_code: string;
+          active: boolean;
+          held_here: boolean;
+          registry_revision: number;
+          industry_section: string | null;
+          member_of: string[];
+          chamber_credit_code: string;
+        }>(node.database.url, "select * from bulletins.known_organisations where organisation_id = $1", [id])
+      )[0];
+    const at = (id: string, revision: number, what: string) =>
+      waitFor(async () => ((await row(id))?.registry_revision ?? 0) >= revision && (await row(id)), { ...WAIT, what });
+
+    const { organisation: chamber } = await registerParty(node.liaison, {
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "南开区某商会",
+      jurisdictionCode: "120104",
+    });
+    const { organisation: wrong } = await registerParty(node.liaison, {
+      type: OrgType.ORGANISATION_TYPE_LAW_FIRM,
+      name: "误录企业",
+      jurisdictionCode: "120104",
+    });
+    const code = creditCodeFor("120104", "91");
+    const { organisation: corrected } = await registry.correctOrganisation({
+      organisationId: wrong.organisationId,
+      expectedRevision: wrong.revision,
+      type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+      name: "南开某科技有限公司",
+      creditCode: code,
+      jurisdictionCode: "",
+      chamber: undefined,
+      reason: "类型、名称、代码录入错误",
+    });
+    expect(await at(wrong.organisationId, corrected!.revision, "the correction")).toMatchObject({
+      type: "ENTERPRISE",
+      name: "南开某科技有限公司",
+      credit_code: code,
+    });
+
+    const { organisation: member } = await registry.updateAffiliations({
+      organisationId: wrong.organisationId,
+      expectedRevision: 0,
+      affiliations: {
+        industry: { section: "I", description: "软件" },
+        memberOf: [{ organisationId: chamber.organisationId, creditCode: "" }],
+      },
+      reason: "入会",
+    });
+    expect(await at(wrong.organisationId, member!.revision, "the memberships")).toMatchObject({
+      industry_section: "I",
+      member_of: [chamber.creditCode],
+    });
+
+    const { organisation: off } = await registry.deactivateOrganisation({
+      organisationId: wrong.organisationId,
+      expectedRevision: 0,
+      reason: "误注销",
+    });
+    expect(await at(wrong.organisationId, off!.revision, "the deactivation")).toMatchObject({ active: false });
+    const { organisation: on } = await registry.reactivateOrganisation({
+      organisationId: wrong.organisationId,
+      expectedRevision: 0,
+      reason: "恢复",
+    });
+    expect(await at(wrong.organisationId, on!.revision, "the reactivation")).toMatchObject({ active: true, held_here: true });
+
+    const { organisation: moved } = await registry.moveOrganisation({
+      organisationId: wrong.organisationId,
+      expectedRevision: 0,
+      toRegistryJurisdictionCode: "120104",
+      jurisdictionCode: "",
+      reason: "迁至南开区登记",
+    });
+    expect(await at(wrong.organisationId, moved!.revision, "the move")).toMatchObject({ held_here: false, active: false });
+    // No longer addressable here: not listed, and naming it is not refused as deactivated (it is active at 120104).
+    expect((await allKnown(node.bulletins, { text: code })).map((k) => k.organisationId)).toEqual([]);
+    await node.bulletins.createBulletinDraft(
+      draftRequest({ mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [refOf(moved!)] } }),
+    );
+  });
 
   it("when an event repeats or an older revision arrives after a newer one, then nothing goes back in time", async () => {
     const id = randomUUID();

@@ -5,8 +5,17 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Parser } from "@asyncapi/parser";
-import { asyncApiMarkdown, asyncApiYaml, EVENT_CATALOGUE, expandAddress, NODE_KINDS, nodesOf } from "@jinlian/subscriber";
-import { SERVICE_MODULES } from "@jinlian/node";
+import {
+  asyncApiMarkdown,
+  asyncApiYaml,
+  EVENT_CATALOGUE,
+  expandAddress,
+  NODE_KINDS,
+  NODE_PARTS,
+  nodesOf,
+  STREAMS,
+} from "@jinlian/subscriber";
+import { federationTopics, SERVICE_MODULES } from "@jinlian/node";
 import { parse } from "yaml";
 
 const DOCS = path.resolve(__dirname, "..", "..", "docs", "asyncapi");
@@ -29,12 +38,13 @@ describe.each(NODE_KINDS)("the %s node's document", (kind) => {
     expect({ file, REGENERATE }).toEqual({ file: asyncApiYaml(kind), REGENERATE });
   });
 
-  it("lists exactly the topics the services create at such nodes", () => {
+  it("lists exactly the topics the services, and the node itself (federation heartbeats), create at such nodes", () => {
     const documented = new Set(Object.values(doc.channels).flatMap((c) => expandAddress(c.address)));
     const created = new Set(
-      nodesOf(kind).flatMap((node) =>
-        SERVICE_MODULES.flatMap((m) => m.topics({ jurisdictionCode: node, topicNamespace: "jinlian" }).map((t) => t.topic)),
-      ),
+      nodesOf(kind).flatMap((node) => {
+        const identity = { jurisdictionCode: node, topicNamespace: "jinlian" };
+        return [...SERVICE_MODULES.flatMap((m) => m.topics(identity)), ...federationTopics(identity)].map((t) => t.topic);
+      }),
     );
     expect([...documented].filter((t) => !created.has(t))).toEqual([]);
     expect([...created].filter((t) => !documented.has(t))).toEqual([]);
@@ -46,6 +56,12 @@ describe.each(NODE_KINDS)("the %s node's document", (kind) => {
       .filter((n) => n !== "dead-letter");
     expect(names.filter((n) => !EVENT_CATALOGUE.has(n))).toEqual([]);
   });
+});
+
+it("declares streams only for services the node runs and for the node's own parts", () => {
+  const owners = new Set([...SERVICE_MODULES.map((m) => m.name), ...NODE_PARTS]);
+  expect([...new Set(STREAMS.map((s) => s.service))].filter((s) => !owners.has(s))).toEqual([]);
+  expect(NODE_PARTS.filter((p) => SERVICE_MODULES.some((m) => m.name === p))).toEqual([]);
 });
 
 it("documents every catalogued event type somewhere", () => {

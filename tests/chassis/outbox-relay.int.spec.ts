@@ -89,7 +89,7 @@ afterAll(async () => {
 });
 
 it("refuses an event type the stream catalogue does not declare for the topic", async () => {
-  const undeclared = { ...event("agg-0", 0), type: "jinlian.bulletins.bulletin.acknowledged.v1" }; // receipts travel up, not down
+  const undeclared = { ...event("agg-0", 0), type: "jinlian.liaison.organisation.registered.v1" }; // another service's event
   await expect(db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, SCHEMA, [{ topic, event: undeclared }]))).rejects.toThrow(
     /not declared/,
   );

@@ -11,6 +11,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { draftRequest, HEPING_CHAMBER } from "../support/fixtures";
 import { startTestNode, statusOf, TestClock, type TestNode } from "../support/nodes";
+import { approveAndPublish, registerIssuers } from "../support/issuers";
 
 const B = bulletinsV1;
 jest.setTimeout(120_000);
@@ -28,6 +29,7 @@ beforeAll(async () => {
     startTestNode({ jurisdictionCode: "120101", namespace: ns }),
     startTestNode({ jurisdictionCode: "120102", namespace: ns }),
   ]);
+  await registerIssuers(city);
 });
 
 afterAll(async () => {
@@ -57,7 +59,7 @@ async function messagesOn(topic: string): Promise<number> {
 
 async function received(node: TestNode, id: string, version = 1): Promise<bulletinsV1.Bulletin | undefined> {
   try {
-    const { bulletin } = await node.bulletins.getBulletin({ bulletinId: id });
+    const { bulletin } = await node.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" });
     return bulletin!.currentVersion >= version ? bulletin : undefined;
   } catch {
     return undefined;
@@ -79,7 +81,7 @@ it("delivers to the addressed district only, and read receipts, corrections and 
       copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [HEPING_CHAMBER] },
     }),
   );
-  const { bulletin } = await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 0 });
+  const bulletin = await approveAndPublish(city.bulletins, draft!.bulletinId);
   const id = bulletin!.bulletinId;
 
   // Delivered to Heping with its two recipients (the node, and a chamber in Heping as copy).
@@ -95,14 +97,17 @@ it("delivers to the addressed district only, and read receipts, corrections and 
 
   // Not to Hedong: nothing was written to its topic and it has no copy.
   expect(await messagesOn(`${ns}.120000.bulletins.to.120102`)).toBe(0);
-  expect((await statusOf(hedong.bulletins.getBulletin({ bulletinId: id }))).code).toBe(status.NOT_FOUND);
+  expect((await statusOf(hedong.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" }))).code).toBe(status.NOT_FOUND);
 
-  // Heping's bureau reads it; the receipt reaches the city; the chamber has not read it yet.
+  // Heping reads it (no party: the whole node at once, as before parties); the receipt reaches the
+  // city; the chamber has not read it yet.
   await heping.bulletins.acknowledgeBulletin({
+    reason: "",
     bulletinId: id,
     recipient: nodeRecipient("120101"),
     version: 0,
     readerName: "和平区司法局 张三",
+    party: B.Party.PARTY_UNSPECIFIED,
   });
   await waitFor(async () => (await stateAtIssuer(id, isNode("120101"))) === B.ReadState.READ_STATE_READ, {
     timeoutMs: 30_000,
@@ -118,16 +123,9 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   cityClock.advance(4 * 24 * 3600 * 1000);
   expect(await stateAtIssuer(id, isChamber)).toBe(B.ReadState.READ_STATE_OVERDUE);
   const overdueList = await city.bulletins.listBulletins({
-    filter: {
-      issuerCreditCode: "",
-      kind: 0,
-      year: 0,
-      text: "",
-      readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_OVERDUE,
-      origin: 0,
-      status: 0,
-    },
+    filter: B.BulletinFilter.fromPartial({ readStatus: B.ReadStatusFilter.READ_STATUS_FILTER_HAS_OVERDUE }),
     page: undefined,
+    readerCreditCode: "",
   });
   expect(overdueList.bulletins.map((b) => b.bulletinId)).toContain(id);
 
@@ -147,10 +145,24 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   expect(corrected.body).toBe("更正后的正文");
   expect(await stateAtIssuer(id, isNode("120101"))).toBe(B.ReadState.READ_STATE_UNREAD);
   const stale = await statusOf(
-    heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 1, readerName: "" }),
+    heping.bulletins.acknowledgeBulletin({
+      reason: "",
+      bulletinId: id,
+      recipient: nodeRecipient("120101"),
+      version: 1,
+      readerName: "",
+      party: 0,
+    }),
   );
   expect(stale.code).toBe(status.FAILED_PRECONDITION);
-  await heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: orgRecipient, version: 2, readerName: "商会秘书处" });
+  await heping.bulletins.acknowledgeBulletin({
+    reason: "",
+    bulletinId: id,
+    recipient: orgRecipient,
+    version: 2,
+    readerName: "商会秘书处",
+    party: 0,
+  });
   await waitFor(async () => (await stateAtIssuer(id, isChamber)) === B.ReadState.READ_STATE_READ, {
     timeoutMs: 30_000,
     intervalMs: 200,
@@ -165,16 +177,53 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   expect(
     (
       await statusOf(
-        heping.bulletins.acknowledgeBulletin({ bulletinId: id, recipient: nodeRecipient("120101"), version: 0, readerName: "" }),
+        heping.bulletins.acknowledgeBulletin({
+          reason: "",
+          bulletinId: id,
+          recipient: nodeRecipient("120101"),
+          version: 0,
+          readerName: "",
+          party: 0,
+        }),
       )
     ).code,
   ).toBe(status.FAILED_PRECONDITION);
+
+  // Each node's audit trail records its own calls and the deliveries it applied, attributed to
+  // the actor the event names; the issuer keeps every receipt that came back.
+  const trail = async (node: TestNode) =>
+    (await node.bulletins.listAuditEntries({ aggregateType: "bulletin", aggregateId: id, actor: "", page: undefined })).entries.map((e) => [
+      e.action,
+      e.audit!.actor,
+      e.audit!.jurisdictionCode,
+    ]);
+  expect(await trail(city)).toEqual([
+    ["RecallBulletin", "test-operator", "120000"],
+    ["BulletinAcknowledged", "test-operator", "120000"],
+    ["CorrectBulletin", "test-operator", "120000"],
+    ["BulletinAcknowledged", "test-operator", "120000"],
+    ["PublishBulletin", "test-operator", "120000"],
+    ["ApproveBulletin", "test-operator", "120000"],
+    ["CreateBulletinDraft", "test-operator", "120000"],
+  ]);
+  expect(await trail(heping)).toEqual([
+    ["BulletinRecalled", "test-operator", "120101"],
+    ["AcknowledgeBulletin", "test-operator", "120101"],
+    ["BulletinCorrected", "test-operator", "120101"],
+    ["AcknowledgeBulletin", "test-operator", "120101"],
+    ["BulletinReceived", "test-operator", "120101"],
+  ]);
+  const receipts = (await city.bulletins.getBulletinReadStatus({ bulletinId: id })).receipts;
+  expect(receipts.map((r) => [r.recipient?.recipient?.$case, r.version, r.readerName])).toEqual([
+    ["jurisdictionCode", 1, "和平区司法局 张三"],
+    ["organisation", 2, "商会秘书处"],
+  ]);
 });
 
 it("one trace spans the gRPC call, the outbox relay and the district's consumer", async () => {
   exporter.reset();
   const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest());
-  await city.bulletins.publishBulletin({ bulletinId: draft!.bulletinId, expectedRevision: 0 });
+  await approveAndPublish(city.bulletins, draft!.bulletinId);
   const topic = `${ns}.120000.bulletins.to.120101`;
   await waitFor(() => received(heping, draft!.bulletinId), { timeoutMs: 30_000, intervalMs: 200, what: "delivery" });
   const spans = await waitFor(

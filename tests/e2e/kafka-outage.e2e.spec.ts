@@ -5,16 +5,15 @@
  */
 import { uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
-import { dedicatedKafkaAvailable, startDedicatedKafka, type DedicatedKafka } from "../support/dedicated-kafka";
+import { startDedicatedKafka, type DedicatedKafka } from "../support/dedicated-kafka";
+import { describeNeedingJava } from "../support/requirements";
 import { draftRequest } from "../support/fixtures";
 import { startTestNode, type TestNode } from "../support/nodes";
+import { approveAndPublish, registerIssuers } from "../support/issuers";
 
 jest.setTimeout(240_000);
 
-const maybe = dedicatedKafkaAvailable() ? describe : describe.skip;
-if (!dedicatedKafkaAvailable()) process.stderr.write("kafka-outage: skipped, Java is needed for a private broker that the test can stop\n");
-
-maybe("a Kafka outage", () => {
+describeNeedingJava("a Kafka outage", () => {
   let broker: DedicatedKafka;
   let city: TestNode;
   let heping: TestNode;
@@ -26,6 +25,7 @@ maybe("a Kafka outage", () => {
       startTestNode({ jurisdictionCode: "120000", namespace: ns, kafkaBrokers: broker.brokers }),
       startTestNode({ jurisdictionCode: "120101", namespace: ns, kafkaBrokers: broker.brokers }),
     ]);
+    await registerIssuers(city);
   });
 
   afterAll(async () => {
@@ -37,7 +37,7 @@ maybe("a Kafka outage", () => {
 
   async function publish(title: string): Promise<string> {
     const { bulletin } = await city.bulletins.createBulletinDraft(draftRequest({ title }));
-    await city.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+    await approveAndPublish(city.bulletins, bulletin!.bulletinId);
     return bulletin!.bulletinId;
   }
 

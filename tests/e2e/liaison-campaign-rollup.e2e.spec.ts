@@ -1,8 +1,9 @@
 /**
  * A municipal campaign across three nodes on a real broker (art. 7-8): the city plans and launches
  * Constitution Week for two districts, both receive it, Heping reports its activities up, the
- * city's roll-up shows Heping's totals and Hedong as silent, and after the city closes the
- * campaign the districts take no more reports.
+ * city's roll-up shows Heping's totals and Hedong as silent; Heping corrects a mistyped audience
+ * twice and withdraws a duplicate report, and the city's roll-up follows each step; after the city
+ * closes the campaign the districts take no more reports.
  */
 import { status } from "@grpc/grpc-js";
 import { liaisonV1 } from "@jinlian/proto";
@@ -52,6 +53,10 @@ it("pushes a municipal campaign to its districts, rolls up their reports, and cl
     theme: "大力弘扬宪法精神 护航民营经济发展",
     targetJurisdictionCodes: ["120101", "120102"],
     reason: "市司法局、市工商联联合部署",
+    calendarNodeCode: "",
+    topicTags: ["宪法"],
+    audienceKinds: [C.AudienceKind.AUDIENCE_KIND_ENTERPRISES],
+    coOrganisers: [],
   });
   const id = planned!.campaignId;
   await city.liaison.campaigns.launchCampaign({ campaignId: id, expectedRevision: planned!.revision, reason: "启动" });
@@ -85,6 +90,7 @@ it("pushes a municipal campaign to its districts, rolls up their reports, and cl
       eventsHeld,
       audienceReached,
       organiserOrganisationId: "",
+      organiserCreditCode: "",
       reason: "",
     });
   const { activity: first } = await report("宪法进商会", onDecember(2, 14), 2, "150");
@@ -114,6 +120,48 @@ it("pushes a municipal campaign to its districts, rolls up their reports, and cl
   // The roll-up is the issuer's; a district holds only its own activities.
   expect((await statusOf(heping.liaison.campaigns.getCampaignRollUp({ campaignId: id }))).code).toBe(status.FAILED_PRECONDITION);
 
+  // Heping finds the audience of its first activity mistyped: corrected twice, each correction
+  // reaches the city and replaces the figure there (no trace of the wrong one in the roll-up).
+  const hepingAt = async (audience: string, activities: number) => {
+    const r = await city.liaison.campaigns.getCampaignRollUp({ campaignId: id });
+    const row = r.jurisdictions[1]!;
+    return row.audienceReached === audience && row.activities === activities && r;
+  };
+  const correct = (expectedRevision: number, audienceReached: string, reason: string) =>
+    heping.liaison.campaigns.correctCampaignActivity({
+      campaignId: id,
+      activityId: first!.activityId,
+      expectedRevision,
+      title: "宪法进商会",
+      heldTime: onDecember(2, 14),
+      eventsHeld: 2,
+      audienceReached,
+      organiserOrganisationId: "",
+      organiserCreditCode: "",
+      reason,
+    });
+  await correct(1, "15000", "观众人数更正");
+  await waitFor(() => hepingAt("15320", 2), { ...wait, what: "the first correction in the city's roll-up" });
+  await correct(2, "1500", "多录了一个零");
+  const corrected = await waitFor(() => hepingAt("1820", 2), { ...wait, what: "the second correction in the city's roll-up" });
+  expect(corrected.total).toMatchObject({ activities: 2, eventsHeld: 5, audienceReached: "1820" });
+
+  // Heping withdraws the second report (a duplicate): it leaves the city's roll-up.
+  await heping.liaison.campaigns.withdrawCampaignActivity({
+    campaignId: id,
+    activityId: second!.activityId,
+    expectedRevision: 1,
+    reason: "重复上报",
+  });
+  const withdrawn = await waitFor(() => hepingAt("1500", 1), { ...wait, what: "the withdrawal in the city's roll-up" });
+  expect(withdrawn.total).toMatchObject({ activities: 1, eventsHeld: 2, audienceReached: "1500" });
+  const { campaign: afterWithdrawal } = await city.liaison.campaigns.getCampaign({ campaignId: id });
+  expect(afterWithdrawal!.activities.map((a) => [a.activityId, a.revision, a.withdrawn, a.audienceReached])).toEqual([
+    [first!.activityId, 3, false, "1500"],
+    [second!.activityId, 2, true, "320"],
+  ]);
+  expect(afterWithdrawal!.activities[0]!.history.map((h) => h.audienceReached)).toEqual(["150", "15000"]);
+
   // The city closes the campaign; both districts see it closed and take no more reports.
   await city.liaison.campaigns.closeCampaign({ campaignId: id, expectedRevision: 0, reason: "宣传周结束" });
   const closed = C.CampaignStatus.CAMPAIGN_STATUS_CLOSED;
@@ -124,5 +172,5 @@ it("pushes a municipal campaign to its districts, rolls up their reports, and cl
   const late = await statusOf(report("迟到的活动", onDecember(5, 10), 1, "10"));
   expect(late.code).toBe(status.FAILED_PRECONDITION);
   expect(late.preconditionViolations[0]!.type).toBe("CAMPAIGN_NOT_LAUNCHED");
-  expect((await city.liaison.campaigns.getCampaignRollUp({ campaignId: id })).total!.activities).toBe(2);
+  expect((await city.liaison.campaigns.getCampaignRollUp({ campaignId: id })).total!.activities).toBe(1);
 });

@@ -3,7 +3,8 @@
  * mechanism from its own registry and reports every change up; the city's roll-up shows which
  * districts have an established mechanism, which do not, and since when.
  */
-import { DISTRICT_CODES } from "@jinlian/chassis";
+
+import { DISTRICT_CODES } from "@jinlian/kernel";
 import { liaisonV1 } from "@jinlian/proto";
 import { uniqueNamespace, waitFor } from "../harness/kafka";
 import { registerMechanismParties } from "../support/liaison-fixtures";

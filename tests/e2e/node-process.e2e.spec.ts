@@ -12,7 +12,8 @@ import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harn
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { draftRequest } from "../support/fixtures";
 import { healthCheck } from "../support/grpc-introspection";
-import { bulletinsClient } from "../support/nodes";
+import { bulletinsClient, liaisonClient } from "../support/nodes";
+import { registerIssuers } from "../support/issuers";
 
 jest.setTimeout(90_000);
 
@@ -91,8 +92,12 @@ describe("a running node", () => {
       const address = `127.0.0.1:${grpcPort}`;
       expect(await healthCheck(address, "")).toBe("SERVING");
       const client = bulletinsClient(address);
+      const liaison = liaisonClient(address);
+      // The issuer must be in the node's registry (bulletins projects it from the registry's events).
+      await registerIssuers({ bulletins: client, liaison });
       await client.createBulletinDraft(draftRequest());
       client.close();
+      liaison.close();
 
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/rpc_server_duration_count\{[^}]*rpc_method="CreateBulletinDraft"[^}]*\} 1/);
@@ -114,10 +119,22 @@ describe("a running node", () => {
         .split("\n")
         .filter((l) => l.includes('"msg":"stopped"'))
         .map((l) => (JSON.parse(l) as { component: string }).component);
-      // Reverse of start: the server drains, then each service (consumers, relays) and its pool, in
-      // reverse registration order, then the shared producer.
-      const services = [...SERVICE_MODULES].reverse().flatMap((m) => [m.name, `${m.name}-db`]);
-      expect(order).toEqual(["grpc-server", ...services, "kafka-producer"]);
+      // Reverse of start: the server drains first; then each service's jobs and consumers, then its
+      // relay; the pools and the shared producer only once no work runs. (The last two lines can
+      // reach the log in either order within the same millisecond, so only "after" is asserted.)
+      expect(order[0]).toBe("grpc-server");
+      const at = (component: string): number => order.indexOf(component);
+      const firstPool = Math.min(...SERVICE_MODULES.map((m) => at(`${m.name}-db`)), at("kafka-producer"));
+      for (const m of SERVICE_MODULES) {
+        const relay = at(`${m.name}-relay`);
+        expect(relay).toBeGreaterThan(0);
+        const work = order.filter((c) => c === `${m.name}-consumers` || c.startsWith(`${m.name}-job-`));
+        expect(work.length).toBeGreaterThan(0);
+        for (const c of work) expect(at(c)).toBeLessThan(relay);
+        expect(relay).toBeLessThan(firstPool);
+        expect(at(`${m.name}-db`)).toBeGreaterThan(0);
+      }
+      expect(at("kafka-producer")).toBeGreaterThan(0);
     } finally {
       node.child.kill("SIGKILL");
     }

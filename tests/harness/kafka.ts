@@ -29,7 +29,10 @@ export function uniqueNamespace(prefix: string): string {
     .replace(/[^a-z0-9-]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 32);
-  return `${safe || "t"}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const ns = `${safe || "t"}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  // Noted for the test environment, which deletes the namespace's topics when the file is done.
+  (globalThis as { __jinlianNamespaces?: string[] }).__jinlianNamespaces?.push(ns);
+  return ns;
 }
 
 export interface WaitForOptions {

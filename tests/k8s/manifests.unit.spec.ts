@@ -1,22 +1,27 @@
 /**
- * Offline checks of the Kubernetes manifests in k8s/: every overlay is rendered with
- * `kubectl kustomize` (no cluster), every built-in object is validated against the Kubernetes
- * OpenAPI schema (kubernetes-models), every Strimzi resource against the schema of the fields
- * we use (./strimzi-schemas), and the properties the node's runtime contract depends on are
- * asserted. Values that exist elsewhere in the repository are read from there (Kafka version
- * from infra/kafka/pom.xml, topic names from the chassis, service names from the node registry
- * and the .proto files), so the manifests cannot drift from them unnoticed.
+ * Offline checks of the Kubernetes manifests in k8s/: every overlay and every district of the
+ * fleet (rendered from k8s/fleet/district as Flux does) is rendered with `kubectl kustomize` (no
+ * cluster), every built-in object is validated against the Kubernetes OpenAPI schema
+ * (kubernetes-models), every Strimzi, Prometheus Operator and Flux resource against the schema of
+ * the fields we use (./strimzi-schemas, ./crd-schemas), and the properties the node's runtime
+ * contract depends on are asserted. Values that exist elsewhere in the repository are read from
+ * there (Kafka version from infra/kafka/pom.xml, topic names and MirrorMaker patterns from the
+ * subscriber package, ACLs from the stream catalogue, service names from the node registry and
+ * the .proto files), so the manifests cannot drift from them unnoticed. The fleet as a whole (one
+ * district per code, generated files, ACLs between districts) is checked in ./fleet.unit.spec.ts.
  */
+import { CITY_JURISDICTION, DISTRICT_CODES, isDistrictCode, isJurisdictionCode } from "@jinlian/kernel";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  CITY_JURISDICTION,
-  DISTRICT_CODES,
+  channelsOf,
   deadLetterTopic,
   deliveryTopic,
+  federationLinks,
+  mirrors,
+  NODE_PARTS,
   STREAMS,
-  isDistrictCode,
-  isJurisdictionCode,
+  type MirrorLink,
 } from "@jinlian/chassis";
 import { SERVICE_MODULES } from "@jinlian/node";
 import { Deployment, StatefulSet, type IDeployment } from "kubernetes-models/apps/v1";
@@ -25,6 +30,19 @@ import { PodDisruptionBudget, type IPodDisruptionBudget } from "kubernetes-model
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount, type ISecret, type IService } from "kubernetes-models/v1";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IProbe } from "kubernetes-models/v1/Probe";
+import { parse } from "yaml";
+import { CRD_VALIDATORS, type PrometheusRule } from "./crd-schemas";
+import {
+  connectNames,
+  KAFKA_CLUSTER,
+  linkAcls,
+  linkUserName,
+  serviceAcls,
+  serviceUserName,
+  TOPIC_NAMESPACE,
+  type KafkaUserResource,
+  type LinkDirection,
+} from "./fleet";
 import {
   byName,
   effectiveEnv,
@@ -40,7 +58,16 @@ import {
   type EffectiveEnv,
   type K8sObject,
 } from "./render";
-import { STRIMZI_API_VERSION, STRIMZI_VALIDATORS, type Kafka, type KafkaMirrorMaker2, type KafkaNodePool } from "./strimzi-schemas";
+import { runtimeLayout } from "../image/dockerfile";
+import {
+  STRIMZI_API_VERSION,
+  STRIMZI_VALIDATORS,
+  type ClusterConnection,
+  type Kafka,
+  type KafkaListener,
+  type KafkaMirrorMaker2,
+  type KafkaNodePool,
+} from "./strimzi-schemas";
 
 /** Built-in kinds the manifests may use, with their kubernetes-models class. */
 const BUILT_IN: ReadonlyMap<string, new (data: never) => { validate(): void }> = new Map<string, new (data: never) => { validate(): void }>(
@@ -57,8 +84,8 @@ const BUILT_IN: ReadonlyMap<string, new (data: never) => { validate(): void }> =
   ],
 );
 
-/** Overlays that must exist; more (e.g. one per district) are checked the same way. */
-const REQUIRED_OVERLAYS = ["district", "local", "municipal"];
+/** Overlays that must exist besides one per district (fleet.unit.spec.ts checks those). */
+const REQUIRED_OVERLAYS = ["local", "municipal"];
 /** The overlay for development clusters (kind, minikube); every other one is for a real cluster. */
 const DEVELOPMENT_OVERLAY = "local";
 /** The five services of the mechanism, including those still to come (README). */
@@ -69,11 +96,19 @@ const METRICS_PORT_DEFAULT = 9464;
 const SHUTDOWN_GRACE_MS_DEFAULT = 10_000;
 /** The uid of the distroless `nonroot` user the image runs as. */
 const IMAGE_UID = 65532;
+const JURISDICTION_LABEL = "jinlian.tj.gov.cn/jurisdiction";
+const KAFKA_TLS_FILES = ["KAFKA_TLS_CERT_FILE", "KAFKA_TLS_KEY_FILE"];
+const KAFKA_SASL_VARIABLES = ["KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD_FILE"];
+/** Listener types that are reachable from outside the Kubernetes cluster. */
+const EXTERNAL_LISTENER_TYPES = ["route", "loadbalancer", "ingress"];
 
 const overlays = overlayNames();
 const kafkaVersion = pomKafkaVersion();
 const knownServices = SERVICE_MODULES.map((m) => m.name);
-const deliveryPartitions = Math.min(...STREAMS.filter((s) => s.kind === "delivery").map((s) => s.partitions));
+/** Partitions of the services' delivery topics (the node's own heartbeats, one partition, aside). */
+const deliveryPartitions = Math.min(
+  ...STREAMS.filter((s) => s.kind === "delivery" && !NODE_PARTS.includes(s.service)).map((s) => s.partitions),
+);
 
 beforeAll(() => {
   // Fails with an explanation when kubectl is missing (it is required here and in CI).
@@ -94,12 +129,14 @@ interface Workload {
   shutdownGraceSeconds: number;
 }
 
+/** The overlay's one Namespace, and the jurisdiction its label names (a string, as Flux must leave it). */
 function namespaceOf(objects: readonly K8sObject[]): { name: string; jurisdiction: string } {
   const namespaces = ofKind<K8sObject>(objects, "Namespace", "v1");
   if (namespaces.length !== 1) throw new Error(`expected one Namespace, got ${namespaces.length}`);
   const name = namespaces[0].metadata.name;
-  const jurisdiction = /^jinlian-(\d{6})$/.exec(name)?.[1];
-  if (!jurisdiction) throw new Error(`namespace ${name} is not jinlian-<jurisdiction>`);
+  const jurisdiction: unknown = namespaces[0].metadata.labels?.[JURISDICTION_LABEL];
+  if (typeof jurisdiction !== "string")
+    throw new Error(`namespace ${name}: label ${JURISDICTION_LABEL} is not a string: ${String(jurisdiction)}`);
   return { name, jurisdiction };
 }
 
@@ -136,13 +173,107 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-/** `jinlian-kafka-bootstrap:9092` -> this namespace; `…bootstrap.<ns>.svc[…]:9092` -> <ns>. */
-function kafkaAddress(bootstrap: string, ownNamespace: string): { cluster: string; namespace: string; port: number } {
+/** `host:port` of the first bootstrap server. */
+function hostPort(bootstrap: string): { host: string; port: number } {
   const [host, port] = bootstrap.split(",")[0].split(":");
-  const [service, namespace] = host.split(".");
-  const cluster = /^(.+)-kafka-bootstrap$/.exec(service)?.[1];
-  if (!cluster) throw new Error(`not a Strimzi bootstrap address: ${bootstrap}`);
-  return { cluster, namespace: namespace ?? ownNamespace, port: Number(port) };
+  return { host, port: Number(port) };
+}
+
+/** The node's own Kafka cluster and the listener a bootstrap address inside the namespace reaches. */
+function localListener(bootstrap: string, kafka: Kafka): KafkaListener | undefined {
+  const { host, port } = hostPort(bootstrap);
+  if (host !== `${kafka.metadata.name}-kafka-bootstrap`) return undefined;
+  return kafka.spec.kafka.listeners.find((l) => l.port === port && l.type === "internal");
+}
+
+/** Where a file a container reads comes from: the Secret and key projected to that path. */
+function fileSource(deployment: IDeployment, container: IContainer, file: string): { secret: string; key: string } | undefined {
+  for (const mount of container.volumeMounts ?? []) {
+    const prefix = mount.mountPath.endsWith("/") ? mount.mountPath : `${mount.mountPath}/`;
+    if (!file.startsWith(prefix)) continue;
+    const relative = file.slice(prefix.length);
+    const volume = deployment.spec?.template.spec?.volumes?.find((v) => v.name === mount.name);
+    const secrets = [
+      ...(volume?.secret ? [{ name: volume.secret.secretName ?? "", items: volume.secret.items }] : []),
+      ...(volume?.projected?.sources ?? []).flatMap((s) => (s.secret ? [{ name: s.secret.name ?? "", items: s.secret.items }] : [])),
+    ];
+    for (const s of secrets) {
+      const item = s.items?.find((i) => i.path === relative);
+      if (item) return { secret: s.name, key: item.key };
+    }
+  }
+  return undefined;
+}
+
+interface KafkaClient {
+  mode: "tls" | "scram";
+  /** The KafkaUser whose Secret the credentials come from. */
+  user: string;
+  problems: string[];
+}
+
+/**
+ * How a service Deployment authenticates to its node's Kafka: the KAFKA_TLS_* or KAFKA_SASL_*
+ * variables the node's client reads (never both), each file mounted from the right Secret key.
+ */
+function kafkaClientOf(w: Workload, kafka: Kafka): KafkaClient {
+  const name = w.deployment.metadata?.name;
+  const v = w.env.values;
+  const problems: string[] = [];
+  const tls = KAFKA_TLS_FILES.filter((k) => v.has(k));
+  const sasl = KAFKA_SASL_VARIABLES.filter((k) => v.has(k) || w.env.secrets.has(k));
+  if (tls.length > 0 && sasl.length > 0) problems.push(`${name}: sets both ${tls.join(", ")} and ${sasl.join(", ")}`);
+  const from = (variable: string) => {
+    const file = v.get(variable);
+    if (file === undefined) return undefined;
+    const source = fileSource(w.deployment, w.container, file);
+    if (!source) problems.push(`${name}: ${variable}=${file} is not a mounted Secret key`);
+    return source;
+  };
+  const ca = from("KAFKA_TLS_CA_FILE");
+  const caSecret = `${kafka.metadata.name}-cluster-ca-cert`;
+  if (ca?.secret !== caSecret || ca.key !== "ca.crt") problems.push(`${name}: KAFKA_TLS_CA_FILE is not ${caSecret}/ca.crt`);
+  let mode: KafkaClient["mode"] = "tls";
+  let user = "";
+  if (sasl.length > 0) {
+    mode = "scram";
+    if (sasl.length !== KAFKA_SASL_VARIABLES.length) problems.push(`${name}: only ${sasl.join(", ")} of the SASL settings`);
+    if (v.get("KAFKA_SASL_MECHANISM") !== "scram-sha-512") problems.push(`${name}: KAFKA_SASL_MECHANISM is not scram-sha-512`);
+    user = v.get("KAFKA_SASL_USERNAME") ?? "";
+    const password = from("KAFKA_SASL_PASSWORD_FILE");
+    if (password?.secret !== user || password.key !== "password") problems.push(`${name}: the password file is not ${user}/password`);
+  } else {
+    const cert = from("KAFKA_TLS_CERT_FILE");
+    const key = from("KAFKA_TLS_KEY_FILE");
+    user = cert?.secret ?? "";
+    if (cert?.key !== "user.crt" || key?.key !== "user.key" || key.secret !== user)
+      problems.push(`${name}: certificate and key are not user.crt and user.key of one KafkaUser's Secret`);
+  }
+  const mount = w.container.volumeMounts?.find((m) => (v.get("KAFKA_TLS_CA_FILE") ?? "").startsWith(m.mountPath));
+  if (mount && mount.readOnly !== true) problems.push(`${name}: the credentials are mounted writable`);
+  return { mode, user, problems };
+}
+
+/** The Kafka listener type that authenticates a client of this mode. */
+const AUTHENTICATION_OF = { tls: "tls", scram: "scram-sha-512" } as const;
+
+/** Jurisdiction code of a MirrorMaker cluster alias (`<ns>-<code>`, as federation-links names them). */
+function aliasCode(alias: string): string {
+  return alias.slice(alias.lastIndexOf("-") + 1);
+}
+
+/** Every topic name the five services can have anywhere in the federation. */
+function everyTopic(ns: string): Set<string> {
+  const nodes = [CITY_JURISDICTION, ...DISTRICT_CODES];
+  const topics = new Set<string>();
+  for (const service of new Set([...MECHANISM_SERVICES, ...knownServices])) {
+    for (const from of nodes) {
+      for (const to of nodes) if (from !== to) topics.add(deliveryTopic(ns, service, from, to));
+      topics.add(deadLetterTopic(ns, from, service));
+    }
+  }
+  for (const node of nodes) for (const service of knownServices) for (const c of channelsOf(ns, node, service)) topics.add(c.topic);
+  return topics;
 }
 
 /**
@@ -155,22 +286,17 @@ function withoutWrappedBase64(o: K8sObject): K8sObject {
   return { ...o, data };
 }
 
-/** MirrorMaker's `topics` setting: comma-separated Java regexes, each matching whole names. */
-function topicMatcher(pattern: string): (topic: string) => boolean {
-  const regexes = pattern.split(",").map((p) => new RegExp(`^(?:${p.trim()})$`));
-  return (topic) => regexes.some((r) => r.test(topic));
-}
-
 describe.each(overlays)("overlay %s", (overlay) => {
   const objects = (): K8sObject[] => renderOverlay(overlay);
+  const isDevelopment = overlay === DEVELOPMENT_OVERLAY;
 
   test("renders, and every built-in object is valid against the Kubernetes schema", () => {
     const problems: string[] = [];
     for (const o of objects()) {
-      if (o.apiVersion === STRIMZI_API_VERSION || o.apiVersion.startsWith("kafka.strimzi.io/")) continue;
+      if (o.apiVersion.startsWith("kafka.strimzi.io/") || CRD_VALIDATORS.has(`${o.apiVersion}/${o.kind}`)) continue;
       const Model = BUILT_IN.get(`${o.apiVersion}/${o.kind}`);
       if (!Model) {
-        problems.push(`${o.apiVersion} ${o.kind} ${o.metadata.name}: no schema; add the kind to BUILT_IN`);
+        problems.push(`${o.apiVersion} ${o.kind} ${o.metadata.name}: no schema; add the kind to BUILT_IN or CRD_VALIDATORS`);
         continue;
       }
       try {
@@ -183,13 +309,14 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  test("every Strimzi resource uses kafka.strimzi.io/v1 and only the fields of its schema", () => {
+  test("every Strimzi resource uses kafka.strimzi.io/v1 and only the fields of its schema; other custom resources too", () => {
     const problems: string[] = [];
-    for (const o of objects().filter((o) => o.apiVersion.startsWith("kafka.strimzi.io/"))) {
+    for (const o of objects()) {
       const what = `${o.apiVersion} ${o.kind} ${o.metadata.name}`;
-      const validate = STRIMZI_VALIDATORS.get(`${o.apiVersion}/${o.kind}`);
+      const validate = STRIMZI_VALIDATORS.get(`${o.apiVersion}/${o.kind}`) ?? CRD_VALIDATORS.get(`${o.apiVersion}/${o.kind}`);
       if (!validate) {
-        problems.push(`${what}: not a kafka.strimzi.io/v1 kind with a schema in strimzi-schemas.ts`);
+        if (o.apiVersion.startsWith("kafka.strimzi.io/"))
+          problems.push(`${what}: not a kafka.strimzi.io/v1 kind with a schema in strimzi-schemas.ts`);
       } else if (!validate(o)) {
         for (const e of validate.errors ?? []) problems.push(`${what} ${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`);
       }
@@ -197,15 +324,21 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  test("everything lands in the node's namespace, named after a real jurisdiction", () => {
+  test("everything lands in the node's namespace; a real node's is named after its jurisdiction, the development one after none", () => {
     const { name, jurisdiction } = namespaceOf(objects());
     expect(isJurisdictionCode(jurisdiction)).toBe(true);
+    if (isDevelopment) {
+      // A development cluster must never write into a namespace a real node uses.
+      expect([CITY_JURISDICTION, ...DISTRICT_CODES].map((c) => `${KAFKA_CLUSTER}-${c}`)).not.toContain(name);
+    } else {
+      expect(name).toBe(`${KAFKA_CLUSTER}-${jurisdiction}`);
+    }
     const elsewhere = objects()
       .filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== name)
       .map((o) => `${o.kind} ${o.metadata.name} in ${o.metadata.namespace}`);
     expect(elsewhere).toEqual([]);
-    // Placeholders of components (components/mirror-maker) must all be replaced.
-    expect(JSON.stringify(objects())).not.toMatch(/DISTRICT/);
+    // Placeholders of the fleet template (k8s/fleet/district) must all be filled in.
+    expect(JSON.stringify(objects())).not.toMatch(/\$\{|DISTRICT/);
   });
 
   test("each Deployment runs exactly one known service, for the overlay's jurisdiction", () => {
@@ -381,10 +514,10 @@ describe.each(overlays)("overlay %s", (overlay) => {
   });
 
   test(`the Kafka cluster runs Kafka ${kafkaVersion} (infra/kafka/pom.xml) in KRaft mode with auto topic creation off`, () => {
-    const { name: namespace } = namespaceOf(objects());
     const kafkas = ofKind<Kafka>(objects(), "Kafka", STRIMZI_API_VERSION);
     expect(kafkas).toHaveLength(1);
     const kafka = kafkas[0];
+    expect(kafka.metadata.name).toBe(KAFKA_CLUSTER);
     expect(kafka.spec.kafka.version).toBe(kafkaVersion);
     const [major, minor] = kafkaVersion.split(".");
     expect(kafka.spec.kafka.metadataVersion ?? `${major}.${minor}`).toMatch(new RegExp(`^${major}\\.${minor}(-IV\\d+)?$`));
@@ -402,78 +535,202 @@ describe.each(overlays)("overlay %s", (overlay) => {
       expect(Number(config[key] ?? 1)).toBeLessThanOrEqual(brokers);
     }
     expect(Number(config["min.insync.replicas"] ?? 1)).toBeLessThanOrEqual(Number(config["default.replication.factor"] ?? 1));
-
-    // The nodes' KAFKA_BROKERS is this cluster's bootstrap Service on a plain listener (kafkajs
-    // is configured without TLS).
-    for (const w of workloads(objects())) {
-      const brokersEnv = w.env.values.get("KAFKA_BROKERS") ?? "";
-      const address = kafkaAddress(brokersEnv, namespace);
-      expect({ cluster: address.cluster, namespace: address.namespace }).toEqual({ cluster: kafka.metadata.name, namespace });
-      expect(kafka.spec.kafka.listeners.find((l) => l.port === address.port)?.tls).toBe(false);
-    }
   });
 
-  test("MirrorMaker 2 mirrors each delivery topic one way only, with identity names", () => {
-    const mirrorMakers = ofKind<KafkaMirrorMaker2>(objects(), "KafkaMirrorMaker2", STRIMZI_API_VERSION);
-    const { name: namespace, jurisdiction } = namespaceOf(objects());
-    if (isDistrictCode(jurisdiction) && overlay !== DEVELOPMENT_OVERLAY) expect(mirrorMakers).toHaveLength(2);
-    if (mirrorMakers.length === 0) return;
-    expect(isDistrictCode(jurisdiction)).toBe(true);
-    const cityNamespace = `jinlian-${CITY_JURISDICTION}`;
-    const ns = workloads(objects())[0]?.env.values.get("JINLIAN_TOPIC_NAMESPACE") ?? "jinlian";
-
-    // Every topic name the five services can produce anywhere in the federation.
-    const nodes = [CITY_JURISDICTION, ...DISTRICT_CODES];
-    const topics = new Set<string>();
-    for (const service of new Set([...MECHANISM_SERVICES, ...knownServices])) {
-      for (const from of nodes) {
-        for (const to of nodes) if (from !== to) topics.add(deliveryTopic(ns, service, from, to));
-        topics.add(deadLetterTopic(ns, from, service));
-      }
-    }
-    const flows: { mm2: string; from: string; to: string; matches: (t: string) => boolean }[] = [];
+  test("Kafka authenticates every listener, authorizes by ACL, and lets only the node's own pods reach its internal listeners", () => {
+    const kafka = ofKind<Kafka>(objects(), "Kafka", STRIMZI_API_VERSION)[0];
+    expect(kafka.spec.kafka.authorization?.type).toBe("simple");
+    expect(kafka.spec.kafka.authorization?.superUsers ?? []).toEqual([]);
+    // KafkaUsers are turned into certificates and ACLs by the User Operator.
+    expect(kafka.spec.entityOperator?.userOperator).toBeDefined();
+    const serviceLabels = workloads(objects())[0]?.deployment.spec?.template.metadata?.labels;
     const problems: string[] = [];
-    for (const mm2 of mirrorMakers) {
-      const name = mm2.metadata.name;
-      expect(mm2.spec.version).toBe(kafkaVersion);
-      const target = kafkaAddress(mm2.spec.target.bootstrapServers, namespace);
-      if (mm2.spec.target.alias !== target.namespace)
-        problems.push(`${name}: target alias ${mm2.spec.target.alias}, cluster of ${target.namespace}`);
-      // Connect's internal names must not collide on a cluster shared by several districts.
-      for (const internal of [
-        mm2.spec.target.groupId,
-        mm2.spec.target.configStorageTopic,
-        mm2.spec.target.offsetStorageTopic,
-        mm2.spec.target.statusStorageTopic,
-      ]) {
-        topics.add(internal);
-        if (target.namespace !== namespace && !internal.includes(jurisdiction))
-          problems.push(`${name}: ${internal} on a shared cluster lacks ${jurisdiction}`);
-      }
-      for (const mirror of mm2.spec.mirrors) {
-        const source = kafkaAddress(mirror.source.bootstrapServers, namespace);
-        if (mirror.source.alias !== source.namespace)
-          problems.push(`${name}: source alias ${mirror.source.alias}, cluster of ${source.namespace}`);
-        const config = mirror.sourceConnector?.config ?? {};
-        if (config["replication.policy.class"] !== "org.apache.kafka.connect.mirror.IdentityReplicationPolicy") {
-          problems.push(`${name}: not IdentityReplicationPolicy (topics would be renamed <alias>.<topic>)`);
-        }
-        // Nothing is written back to the source cluster; offsets are never translated.
-        if (String(config["emit.offset-syncs.enabled"]) !== "false" || mirror.checkpointConnector) {
-          problems.push(`${name}: writes offset syncs or checkpoints`);
-        }
-        flows.push({ mm2: name, from: source.namespace, to: target.namespace, matches: topicMatcher(mirror.topicsPattern) });
+    for (const l of kafka.spec.kafka.listeners) {
+      if (!l.tls) problems.push(`${l.name}: not TLS`);
+      if (!l.authentication) problems.push(`${l.name}: no authentication`);
+      if (l.type === "internal") {
+        const peers = l.networkPolicyPeers ?? [];
+        if (peers.length === 0) problems.push(`${l.name}: internal listener open to every namespace (no networkPolicyPeers)`);
+        if (peers.some((p) => p.namespaceSelector)) problems.push(`${l.name}: peers outside the namespace`);
+        if (!peers.some((p) => selects(p.podSelector?.matchLabels, serviceLabels)))
+          problems.push(`${l.name}: the service pods are not peers`);
       }
     }
-    const district = `jinlian-${jurisdiction}`;
-    for (const topic of topics) {
-      const carriers = flows.filter((f) => f.matches(topic)).map((f) => `${f.mm2} ${f.from} -> ${f.to}`);
+    expect(problems).toEqual([]);
+  });
+
+  test("each service connects with its own KafkaUser, over TLS, by certificate or by SCRAM but never both, with the ACLs the catalogue implies", () => {
+    const { jurisdiction } = namespaceOf(objects());
+    const kafka = ofKind<Kafka>(objects(), "Kafka", STRIMZI_API_VERSION)[0];
+    const users = ofKind<KafkaUserResource>(objects(), "KafkaUser", STRIMZI_API_VERSION);
+    const problems: string[] = [];
+    for (const w of workloads(objects())) {
+      const name = w.deployment.metadata?.name;
+      const client = kafkaClientOf(w, kafka);
+      problems.push(...client.problems);
+      if (client.user !== serviceUserName(w.target))
+        problems.push(`${name}: authenticates as ${client.user}, not ${serviceUserName(w.target)}`);
+      const user = byName(users, client.user);
+      if (!user) problems.push(`${name}: no KafkaUser ${client.user}`);
+      else {
+        if (user.metadata.labels["strimzi.io/cluster"] !== kafka.metadata.name)
+          problems.push(`${name}: ${client.user} is not a user of ${kafka.metadata.name}`);
+        if (user.spec.authentication.type !== AUTHENTICATION_OF[client.mode])
+          problems.push(
+            `${name}: KafkaUser ${client.user} authenticates by ${user.spec.authentication.type}, the Deployment by ${client.mode}`,
+          );
+        expect({ user: client.user, acls: user.spec.authorization.acls }).toEqual({
+          user: client.user,
+          acls: serviceAcls(w.env.values.get("JINLIAN_TOPIC_NAMESPACE") ?? "", jurisdiction, w.target),
+        });
+      }
+      const listener = localListener(w.env.values.get("KAFKA_BROKERS") ?? "", kafka);
+      if (!listener) problems.push(`${name}: KAFKA_BROKERS is not an internal listener of ${kafka.metadata.name}`);
+      else if (!listener.tls || listener.authentication?.type !== AUTHENTICATION_OF[client.mode])
+        problems.push(`${name}: listener ${listener.name} does not take ${client.mode} clients over TLS`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("every KafkaUser belongs to this cluster and is one the fleet expects here", () => {
+    const { jurisdiction } = namespaceOf(objects());
+    const users = ofKind<KafkaUserResource>(objects(), "KafkaUser", STRIMZI_API_VERSION);
+    const expected = new Set(knownServices.map(serviceUserName));
+    if (isDistrictCode(jurisdiction)) for (const d of ["down", "up"] as const) expected.add(linkUserName(d, "district", jurisdiction));
+    if (jurisdiction === CITY_JURISDICTION && !isDevelopment)
+      for (const code of DISTRICT_CODES) for (const d of ["down", "up"] as const) expected.add(linkUserName(d, "city", code));
+    expect(users.map((u) => u.metadata.name).sort()).toEqual([...expected].sort());
+    for (const u of users) expect(u.metadata.labels["strimzi.io/cluster"]).toBe(KAFKA_CLUSTER);
+  });
+
+  test("MirrorMaker 2 runs both links of a district with federation-links' patterns, each delivery topic one way only", () => {
+    const mirrorMakers = ofKind<KafkaMirrorMaker2>(objects(), "KafkaMirrorMaker2", STRIMZI_API_VERSION);
+    const { jurisdiction } = namespaceOf(objects());
+    if (!isDistrictCode(jurisdiction)) {
+      expect(mirrorMakers).toEqual([]);
+      return;
+    }
+    expect(mirrorMakers.map((m) => m.metadata.name).sort()).toEqual(["federation-down", "federation-up"]);
+    const ns = workloads(objects())[0]?.env.values.get("JINLIAN_TOPIC_NAMESPACE") ?? "";
+    expect(ns).toBe(TOPIC_NAMESPACE);
+    const links = federationLinks(ns, jurisdiction);
+    const carried: { mm2: string; link: MirrorLink }[] = [];
+    for (const direction of ["down", "up"] as const) {
+      const mm2 = byName(mirrorMakers, `federation-${direction}`)!;
+      const expected = links[direction];
+      expect(mm2.spec.version).toBe(kafkaVersion);
+      expect(mm2.spec.mirrors).toHaveLength(1);
+      const mirror = mm2.spec.mirrors[0];
+      // The one source of truth, shared with the local MirrorMaker (infra/mirror-maker).
+      expect({
+        source: mirror.source.alias,
+        target: mm2.spec.target.alias,
+        topics: mirror.topicsPattern,
+        exclude: mirror.topicsExcludePattern,
+      }).toEqual({
+        source: expected.sourceAlias,
+        target: expected.targetAlias,
+        topics: expected.topicsPattern,
+        exclude: expected.topicsExcludePattern,
+      });
+      const config = mirror.sourceConnector?.config ?? {};
+      expect(config["replication.policy.class"]).toBe("org.apache.kafka.connect.mirror.IdentityReplicationPolicy");
+      // Nothing is written back to the source cluster; offsets are never translated.
+      expect(String(config["emit.offset-syncs.enabled"])).toBe("false");
+      expect(mirror.checkpointConnector).toBeUndefined();
+      carried.push({
+        mm2: mm2.metadata.name,
+        link: { ...expected, topicsPattern: mirror.topicsPattern, topicsExcludePattern: mirror.topicsExcludePattern ?? "" },
+      });
+    }
+    const problems: string[] = [];
+    for (const topic of everyTopic(ns)) {
+      const by = carried.filter((c) => mirrors(c.link, topic)).map((c) => c.mm2);
       const down = MECHANISM_SERVICES.some((s) => topic === deliveryTopic(ns, s, CITY_JURISDICTION, jurisdiction));
       const up = MECHANISM_SERVICES.some((s) => topic === deliveryTopic(ns, s, jurisdiction, CITY_JURISDICTION));
-      const expected = down ? [`${cityNamespace} -> ${district}`] : up ? [`${district} -> ${cityNamespace}`] : [];
-      const actual = carriers.map((c) => c.slice(c.indexOf(" ") + 1));
-      if (JSON.stringify(actual) !== JSON.stringify(expected))
-        problems.push(`${topic}: carried by [${carriers.join("; ")}], expected [${expected.join("; ")}]`);
+      const expected = down ? ["federation-down"] : up ? ["federation-up"] : [];
+      if (JSON.stringify(by) !== JSON.stringify(expected))
+        problems.push(`${topic}: carried by [${by.join(", ")}], expected [${expected.join(", ")}]`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("MirrorMaker 2 in production: auto-restart, metrics, TLS and a certificate to both clusters, the city through its external listener", () => {
+    const mirrorMakers = ofKind<KafkaMirrorMaker2>(objects(), "KafkaMirrorMaker2", STRIMZI_API_VERSION);
+    if (mirrorMakers.length === 0) return;
+    const { jurisdiction } = namespaceOf(objects());
+    const kafka = ofKind<Kafka>(objects(), "Kafka", STRIMZI_API_VERSION)[0];
+    const users = ofKind<KafkaUserResource>(objects(), "KafkaUser", STRIMZI_API_VERSION);
+    const configMaps = ofKind<{ metadata: { name: string }; data?: Record<string, string> }>(objects(), "ConfigMap", "v1");
+    const city = renderOverlay("municipal");
+    const cityKafka = ofKind<Kafka>(city, "Kafka", STRIMZI_API_VERSION)[0];
+    const cityUsers = ofKind<KafkaUserResource>(city, "KafkaUser", STRIMZI_API_VERSION);
+    const external = cityKafka.spec.kafka.listeners.filter((l) => EXTERNAL_LISTENER_TYPES.includes(l.type));
+    const problems: string[] = [];
+
+    const checkCluster = (what: string, c: ClusterConnection, direction: LinkDirection) => {
+      const code = aliasCode(c.alias);
+      const trusted = c.tls?.trustedCertificates ?? [];
+      const auth = c.authentication;
+      if (auth?.type !== "tls") {
+        problems.push(`${what}: not authenticated with a certificate`);
+        return;
+      }
+      const { host, port } = hostPort(c.bootstrapServers);
+      if (code === jurisdiction) {
+        const listener = localListener(c.bootstrapServers, kafka);
+        if (!listener?.tls || listener.authentication?.type !== "tls")
+          problems.push(`${what}: ${c.bootstrapServers} is not the TLS listener of ${kafka.metadata.name}`);
+        if (!trusted.some((t) => t.secretName === `${kafka.metadata.name}-cluster-ca-cert`))
+          problems.push(`${what}: does not trust the cluster CA`);
+        const name = linkUserName(direction, "district", jurisdiction);
+        const user = byName(users, auth.certificateAndKey.secretName);
+        if (auth.certificateAndKey.secretName !== name || !user) problems.push(`${what}: not the KafkaUser ${name} of this cluster`);
+        else
+          expect({ user: name, acls: user.spec.authorization.acls }).toEqual({
+            user: name,
+            acls: linkAcls(TOPIC_NAMESPACE, jurisdiction, direction, "district"),
+          });
+      } else if (code === CITY_JURISDICTION) {
+        // The cross-cluster path: the city's external TLS listener, never an in-cluster name.
+        if (/\.svc(\.|$)/.test(host) || host.endsWith("-kafka-bootstrap")) problems.push(`${what}: ${host} is an in-cluster name`);
+        const listener = external.find((l) => l.port === port && (l.configuration?.bootstrap?.alternativeNames ?? []).includes(host));
+        if (!listener) problems.push(`${what}: ${c.bootstrapServers} is not the bootstrap name of an external listener of the city`);
+        else if (!listener.tls || listener.authentication?.type !== "tls")
+          problems.push(`${what}: the city's listener ${listener.name} is not TLS with certificates`);
+        if (!trusted.some((t) => t.secretName === `${KAFKA_CLUSTER}-${CITY_JURISDICTION}-cluster-ca-cert`))
+          problems.push(`${what}: does not trust the city's cluster CA`);
+        // The credentials are the city-side KafkaUser's, copied into this namespace under its name.
+        const name = linkUserName(direction, "city", jurisdiction);
+        const user = byName(cityUsers, name);
+        if (auth.certificateAndKey.secretName !== name || !user) problems.push(`${what}: not the city's KafkaUser ${name}`);
+        else
+          expect({ user: name, acls: user.spec.authorization.acls }).toEqual({
+            user: name,
+            acls: linkAcls(TOPIC_NAMESPACE, jurisdiction, direction, "city"),
+          });
+      } else problems.push(`${what}: alias ${c.alias} is neither this district nor the city`);
+    };
+
+    for (const mm2 of mirrorMakers) {
+      const direction = mm2.metadata.name.replace(/^federation-/, "") as LinkDirection;
+      const name = mm2.metadata.name;
+      checkCluster(`${name} target`, mm2.spec.target, direction);
+      for (const mirror of mm2.spec.mirrors) {
+        checkCluster(`${name} source`, mirror.source, direction);
+        if (mirror.sourceConnector?.autoRestart?.enabled !== true) problems.push(`${name}: source connector without autoRestart`);
+      }
+      const { groupId, configStorageTopic, offsetStorageTopic, statusStorageTopic } = mm2.spec.target;
+      expect({ groupId, configStorageTopic, offsetStorageTopic, statusStorageTopic }).toEqual(connectNames(direction, jurisdiction));
+      const ref = mm2.spec.metricsConfig?.valueFrom.configMapKeyRef;
+      const rules = ref ? byName(configMaps, ref.name)?.data?.[ref.key] : undefined;
+      if (mm2.spec.metricsConfig?.type !== "jmxPrometheusExporter" || rules === undefined) problems.push(`${name}: no JMX exporter rules`);
+      else {
+        const parsed = parse(rules) as { rules?: { pattern: string; name: string }[] };
+        const names = (parsed.rules ?? []).map((r) => r.name).join(" ");
+        for (const wanted of ["kafka_connect_mirror_source_connector_", "kafka_connect_connector_status", "kafka_connect_task_status"])
+          if (!names.includes(wanted)) problems.push(`${name}: metrics rules lack ${wanted}`);
+      }
     }
     expect(problems).toEqual([]);
   });
@@ -506,8 +763,26 @@ describe.each(overlays)("overlay %s", (overlay) => {
       expect(rule.from?.length).toBeGreaterThan(0);
     }
     const egressPorts = new Set(egress.flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? "TCP"}/${p.port}`)));
-    for (const needed of ["TCP/9092", "TCP/5432", "UDP/53", "TCP/53"]) expect(egressPorts).toContain(needed);
+    const kafkaPort = hostPort(workloads(objects())[0]?.env.values.get("KAFKA_BROKERS") ?? "").port;
+    for (const needed of [`TCP/${kafkaPort}`, "TCP/5432", "UDP/53", "TCP/53"]) expect(egressPorts).toContain(needed);
     for (const rule of egress) expect(rule.ports?.length).toBeGreaterThan(0);
+  });
+
+  test("a real node ships the volume-usage alert for its own namespace: over 80 % for 15 minutes", () => {
+    const rules = ofKind<PrometheusRule>(objects(), "PrometheusRule", "monitoring.coreos.com/v1");
+    if (isDevelopment) return;
+    const { name: namespace } = namespaceOf(objects());
+    const alerts = rules
+      .flatMap((r) => r.spec.groups.flatMap((g) => g.rules))
+      .filter((r) => r.expr.includes("kubelet_volume_stats_used_bytes"));
+    expect(alerts).toHaveLength(1);
+    const [alert] = alerts;
+    const expr = alert.expr.replace(/\s+/g, " ");
+    expect(expr).toContain("kubelet_volume_stats_capacity_bytes");
+    // Only this node's claims, so one Prometheus can watch all 17 nodes without duplicates.
+    expect([...expr.matchAll(/namespace="([^"]*)"/g)].map((m) => m[1])).toEqual([namespace]);
+    expect(Number(/>\s*([0-9.]+)\s*$/.exec(expr)?.[1])).toBe(0.8);
+    expect(alert.for).toBe("15m");
   });
 });
 
@@ -527,15 +802,26 @@ describe("image", () => {
   });
 
   test("runs the node with the telemetry bootstrap, as the user the Deployments expect", () => {
-    const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
-    expect(JSON.parse(cmd ?? "null")).toEqual([
-      "--require",
-      "./packages/chassis/dist/telemetry/bootstrap.js",
-      "packages/node/dist/main.js",
-    ]);
-    // Those are the compiled forms of these sources.
+    const { cmd } = runtimeLayout(dockerfile);
+    expect(cmd).toEqual(["--require", "@jinlian/chassis/telemetry-bootstrap", "dist/main.js"]);
+    // From WORKDIR, the deployed @jinlian/node: those are the compiled forms of these sources.
+    const exportsOf = (dir: string) =>
+      (JSON.parse(readFileSync(path.join(REPO_ROOT, dir, "package.json"), "utf8")) as { exports: Record<string, Record<string, string>> })
+        .exports;
+    expect(exportsOf("packages/chassis")["./telemetry-bootstrap"]).toMatchObject({
+      "jinlian-source": "./src/telemetry/bootstrap.ts",
+      default: "./dist/telemetry/bootstrap.js",
+    });
+    expect(exportsOf("packages/node")["./main"]).toMatchObject({ "jinlian-source": "./src/main.ts", default: `./${cmd[2]}` });
     expect(() => readFileSync(path.join(REPO_ROOT, "packages/chassis/src/telemetry/bootstrap.ts"))).not.toThrow();
     expect(() => readFileSync(path.join(REPO_ROOT, "packages/node/src/main.ts"))).not.toThrow();
     expect(dockerfile).toMatch(new RegExp(`^USER ${IMAGE_UID}:${IMAGE_UID}$`, "m"));
+  });
+
+  test("the runtime stage copies the assembled node and nothing else, so no package can be left out", () => {
+    const layout = runtimeLayout(dockerfile);
+    expect(layout.runtimeCopies).toHaveLength(1);
+    expect(layout.workdir).toBe(layout.appDir);
+    expect(dockerfile).not.toMatch(/^COPY\b.*(@jinlian|packages\/|services\/|proto\/)/m);
   });
 });

@@ -1,16 +1,20 @@
 /**
  * Renders the kustomize overlays of k8s/ offline (`kubectl kustomize`, no API server) and gives
- * the tests typed access to the result.
+ * the tests typed access to the result. The districts are not overlays of their own: they are the
+ * Flux Kustomizations of k8s/fleet/flux, each rendering the template k8s/fleet/district, and they
+ * are rendered here as Flux would (kustomize build, then its post-build substitution).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { IContainer } from "kubernetes-models/v1/Container";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, parse } from "yaml";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const K8S_DIR = path.join(REPO_ROOT, "k8s");
 export const OVERLAYS_DIR = path.join(K8S_DIR, "overlays");
+export const FLUX_DIR = path.join(K8S_DIR, "fleet", "flux");
 
 export interface K8sObject {
   apiVersion: string;
@@ -19,12 +23,51 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-/** Overlay directory names (each holds a kustomization.yaml), sorted. */
-export function overlayNames(): string[] {
+/** A Flux Kustomization of k8s/fleet/flux: what it renders and with which variables. */
+export interface FleetMember {
+  name: string;
+  /** Directory from the repository root, as Flux's spec.path. */
+  path: string;
+  substitute: Record<string, string>;
+  object: K8sObject & { spec: { path: string; postBuild?: { substitute?: Record<string, string> } } };
+}
+
+/** Every object of the YAML files in k8s/fleet/flux. */
+export function fluxObjects(): K8sObject[] {
+  return readdirSync(FLUX_DIR)
+    .filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml")
+    .sort()
+    .flatMap((f) => parseYamlStream(readFileSync(path.join(FLUX_DIR, f), "utf8"), `k8s/fleet/flux/${f}`));
+}
+
+/** The Flux Kustomizations of the fleet, by name. */
+export function fleetMembers(): FleetMember[] {
+  return fluxObjects()
+    .filter((o) => o.kind === "Kustomization" && o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))
+    .map((o) => {
+      const object = o as FleetMember["object"];
+      return { name: o.metadata.name, path: object.spec.path, substitute: object.spec.postBuild?.substitute ?? {}, object };
+    });
+}
+
+function overlayDirs(): string[] {
   return readdirSync(OVERLAYS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(OVERLAYS_DIR, d.name, "kustomization.yaml")))
-    .map((d) => d.name)
-    .sort();
+    .map((d) => d.name);
+}
+
+/** The fleet's members that render something other than an overlay directory: the districts. */
+function templateMembers(): FleetMember[] {
+  const overlays = new Set(overlayDirs().map((d) => path.join(OVERLAYS_DIR, d)));
+  return fleetMembers().filter((m) => !overlays.has(path.join(REPO_ROOT, m.path)));
+}
+
+/**
+ * Everything that is deployed, sorted: the overlay directories (municipal, local) and one entry
+ * per district of the fleet, named after its Flux Kustomization (jinlian-<code>).
+ */
+export function overlayNames(): string[] {
+  return [...overlayDirs(), ...templateMembers().map((m) => m.name)].sort();
 }
 
 function kubectl(args: string[]): string {
@@ -50,26 +93,137 @@ export function kustomizeVersion(): string {
   return match[1];
 }
 
+function parseYamlStream(text: string, what: string): K8sObject[] {
+  const objects: K8sObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`${what}: invalid YAML: ${doc.errors.map((e) => e.message).join("; ")}`);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    objects.push(value as K8sObject);
+  }
+  return objects;
+}
+
+const texts = new Map<string, string>();
+
+/** `kubectl kustomize <dir>` as text (cached). */
+export function renderText(dir: string): string {
+  let text = texts.get(dir);
+  if (text === undefined) {
+    text = kubectl(["kustomize", dir]);
+    texts.set(dir, text);
+  }
+  return text;
+}
+
 const cache = new Map<string, K8sObject[]>();
 
 /** Every object of `kubectl kustomize <dir>`, parsed; throws on YAML errors. */
 export function render(dir: string): K8sObject[] {
   const cached = cache.get(dir);
   if (cached) return cached;
-  const text = kubectl(["kustomize", dir]);
-  const objects: K8sObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(`${dir}: invalid YAML: ${doc.errors.map((e) => e.message).join("; ")}`);
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue;
-    objects.push(value as K8sObject);
-  }
+  const objects = parseYamlStream(renderText(dir), dir);
   cache.set(dir, objects);
   return objects;
 }
 
+/**
+ * Flux's post-build substitution of one resource's YAML text, as kustomize-controller does it with
+ * drone/envsubst: `${NAME}` becomes the variable, `$$` a literal `$`, and a backslash before `\`
+ * or `/` is dropped. Anything else Flux would treat specially (`${NAME:=default}` and the other
+ * bash forms) and an unset variable fail here, so the template cannot depend on them unnoticed.
+ */
+export function fluxEnvsubst(text: string, vars: Readonly<Record<string, string>>): string {
+  let out = "";
+  for (let i = 0; i < text.length;) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    if (c === "$" && next === "$") {
+      out += "$";
+      i += 2;
+    } else if (c === "\\" && (next === "\\" || next === "/")) {
+      out += next;
+      i += 2;
+    } else if (c === "$" && next === "{") {
+      const end = text.indexOf("}", i + 2);
+      const name = end < 0 ? "" : text.slice(i + 2, end);
+      if (!/^[_A-Za-z][_A-Za-z0-9]*$/.test(name)) throw new Error(`unsupported substitution at: ${text.slice(i, i + 40)}`);
+      const value = vars[name];
+      if (value === undefined) throw new Error(`variable ${name} is not set (Flux would substitute an empty string)`);
+      out += value;
+      i = end + 1;
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+const SUBSTITUTE_DISABLED = "kustomize.toolkit.fluxcd.io/substitute";
+
+/**
+ * What Flux applies for a fleet member: the build of its path, each resource substituted on its
+ * own (unless it opts out with the kustomize.toolkit.fluxcd.io/substitute: disabled label or
+ * annotation) and parsed again, so a field that becomes a number stays one.
+ */
+export function renderFleetMember(member: FleetMember): K8sObject[] {
+  const key = `fleet:${member.name}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const text = renderText(path.join(REPO_ROOT, member.path));
+  const objects: K8sObject[] = [];
+  for (const docText of text.split(/^---$/m)) {
+    const [original] = parseYamlStream(docText, member.path);
+    if (!original) continue;
+    const disabled =
+      original.metadata.labels?.[SUBSTITUTE_DISABLED] === "disabled" || original.metadata.annotations?.[SUBSTITUTE_DISABLED] === "disabled";
+    const substituted = disabled || Object.keys(member.substitute).length === 0 ? docText : fluxEnvsubst(docText, member.substitute);
+    objects.push(parse(substituted) as K8sObject);
+  }
+  cache.set(key, objects);
+  return objects;
+}
+
 export function renderOverlay(name: string): K8sObject[] {
-  return render(path.join(OVERLAYS_DIR, name));
+  if (overlayDirs().includes(name)) return render(path.join(OVERLAYS_DIR, name));
+  const member = templateMembers().find((m) => m.name === name);
+  if (!member) throw new Error(`no overlay or fleet member ${name}`);
+  return renderFleetMember(member);
+}
+
+/**
+ * Renders a kustomization made on the fly in a temporary directory, e.g. an overlay with an extra
+ * component. Paths are from the repository root; kustomize wants them relative.
+ */
+export function renderComposed(resources: readonly string[], components: readonly string[] = []): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "jinlian-k8s-"));
+  try {
+    const rel = (p: string) => path.relative(dir, path.join(REPO_ROOT, p));
+    const kustomization = [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      `resources: [${resources.map(rel).join(", ")}]`,
+      `components: [${components.map(rel).join(", ")}]`,
+    ].join("\n");
+    writeFileSync(path.join(dir, "kustomization.yaml"), `${kustomization}\n`);
+    return kubectl(["kustomize", dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** renderComposed, parsed; with a fleet member's variables substituted as Flux would. */
+export function renderComposedObjects(
+  resources: readonly string[],
+  components: readonly string[],
+  substitute: Record<string, string> = {},
+): K8sObject[] {
+  const text = renderComposed(resources, components);
+  return text
+    .split(/^---$/m)
+    .map((doc) => (Object.keys(substitute).length > 0 ? fluxEnvsubst(doc, substitute) : doc))
+    .flatMap((doc) => parseYamlStream(doc, "composed kustomization"));
 }
 
 export function ofKind<T>(objects: readonly K8sObject[], kind: string, apiVersion?: string): T[] {

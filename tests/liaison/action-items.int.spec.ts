@@ -6,7 +6,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import { InvalidArgumentError, liaisonEvents, type ReceivedEvent } from "@jinlian/chassis";
-import { ActionItemApp, OverdueScanner, type LiaisonContext } from "@jinlian/liaison";
+import { liaisonModule } from "@jinlian/liaison";
 import { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import { fromKafkaMessage } from "@jinlian/subscriber";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
+import { bothSides, establishMechanism } from "../support/consultation-fixtures";
 import { startTestNode, statusOf, TestClock, type TestNode } from "../support/nodes";
 
 const L = liaisonV1;
@@ -25,6 +26,7 @@ const clock = new TestClock();
 let city: TestNode;
 let district: TestNode;
 let federation: Party;
+let cityAttendees: liaisonV1.Attendee[];
 let districtChamber: Party;
 
 const DAY = 86_400_000;
@@ -32,11 +34,14 @@ const inDays = (n: number) => new Date(clock.now().getTime() + n * DAY);
 
 beforeAll(async () => {
   [city, district] = await Promise.all([
-    startTestNode({ jurisdictionCode: "120000", namespace: ns, clock, settings: { overdueScanIntervalMs: 200 } }),
+    startTestNode({ jurisdictionCode: "120000", namespace: ns, clock, environment: { LIAISON_OVERDUE_SCAN_INTERVAL_MS: "200" } }),
     // Its own namespace: the handlers are driven directly here; delivery across nodes is the e2e test's.
     startTestNode({ jurisdictionCode: "120101", namespace: uniqueNamespace("action-items-district") }),
   ]);
-  ({ federation } = await registerMechanismParties(city.liaison, "120000"));
+  let bureau: Party;
+  ({ bureau, federation } = await registerMechanismParties(city.liaison, "120000"));
+  await establishMechanism(city.liaison, bureau, federation);
+  cityAttendees = bothSides(bureau, federation);
   districtChamber = await registerParty(district.liaison, {
     type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
     name: "和平区总商会",
@@ -50,8 +55,8 @@ afterAll(async () => {
   for (const n of [city, district]) await n?.database.drop();
 });
 
-function contextOf(node: TestNode): LiaisonContext {
-  return (node.node.services.get("liaison") as unknown as { context: LiaisonContext }).context;
+function seamsOf(node: TestNode) {
+  return node.node.seams(liaisonModule);
 }
 
 async function footprint(node: TestNode): Promise<Record<string, number>> {
@@ -77,7 +82,11 @@ async function refusedUnchanged(node: TestNode, call: () => Promise<unknown>, co
   return err;
 }
 
-const owner = () => ({ organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部") });
+const owner = () => ({
+  organisationId: federation.organisation.organisationId,
+  departmentId: federation.department("法律服务部"),
+  creditCode: "",
+});
 
 async function schedule(title: string, seriesId = "") {
   const { consultation } = await city.liaison.consultations.scheduleConsultation({
@@ -88,8 +97,9 @@ async function schedule(title: string, seriesId = "") {
     scheduledTime: inDays(7),
     location: "",
     agenda: [],
-    attendees: [],
+    attendees: cityAttendees,
     reason: "",
+    concernedJurisdictionCodes: [],
   });
   return consultation!;
 }
@@ -111,7 +121,7 @@ async function decide(consultationId: string, title: string, action: Partial<lia
     type: L.OutcomeType.OUTCOME_TYPE_ACTION,
     text: `议定：${title}`,
     agendaItemId: "",
-    action: { title, owner: owner(), assigneeJurisdictionCode: "", dueTime: inDays(30), ...action },
+    action: { title, owner: owner(), assigneeJurisdictionCode: "", dueTime: inDays(30), jointOwners: [], ...action },
     reason: "",
   });
   return (await city.liaison.consultations.getActionItem({ actionItemId: outcome!.actionItemId })).actionItem!;
@@ -149,6 +159,9 @@ describe("carry-over along a series", () => {
       status: S.ACTION_ITEM_STATUS_DONE,
       note: "已汇总",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     // Closing with nothing planned next: the unfinished item waits at the closed consultation.
     await close(first.consultationId);
@@ -207,6 +220,9 @@ const noFilter: liaisonV1.ActionItemFilter = {
   assigneeJurisdictionCode: "",
   overdueOnly: false,
   origin: 0,
+  dueBefore: undefined,
+  originConsultationId: "",
+  ownerCreditCode: "",
 };
 
 describe("progress on an item owned here", () => {
@@ -224,6 +240,9 @@ describe("progress on an item owned here", () => {
           status: S.ACTION_ITEM_STATUS_OPEN,
           note: "",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.INVALID_ARGUMENT,
     );
@@ -237,6 +256,9 @@ describe("progress on an item owned here", () => {
           status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
           note: "换人",
           owner: owner(),
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.INVALID_ARGUMENT,
     );
@@ -248,6 +270,9 @@ describe("progress on an item owned here", () => {
       status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
       note: "已征集名单",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     expect(working!.status).toBe(S.ACTION_ITEM_STATUS_IN_PROGRESS);
     expect(working!.revision).toBe(2);
@@ -260,6 +285,9 @@ describe("progress on an item owned here", () => {
           status: S.ACTION_ITEM_STATUS_DONE,
           note: "完成",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.ABORTED,
     );
@@ -269,6 +297,9 @@ describe("progress on an item owned here", () => {
       status: S.ACTION_ITEM_STATUS_DONE,
       note: "名册已印发",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     expect(done!.progress.map((p) => [p.status, p.note, p.audit!.actor, p.audit!.jurisdictionCode])).toEqual([
       [S.ACTION_ITEM_STATUS_IN_PROGRESS, "已征集名单", "test-operator", "120000"],
@@ -283,6 +314,9 @@ describe("progress on an item owned here", () => {
           status: S.ACTION_ITEM_STATUS_CANCELLED,
           note: "撤销",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.FAILED_PRECONDITION,
     );
@@ -296,6 +330,9 @@ describe("progress on an item owned here", () => {
           status: S.ACTION_ITEM_STATUS_DONE,
           note: "完成",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.NOT_FOUND,
     );
@@ -304,7 +341,7 @@ describe("progress on an item owned here", () => {
 
 describe("cross-level tracking at the city", () => {
   let consultationId: string;
-  const app = () => new ActionItemApp(contextOf(city));
+  const app = () => seamsOf(city).actionItems;
   const report = (actionItemId: string, sequence: number, s: liaisonV1.ActionItemStatus, from = "120101") =>
     event<liaisonEventsV1.ActionItemProgressReported>(liaisonEvents.actionItemProgressReported.type, from, {
       actionItemId,
@@ -314,9 +351,11 @@ describe("cross-level tracking at the city", () => {
       sequence,
       owner: { creditCode: "", jurisdictionCode: "120101", name: "和平区总商会" },
       audit: { actor: "district-operator", reason: "", requestId: "r", occurTime: new Date(), jurisdictionCode: from },
+      reportedBy: undefined,
+      jointOwners: [],
     });
   const apply = (e: ReceivedEvent<liaisonEventsV1.ActionItemProgressReported>) =>
-    contextOf(city).db.transaction((trx) => app().onProgressReported(e, trx));
+    seamsOf(city).db.transaction((trx) => app().onProgressReported(e, trx));
 
   beforeAll(async () => {
     const c = await schedule("市级决定下达协商");
@@ -335,6 +374,9 @@ describe("cross-level tracking at the city", () => {
           status: S.ACTION_ITEM_STATUS_DONE,
           note: "代报完成",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.FAILED_PRECONDITION,
     );
@@ -345,6 +387,9 @@ describe("cross-level tracking at the city", () => {
       status: S.ACTION_ITEM_STATUS_CANCELLED,
       note: "市里决定取消",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     expect(actionItem!.status).toBe(S.ACTION_ITEM_STATUS_CANCELLED);
     // A report the district sent before it knew is kept, but the item stays cancelled.
@@ -381,7 +426,7 @@ describe("cross-level tracking at the city", () => {
 });
 
 describe("cross-level tracking at a district", () => {
-  const app = () => new ActionItemApp(contextOf(district));
+  const app = () => seamsOf(district).actionItems;
   const assignment = (actionItemId: string, assignee = "120101") =>
     event<liaisonEventsV1.ActionItemAssigned>(liaisonEvents.actionItemAssigned.type, "120000", {
       actionItemId,
@@ -395,7 +440,7 @@ describe("cross-level tracking at a district", () => {
       audit: { actor: "city-operator", reason: "部署", requestId: "r", occurTime: new Date(), jurisdictionCode: "120000" },
     });
   const receive = (e: ReceivedEvent<liaisonEventsV1.ActionItemAssigned>) =>
-    contextOf(district).db.transaction((trx) => app().onAssigned(e, trx));
+    seamsOf(district).db.transaction((trx) => app().onAssigned(e, trx));
 
   it("keeps an assignment under the city's id once, designates an owner and reports each update up", async () => {
     const id = randomUUID();
@@ -428,6 +473,9 @@ describe("cross-level tracking at a district", () => {
           status: S.ACTION_ITEM_STATUS_CANCELLED,
           note: "不做了",
           owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.FAILED_PRECONDITION,
     );
@@ -440,7 +488,10 @@ describe("cross-level tracking at a district", () => {
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
           note: "已部署",
-          owner: { organisationId: randomUUID(), departmentId: randomUUID() },
+          owner: { organisationId: randomUUID(), departmentId: randomUUID(), creditCode: "" },
+          jointOwners: [],
+          reportingOrganisationId: "",
+          reportingCreditCode: "",
         }),
       status.INVALID_ARGUMENT,
     );
@@ -449,6 +500,7 @@ describe("cross-level tracking at a district", () => {
     const ownerHere = {
       organisationId: districtChamber.organisation.organisationId,
       departmentId: districtChamber.department("法律服务部"),
+      creditCode: "",
     };
     await district.liaison.consultations.updateActionItemProgress({
       actionItemId: id,
@@ -456,6 +508,9 @@ describe("cross-level tracking at a district", () => {
       status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
       note: "已部署",
       owner: ownerHere,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     const { actionItem } = await district.liaison.consultations.updateActionItemProgress({
       actionItemId: id,
@@ -463,8 +518,15 @@ describe("cross-level tracking at a district", () => {
       status: S.ACTION_ITEM_STATUS_DONE,
       note: "已完成",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
-    expect(actionItem!.owner).toEqual(ownerHere);
+    expect(actionItem!.owner).toEqual({
+      ...ownerHere,
+      creditCode: districtChamber.organisation.creditCode,
+      organisation: expect.objectContaining({ name: "和平区总商会" }),
+    });
     const reports = await query<{ topic: string; payload: Buffer }>(
       district.database.url,
       "select topic, payload from liaison.outbox where event_type = $1 and message_key = $2 order by seq",
@@ -613,7 +675,7 @@ describe("overdue alerts", () => {
 
     // Several more scheduled runs and a scan on demand raise nothing more for that due date.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await new OverdueScanner(contextOf(city), 60_000).scan()).toBe(0);
+    expect(await seamsOf(city).overdueScanner().scan()).toBe(0);
     expect(await alertsInOutbox(a.actionItemId)).toBe(1);
     expect(seen.filter((s) => s.key === a.actionItemId)).toHaveLength(1);
   });
@@ -629,10 +691,13 @@ describe("overdue alerts", () => {
       status: S.ACTION_ITEM_STATUS_DONE,
       note: "办结",
       owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
     });
     clock.advance(2 * 60_000);
     // Two replicas' scanners with small batches, racing the node's own scheduled one.
-    const replicas = [new OverdueScanner(contextOf(city), 60_000, 2), new OverdueScanner(contextOf(city), 60_000, 2)];
+    const replicas = [seamsOf(city).overdueScanner(2), seamsOf(city).overdueScanner(2)];
     await Promise.all(replicas.map((s) => s.scan()));
     await waitFor(async () => (await Promise.all(items.map((x) => alertsInOutbox(x.actionItemId)))).every((n) => n >= 1), {
       timeoutMs: 10_000,
@@ -648,5 +713,284 @@ describe("overdue alerts", () => {
       what: "every alert on the topic",
     });
     for (const x of items) expect(seen.filter((s) => s.key === x.actionItemId)).toHaveLength(1);
+  });
+});
+
+// ---- issue 9: due-date extensions, joint owners, items raised by a district, filters ----
+
+describe("extending a due date (申请延期)", () => {
+  let consultationId: string;
+  beforeAll(async () => {
+    const c = await schedule("延期协商");
+    await start(c.consultationId);
+    consultationId = c.consultationId;
+  });
+
+  const extend = (actionItemId: string, r: Partial<liaisonV1.ExtendActionItemDueDateRequest> = {}) =>
+    city.liaison.consultations.extendActionItemDueDate({
+      actionItemId,
+      expectedRevision: 0,
+      dueTime: inDays(60),
+      reason: "调研范围扩大",
+      ...r,
+    });
+
+  it("extends with a reason at the deciding node: the new date holds, the extension is listed and audited", async () => {
+    const a = await decide(consultationId, "辰：可延期事项", { dueTime: inDays(10) });
+    const { actionItem } = await extend(a.actionItemId, { expectedRevision: a.revision, dueTime: inDays(45) });
+    expect(actionItem!.revision).toBe(a.revision + 1);
+    expect(Math.abs(actionItem!.dueTime!.getTime() - inDays(45).getTime())).toBeLessThan(60_000);
+    expect(actionItem!.extensions.map((e) => [e.previousDueTime, e.audit!.reason, e.audit!.jurisdictionCode])).toEqual([
+      [a.dueTime, "调研范围扩大", "120000"],
+    ]);
+    const { entries } = await city.liaison.audit.listAuditEntries({ aggregateType: "action_item", aggregateId: a.actionItemId, actor: "" });
+    expect(entries[0]).toMatchObject({ action: "ExtendActionItemDueDate", audit: expect.objectContaining({ reason: "调研范围扩大" }) });
+  });
+
+  it("refuses no reason or an earlier date (INVALID_ARGUMENT), a stale revision (ABORTED), a finished item and an unknown one", async () => {
+    const a = await decide(consultationId, "巳：延期拒绝", { dueTime: inDays(10) });
+    const bad = await refusedUnchanged(city, () => extend(a.actionItemId, { reason: " ", dueTime: undefined }), status.INVALID_ARGUMENT);
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["due_time", "reason"]);
+    const earlier = await refusedUnchanged(city, () => extend(a.actionItemId, { dueTime: inDays(5) }), status.INVALID_ARGUMENT);
+    expect(earlier.fieldViolations.map((v) => v.field)).toEqual(["due_time"]);
+    await refusedUnchanged(city, () => extend(a.actionItemId, { expectedRevision: 9 }), status.ABORTED);
+    await city.liaison.consultations.updateActionItemProgress({
+      actionItemId: a.actionItemId,
+      expectedRevision: 0,
+      status: S.ACTION_ITEM_STATUS_DONE,
+      note: "办结",
+      owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: "",
+    });
+    const final = await refusedUnchanged(city, () => extend(a.actionItemId), status.FAILED_PRECONDITION);
+    expect(final.preconditionViolations[0]!.type).toBe("STATE");
+    await refusedUnchanged(city, () => extend(randomUUID()), status.NOT_FOUND);
+  });
+
+  it("an item overdue before its extension is not overdue after, and the scanner raises no alert for it", async () => {
+    const a = await decide(consultationId, "午：逾期后延期", { dueTime: new Date(clock.now().getTime() + 60_000) });
+    clock.advance(2 * 60_000);
+    expect((await item(city, a.actionItemId)).overdue).toBe(true);
+    const { actionItem } = await extend(a.actionItemId, { dueTime: inDays(30) });
+    expect(actionItem!.overdue).toBe(false);
+    await seamsOf(city).overdueScanner().scan();
+    const alerts = await query<{ n: string }>(
+      city.database.url,
+      "select count(*) as n from liaison.outbox where event_type = $1 and message_key = $2",
+      [liaisonEvents.actionItemOverdue.type, a.actionItemId],
+    );
+    // The scheduled scanner may have alerted the old date before the extension; the new date raises none.
+    expect(Number(alerts[0]!.n)).toBeLessThanOrEqual(1);
+    const [{ alerted }] = await query<{ alerted: Date | null }>(
+      city.database.url,
+      "select overdue_alert_due_at as alerted from liaison.action_items where action_item_id = $1",
+      [a.actionItemId],
+    );
+    expect(alerted?.getTime()).not.toBe(actionItem!.dueTime!.getTime());
+  });
+
+  it("sends the extension of an item assigned to a district down to it; the district cannot extend (NOT_DECIDING_NODE)", async () => {
+    const a = await decide(consultationId, "未：区级延期", { owner: undefined, assigneeJurisdictionCode: "120101", dueTime: inDays(10) });
+    await extend(a.actionItemId, { dueTime: inDays(40), reason: "区里申请延期" });
+    const rows = await query<{ topic: string }>(
+      city.database.url,
+      "select topic from liaison.outbox where event_type = $1 and message_key = $2",
+      [liaisonEvents.actionItemDueDateExtended.type, a.actionItemId],
+    );
+    expect(rows.map((r) => r.topic)).toEqual([expect.stringMatching(/\.120000\.liaison\.to\.120101$/)]);
+
+    // At the district: the assignment, then the extension, applied through the area's handlers.
+    const app = seamsOf(district).actionItems;
+    await seamsOf(district).db.transaction((trx) =>
+      app.onAssigned(
+        event<liaisonEventsV1.ActionItemAssigned>(liaisonEvents.actionItemAssigned.type, "120000", {
+          actionItemId: a.actionItemId,
+          assigneeJurisdictionCode: "120101",
+          title: a.title,
+          dueTime: a.dueTime,
+          consultationId,
+          consultationTitle: "延期协商",
+          consultationKind: L.ConsultationKind.CONSULTATION_KIND_WORKING,
+          outcomeText: "议定",
+          audit: undefined,
+        }),
+        trx,
+      ),
+    );
+    const extended = event<liaisonEventsV1.ActionItemDueDateExtended>(liaisonEvents.actionItemDueDateExtended.type, "120000", {
+      actionItemId: a.actionItemId,
+      assigneeJurisdictionCode: "120101",
+      previousDueTime: a.dueTime,
+      dueTime: inDays(40),
+      sequence: 1,
+      audit: { actor: "city-operator", reason: "区里申请延期", requestId: "r", occurTime: new Date(), jurisdictionCode: "120000" },
+    });
+    await seamsOf(district).db.transaction((trx) => app.onDueDateExtended(extended, trx));
+    await seamsOf(district).db.transaction((trx) => app.onDueDateExtended({ ...extended, id: randomUUID() }, trx)); // a repeat
+    const there = await item(district, a.actionItemId);
+    expect(there.extensions.map((e) => e.audit!.reason)).toEqual(["区里申请延期"]);
+    expect(Math.abs(there.dueTime!.getTime() - inDays(40).getTime())).toBeLessThan(60_000);
+    const refused = await refusedUnchanged(
+      district,
+      () =>
+        district.liaison.consultations.extendActionItemDueDate({
+          actionItemId: a.actionItemId,
+          expectedRevision: 0,
+          dueTime: inDays(90),
+          reason: "再延",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(refused.preconditionViolations[0]!.type).toBe("NOT_DECIDING_NODE");
+  });
+});
+
+describe("joint owners", () => {
+  let consultationId: string;
+  let chamber: Party;
+  beforeAll(async () => {
+    const c = await schedule("共同负责协商");
+    await start(c.consultationId);
+    consultationId = c.consultationId;
+    chamber = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "天津市总商会",
+      jurisdictionCode: "120000",
+      departments: ["法律部"],
+    });
+  });
+
+  it("keeps joint owners, shows them, lists the item under any owner (by id or credit code), and takes progress from any owner", async () => {
+    const a = await decide(consultationId, "申：共同负责事项", {
+      jointOwners: [{ organisationId: chamber.organisation.organisationId, departmentId: chamber.department("法律部"), creditCode: "" }],
+    });
+    expect(a.jointOwners.map((o) => [o.organisationId, o.organisation?.name])).toEqual([
+      [chamber.organisation.organisationId, "天津市总商会"],
+    ]);
+    const byJoint = await city.liaison.consultations.listActionItems({
+      filter: { ...noFilter, consultationId, ownerOrganisationId: chamber.organisation.organisationId },
+    });
+    expect(byJoint.actionItems.map((x) => x.actionItemId)).toEqual([a.actionItemId]);
+    const byCode = await city.liaison.consultations.listActionItems({
+      filter: { ...noFilter, consultationId, ownerCreditCode: chamber.organisation.creditCode },
+    });
+    expect(byCode.actionItems.map((x) => x.actionItemId)).toEqual([a.actionItemId]);
+
+    const { actionItem } = await city.liaison.consultations.updateActionItemProgress({
+      actionItemId: a.actionItemId,
+      expectedRevision: 0,
+      status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
+      note: "总商会已组织律师团",
+      owner: undefined,
+      jointOwners: [],
+      reportingOrganisationId: "",
+      reportingCreditCode: chamber.organisation.creditCode,
+    });
+    expect(actionItem!.progress[0]!.reportedBy).toEqual({
+      creditCode: chamber.organisation.creditCode,
+      jurisdictionCode: "120000",
+      name: "天津市总商会",
+    });
+  });
+
+  it("refuses a joint owner twice or the owner itself, and a report from an organisation that owns nothing, changing nothing", async () => {
+    const c = await city.liaison.consultations.getConsultation({ consultationId });
+    const dup = await refusedUnchanged(
+      city,
+      () =>
+        city.liaison.consultations.recordOutcome({
+          consultationId,
+          expectedRevision: c.consultation!.revision,
+          type: L.OutcomeType.OUTCOME_TYPE_ACTION,
+          text: "议定",
+          agendaItemId: "",
+          action: { title: "酉", owner: owner(), assigneeJurisdictionCode: "", dueTime: inDays(30), jointOwners: [owner()] },
+          reason: "",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(dup.fieldViolations.map((v) => v.field)).toEqual(["action.joint_owners[0].organisation_id"]);
+    const a = await decide(consultationId, "戌：单独负责");
+    const stranger = await refusedUnchanged(
+      city,
+      () =>
+        city.liaison.consultations.updateActionItemProgress({
+          actionItemId: a.actionItemId,
+          expectedRevision: 0,
+          status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
+          note: "x",
+          owner: undefined,
+          jointOwners: [],
+          reportingOrganisationId: chamber.organisation.organisationId,
+          reportingCreditCode: "",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(stranger.fieldViolations.map((v) => v.field)).toEqual(["reporting_organisation_id"]);
+  });
+});
+
+describe("an item a district raises to the city, at the city", () => {
+  it("keeps it under the district's id once, shows it as RAISED_BY_DISTRICT, and refuses one from another district than it names", async () => {
+    const id = randomUUID();
+    const raised = (from: string, raising = from) =>
+      event<liaisonEventsV1.ActionItemRaised>(liaisonEvents.actionItemRaised.type, from, {
+        actionItemId: id,
+        raisingJurisdictionCode: raising,
+        title: "协调跨区联合执法",
+        dueTime: inDays(20),
+        consultationId: randomUUID(),
+        consultationTitle: "和平区工作协商",
+        consultationKind: L.ConsultationKind.CONSULTATION_KIND_WORKING,
+        outcomeText: "议定：提请市级协调",
+        audit: { actor: "district-operator", reason: "提请市级", requestId: "r", occurTime: new Date(), jurisdictionCode: from },
+      });
+    const app = seamsOf(city).actionItems;
+    await expect(seamsOf(city).db.transaction((trx) => app.onRaised(raised("120101", "120102"), trx))).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await seamsOf(city).db.transaction((trx) => app.onRaised(raised("120101"), trx));
+    await seamsOf(city).db.transaction((trx) => app.onRaised(raised("120101"), trx)); // a repeat
+    const held = await item(city, id);
+    expect(held).toEqual(
+      expect.objectContaining({
+        origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_RAISED_BY_DISTRICT,
+        originJurisdictionCode: "120101",
+        assigneeJurisdictionCode: "120000",
+        status: S.ACTION_ITEM_STATUS_OPEN,
+        revision: 1,
+      }),
+    );
+    const listed = await city.liaison.consultations.listActionItems({
+      filter: { ...noFilter, origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_RAISED_BY_DISTRICT },
+    });
+    expect(listed.actionItems.map((x) => x.actionItemId)).toContain(id);
+  });
+});
+
+describe("list filters: due before and originating consultation", () => {
+  it("lists items due before a time and decided by a consultation (also after carry-over)", async () => {
+    const first = await schedule("筛选协商一");
+    await start(first.consultationId);
+    const soon = await decide(first.consultationId, "亥：近期", { dueTime: inDays(3) });
+    const later = await decide(first.consultationId, "甲：远期", { dueTime: inDays(50) });
+    await close(first.consultationId);
+    // Carried over to the next consultation of the series: still decided by the first.
+    const next = await schedule("筛选协商二", first.seriesId);
+    const byOrigin = await city.liaison.consultations.listActionItems({
+      filter: { ...noFilter, originConsultationId: first.consultationId },
+    });
+    expect(byOrigin.actionItems.map((x) => [x.actionItemId, x.consultationId])).toEqual([
+      [soon.actionItemId, next.consultationId],
+      [later.actionItemId, next.consultationId],
+    ]);
+    const dueSoon = await city.liaison.consultations.listActionItems({
+      filter: { ...noFilter, originConsultationId: first.consultationId, dueBefore: inDays(10) },
+    });
+    expect(dueSoon.actionItems.map((x) => x.actionItemId)).toEqual([soon.actionItemId]);
+    const bad = await statusOf(city.liaison.consultations.listActionItems({ filter: { ...noFilter, originConsultationId: "x" } }));
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["filter.origin_consultation_id"]);
   });
 });

@@ -9,7 +9,9 @@ import { randomUUID } from "node:crypto";
 import { uniqueNamespace } from "../harness/kafka";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
+import { attendee, bothSides, establishMechanism } from "../support/consultation-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { expectRefusedWithoutChange } from "../support/refusals";
 
 const L = liaisonV1;
 const Kind = L.ConsultationKind;
@@ -21,6 +23,7 @@ let city: TestNode;
 let bureau: Party;
 let federation: Party;
 let retired: Party;
+let mechanism: liaisonV1.Mechanism;
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(Date.now() + n * DAY);
@@ -28,6 +31,8 @@ const inDays = (n: number) => new Date(Date.now() + n * DAY);
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("consultations") });
   ({ bureau, federation } = await registerMechanismParties(city.liaison, "120000"));
+  // Consultations are held under the node's established mechanism.
+  mechanism = await establishMechanism(city.liaison, bureau, federation);
   retired = await registerParty(city.liaison, {
     type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
     name: "已撤销商会",
@@ -46,30 +51,9 @@ afterAll(async () => {
   await city?.database.drop();
 });
 
-/** Row counts (and revision sums) of everything a consultation mutation may touch. */
-async function footprint(): Promise<Record<string, number>> {
-  const [row] = await query<Record<string, string>>(
-    city.database.url,
-    `select (select count(*) from liaison.consultations) as consultations,
-            (select coalesce(sum(revision), 0) from liaison.consultations) as consultation_revisions,
-            (select count(*) from liaison.consultation_agenda_items) as agenda,
-            (select count(*) from liaison.consultation_attendees) as attendees,
-            (select count(*) from liaison.consultation_outcomes) as outcomes,
-            (select count(*) from liaison.action_items) as action_items,
-            (select coalesce(sum(revision), 0) from liaison.action_items) as action_item_revisions,
-            (select count(*) from liaison.outbox) as outbox,
-            (select count(*) from liaison.audit_entries) as audit`,
-  );
-  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
-}
-
-/** Expects the call to be refused with `code` and to leave every table as it was. */
-async function refusedUnchanged(call: () => Promise<unknown>, code: status) {
-  const before = await footprint();
-  const err = await statusOf(call());
-  expect(status[err.code]).toBe(status[code]);
-  expect(await footprint()).toEqual(before);
-  return err;
+/** Expects the call to be refused with `code` and to leave every table of the liaison schema as it was. */
+function refusedUnchanged(call: () => Promise<unknown>, code: status) {
+  return expectRefusedWithoutChange({ url: city.database.url, schemas: ["liaison"] }, call, { code });
 }
 
 function scheduleRequest(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}): liaisonV1.ScheduleConsultationRequest {
@@ -87,10 +71,13 @@ function scheduleRequest(overrides: Partial<liaisonV1.ScheduleConsultationReques
         presenter: "法治调研处 张处长",
         presenterOrganisationId: bureau.organisation.organisationId,
         durationMinutes: 30,
+        presenterCreditCode: "",
       },
     ],
-    attendees: [{ name: "李明", organisationId: bureau.organisation.organisationId, title: "副局长" }],
+    // Both sides of the mechanism attend.
+    attendees: bothSides(bureau, federation),
     reason: "年度会商计划",
+    concernedJurisdictionCodes: [],
     ...overrides,
   };
 }
@@ -115,9 +102,10 @@ function actionOutcome(consultationId: string, action: Partial<liaisonV1.ActionS
     agendaItemId: "",
     action: {
       title: "制定法治体检方案",
-      owner: { organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部") },
+      owner: { organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部"), creditCode: "" },
       assigneeJurisdictionCode: "",
       dueTime: inDays(30),
+      jointOwners: [],
       ...action,
     },
     reason: "",
@@ -139,7 +127,19 @@ describe("scheduling", () => {
       }),
     ]);
     expect(c.agenda[0]!.agendaItemId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(c.attendees).toEqual([{ name: "李明", organisationId: bureau.organisation.organisationId, title: "副局长" }]);
+    // Each attendee gets an id and is shown with its organisation by reference.
+    expect(c.attendees).toEqual([
+      {
+        name: "李明",
+        organisationId: bureau.organisation.organisationId,
+        title: "副局长",
+        attendeeId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        creditCode: bureau.organisation.creditCode,
+        organisation: { creditCode: bureau.organisation.creditCode, jurisdictionCode: "120000", name: bureau.organisation.name },
+      },
+      expect.objectContaining({ name: "王芳", organisationId: federation.organisation.organisationId }),
+    ]);
+    expect(c.mechanismId).toBe(mechanism.mechanismId);
     expect(c.actionItems).toEqual([]);
     const { entries } = await city.liaison.audit.listAuditEntries({
       aggregateType: "consultation",
@@ -168,10 +168,17 @@ describe("scheduling", () => {
             scheduledTime: undefined,
             location: "地".repeat(201),
             agenda: [
-              { agendaItemId: "", topic: "议题一", presenter: "", presenterOrganisationId: "", durationMinutes: 30 },
-              { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 481 },
+              {
+                agendaItemId: "",
+                topic: "议题一",
+                presenter: "",
+                presenterOrganisationId: "",
+                durationMinutes: 30,
+                presenterCreditCode: "",
+              },
+              { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 481, presenterCreditCode: "" },
             ],
-            attendees: [{ name: "", organisationId: "nope", title: "" }],
+            attendees: [{ name: "", organisationId: "nope", title: "", attendeeId: "", creditCode: "" }],
           }),
         ),
       status.INVALID_ARGUMENT,
@@ -201,10 +208,19 @@ describe("scheduling", () => {
       () =>
         city.liaison.consultations.scheduleConsultation(
           scheduleRequest({
-            agenda: [{ agendaItemId: "", topic: "议题", presenter: "", presenterOrganisationId: randomUUID(), durationMinutes: 20 }],
+            agenda: [
+              {
+                agendaItemId: "",
+                topic: "议题",
+                presenter: "",
+                presenterOrganisationId: randomUUID(),
+                durationMinutes: 20,
+                presenterCreditCode: "",
+              },
+            ],
             attendees: [
-              { name: "李明", organisationId: bureau.organisation.organisationId, title: "" },
-              { name: "王芳", organisationId: randomUUID(), title: "" },
+              { name: "李明", organisationId: bureau.organisation.organisationId, title: "", attendeeId: "", creditCode: "" },
+              { name: "王芳", organisationId: randomUUID(), title: "", attendeeId: "", creditCode: "" },
             ],
           }),
         ),
@@ -214,7 +230,11 @@ describe("scheduling", () => {
     const deactivated = await refusedUnchanged(
       () =>
         city.liaison.consultations.scheduleConsultation(
-          scheduleRequest({ attendees: [{ name: "赵强", organisationId: retired.organisation.organisationId, title: "会长" }] }),
+          scheduleRequest({
+            attendees: [
+              { name: "赵强", organisationId: retired.organisation.organisationId, title: "会长", attendeeId: "", creditCode: "" },
+            ],
+          }),
         ),
       status.FAILED_PRECONDITION,
     );
@@ -246,11 +266,18 @@ describe("scheduling", () => {
 
 describe("agenda and attendees", () => {
   it("adds agenda items only while planned and records attendees while planned or in progress", async () => {
-    const c = await schedule({ agenda: [], attendees: [] });
+    const c = await schedule({ agenda: [] });
     const { consultation: withItem } = await city.liaison.consultations.addAgendaItem({
       consultationId: c.consultationId,
       expectedRevision: 1,
-      item: { agendaItemId: "", topic: "商会调解工作", presenter: "王部长", presenterOrganisationId: "", durationMinutes: 45 },
+      item: {
+        agendaItemId: "",
+        topic: "商会调解工作",
+        presenter: "王部长",
+        presenterOrganisationId: "",
+        durationMinutes: 45,
+        presenterCreditCode: "",
+      },
       reason: "补充议题",
     });
     expect(withItem!.agenda.map((a) => [a.topic, a.durationMinutes])).toEqual([["商会调解工作", 45]]);
@@ -259,10 +286,10 @@ describe("agenda and attendees", () => {
     const { consultation: attended } = await city.liaison.consultations.recordAttendees({
       consultationId: c.consultationId,
       expectedRevision: 2,
-      attendees: [{ name: "周华", organisationId: federation.organisation.organisationId, title: "部长" }],
+      attendees: [{ name: "周华", organisationId: federation.organisation.organisationId, title: "部长", attendeeId: "", creditCode: "" }],
       reason: "",
     });
-    expect(attended!.attendees.map((a) => a.name)).toEqual(["周华"]);
+    expect(attended!.attendees.map((a) => a.name)).toEqual(["李明", "王芳", "周华"]);
 
     await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 3, reason: "" });
     const late = await refusedUnchanged(
@@ -270,7 +297,14 @@ describe("agenda and attendees", () => {
         city.liaison.consultations.addAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
-          item: { agendaItemId: "", topic: "临时议题", presenter: "", presenterOrganisationId: "", durationMinutes: 10 },
+          item: {
+            agendaItemId: "",
+            topic: "临时议题",
+            presenter: "",
+            presenterOrganisationId: "",
+            durationMinutes: 10,
+            presenterCreditCode: "",
+          },
           reason: "",
         }),
       status.FAILED_PRECONDITION,
@@ -280,10 +314,10 @@ describe("agenda and attendees", () => {
     const { consultation: more } = await city.liaison.consultations.recordAttendees({
       consultationId: c.consultationId,
       expectedRevision: 0,
-      attendees: [{ name: "钱进", organisationId: bureau.organisation.organisationId, title: "处长" }],
+      attendees: [{ name: "钱进", organisationId: bureau.organisation.organisationId, title: "处长", attendeeId: "", creditCode: "" }],
       reason: "",
     });
-    expect(more!.attendees.map((a) => a.name)).toEqual(["周华", "钱进"]);
+    expect(more!.attendees.map((a) => a.name)).toEqual(["李明", "王芳", "周华", "钱进"]);
   });
 
   it("refuses a bad agenda item, no attendees, or an unknown attendee organisation, changing nothing", async () => {
@@ -293,7 +327,7 @@ describe("agenda and attendees", () => {
         city.liaison.consultations.addAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
-          item: { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 0 },
+          item: { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 0, presenterCreditCode: "" },
           reason: "",
         }),
       status.INVALID_ARGUMENT,
@@ -310,7 +344,7 @@ describe("agenda and attendees", () => {
         city.liaison.consultations.recordAttendees({
           consultationId: c.consultationId,
           expectedRevision: 0,
-          attendees: [{ name: "孙丽", organisationId: randomUUID(), title: "" }],
+          attendees: [{ name: "孙丽", organisationId: randomUUID(), title: "", attendeeId: "", creditCode: "" }],
           reason: "",
         }),
       status.INVALID_ARGUMENT,
@@ -359,7 +393,12 @@ describe("holding a consultation", () => {
     expect(item).toEqual(
       expect.objectContaining({
         title: "制定法治体检方案",
-        owner: { organisationId: federation.organisation.organisationId, departmentId: federation.department("法律服务部") },
+        owner: {
+          organisationId: federation.organisation.organisationId,
+          departmentId: federation.department("法律服务部"),
+          creditCode: federation.organisation.creditCode,
+          organisation: { creditCode: federation.organisation.creditCode, jurisdictionCode: "120000", name: federation.organisation.name },
+        },
         assigneeJurisdictionCode: "",
         status: L.ActionItemStatus.ACTION_ITEM_STATUS_OPEN,
         overdue: false,
@@ -476,6 +515,11 @@ describe("holding a consultation", () => {
       reason: "",
     });
     expect(consultation!.revision).toBe(3);
+    // A stale revision is answered before the state's refusal (starting a closed consultation).
+    await refusedUnchanged(
+      () => city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 2, reason: "" }),
+      status.ABORTED,
+    );
   });
 
   it("cancels a planned consultation with a reason, and only then", async () => {
@@ -527,7 +571,7 @@ describe("outcome rules", () => {
     const unknown = await refusedUnchanged(
       () =>
         city.liaison.consultations.recordOutcome(
-          actionOutcome(c.consultationId, { owner: { organisationId: randomUUID(), departmentId: randomUUID() } }),
+          actionOutcome(c.consultationId, { owner: { organisationId: randomUUID(), departmentId: randomUUID(), creditCode: "" } }),
         ),
       status.INVALID_ARGUMENT,
     );
@@ -536,7 +580,11 @@ describe("outcome rules", () => {
       () =>
         city.liaison.consultations.recordOutcome(
           actionOutcome(c.consultationId, {
-            owner: { organisationId: federation.organisation.organisationId, departmentId: bureau.department("法治调研处") },
+            owner: {
+              organisationId: federation.organisation.organisationId,
+              departmentId: bureau.department("法治调研处"),
+              creditCode: "",
+            },
           }),
         ),
       status.INVALID_ARGUMENT,
@@ -546,7 +594,7 @@ describe("outcome rules", () => {
       () =>
         city.liaison.consultations.recordOutcome(
           actionOutcome(c.consultationId, {
-            owner: { organisationId: retired.organisation.organisationId, departmentId: retired.department("秘书处") },
+            owner: { organisationId: retired.organisation.organisationId, departmentId: retired.department("秘书处"), creditCode: "" },
           }),
         ),
       status.FAILED_PRECONDITION,
@@ -630,6 +678,8 @@ describe("reading", () => {
       status: 0,
       seriesId: "",
       text: tag,
+      mechanismId: "",
+      period: undefined,
       ...f,
     });
 
@@ -662,5 +712,345 @@ describe("reading", () => {
       city.liaison.consultations.listConsultations({ filter: filter({ status: 42 as liaisonV1.ConsultationStatus }) }),
     );
     expect(badEnum.fieldViolations.map((v) => v.field)).toEqual(["filter.status"]);
+  });
+});
+
+// ---- issue 9: the mechanism and both sides, the agenda sent down, reschedule, removals, corrections, naming, filters ----
+
+describe("the mechanism and both sides (art. 1-2)", () => {
+  it("refuses to schedule while the node's mechanism is suspended (FAILED_PRECONDITION), changing nothing", async () => {
+    const m = city.liaison.mechanisms;
+    const { mechanism: suspended } = await m.suspendMechanism({ mechanismId: mechanism.mechanismId, expectedRevision: 0, reason: "换届" });
+    try {
+      const err = await refusedUnchanged(() => schedule(), status.FAILED_PRECONDITION);
+      expect(err.preconditionViolations[0]).toMatchObject({
+        type: "MECHANISM_NOT_ESTABLISHED",
+        subject: `mechanism/${mechanism.mechanismId}`,
+      });
+    } finally {
+      await m.establishMechanism({ mechanismId: suspended!.mechanismId, expectedRevision: 0, reason: "换届完成" });
+    }
+  });
+
+  it("refuses a consultation without the federation attending (FAILED_PRECONDITION), changing nothing", async () => {
+    const err = await refusedUnchanged(() => schedule({ attendees: [attendee("李明", bureau)] }), status.FAILED_PRECONDITION);
+    expect(err.preconditionViolations.map((v) => [v.type, v.subject])).toEqual([
+      ["BOTH_SIDES", `organisation/${federation.organisation.organisationId}`],
+    ]);
+  });
+
+  it("refuses another mechanism's id (INVALID_ARGUMENT), changing nothing", async () => {
+    const err = await refusedUnchanged(() => schedule({ mechanismId: randomUUID() }), status.INVALID_ARGUMENT);
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(["mechanism_id"]);
+  });
+});
+
+describe("rescheduling", () => {
+  it("moves a planned consultation with a reason, audited; refuses no reason, a stale revision, and once started", async () => {
+    const c = await schedule();
+    const { consultation: moved } = await city.liaison.consultations.rescheduleConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: c.revision,
+      scheduledTime: inDays(9),
+      location: "天津市工商联五楼会议室",
+      reason: "与全市大会冲突",
+    });
+    expect([moved!.location, moved!.revision, moved!.status]).toEqual(["天津市工商联五楼会议室", 2, CStatus.CONSULTATION_STATUS_PLANNED]);
+    expect(Math.abs(moved!.scheduledTime!.getTime() - inDays(9).getTime())).toBeLessThan(60_000);
+    const { entries } = await city.liaison.audit.listAuditEntries({
+      aggregateType: "consultation",
+      aggregateId: c.consultationId,
+      actor: "",
+    });
+    expect(entries.map((e) => [e.action, e.audit!.reason])).toContainEqual(["RescheduleConsultation", "与全市大会冲突"]);
+
+    const req = { consultationId: c.consultationId, expectedRevision: 0, scheduledTime: inDays(10), location: "", reason: "" };
+    const noReason = await refusedUnchanged(() => city.liaison.consultations.rescheduleConsultation(req), status.INVALID_ARGUMENT);
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    await refusedUnchanged(
+      () => city.liaison.consultations.rescheduleConsultation({ ...req, expectedRevision: 1, reason: "再改" }),
+      status.ABORTED,
+    );
+    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
+    const held = await refusedUnchanged(
+      () => city.liaison.consultations.rescheduleConsultation({ ...req, reason: "再改" }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(held.preconditionViolations[0]!.type).toBe("STATE");
+  });
+});
+
+describe("removing agenda items and attendees", () => {
+  it("removes an agenda item and an attendee while planned, with a reason; positions stay consistent for later additions", async () => {
+    const c = await schedule({ attendees: [...bothSides(bureau, federation), attendee("周华", federation, "部长")] });
+    const { consultation: trimmed } = await city.liaison.consultations.removeAgendaItem({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      agendaItemId: c.agenda[0]!.agendaItemId,
+      reason: "并入下次会商",
+    });
+    expect(trimmed!.agenda).toEqual([]);
+    const guest = c.attendees.find((a) => a.name === "周华")!;
+    const { consultation: fewer } = await city.liaison.consultations.removeAttendee({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      attendeeId: guest.attendeeId,
+      reason: "另有公务",
+    });
+    expect(fewer!.attendees.map((a) => a.name)).toEqual(["李明", "王芳"]);
+    const { consultation: again } = await city.liaison.consultations.recordAttendees({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      attendees: [attendee("钱进", bureau, "处长")],
+      reason: "",
+    });
+    expect(again!.attendees.map((a) => a.name)).toEqual(["李明", "王芳", "钱进"]);
+    const { entries } = await city.liaison.audit.listAuditEntries({
+      aggregateType: "consultation",
+      aggregateId: c.consultationId,
+      actor: "",
+    });
+    expect(entries.map((e) => [e.action, e.audit!.reason])).toEqual(
+      expect.arrayContaining([
+        ["RemoveAgendaItem", "并入下次会商"],
+        ["RemoveAttendee", "另有公务"],
+      ]),
+    );
+  });
+
+  it("refuses removing the last attendee of a side (FAILED_PRECONDITION), an unknown item (INVALID_ARGUMENT), no reason, and once started", async () => {
+    const c = await schedule();
+    const federationAttendee = c.attendees.find((a) => a.organisationId === federation.organisation.organisationId)!;
+    const side = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.removeAttendee({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          attendeeId: federationAttendee.attendeeId,
+          reason: "临时请假",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+    expect(side.preconditionViolations[0]!.type).toBe("BOTH_SIDES");
+    const unknown = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.removeAgendaItem({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          agendaItemId: randomUUID(),
+          reason: "x",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(unknown.fieldViolations.map((v) => v.field)).toEqual(["agenda_item_id"]);
+    const noReason = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.removeAgendaItem({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          agendaItemId: c.agenda[0]!.agendaItemId,
+          reason: " ",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
+    await refusedUnchanged(
+      () =>
+        city.liaison.consultations.removeAgendaItem({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          agendaItemId: c.agenda[0]!.agendaItemId,
+          reason: "x",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+  });
+});
+
+describe("correcting an outcome", () => {
+  it("corrects a closed consultation's outcome as a new version with its reason, keeping the original, audited", async () => {
+    const c = await started();
+    const { outcome } = await city.liaison.consultations.recordOutcome({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      type: Outcome.OUTCOME_TYPE_DECISION,
+      text: "议定：每季度召开一次工作协商",
+      agendaItemId: "",
+      action: undefined,
+      reason: "",
+    });
+    await city.liaison.consultations.closeConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      minutes: "纪要",
+      reason: "",
+    });
+    const { outcome: corrected, consultation } = await city.liaison.consultations.correctOutcome({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      outcomeId: outcome!.outcomeId,
+      text: "议定：每半年召开一次工作协商",
+      reason: "纪要笔误，经双方确认",
+    });
+    expect(corrected!.text).toBe("议定：每半年召开一次工作协商");
+    expect(corrected!.version).toBe(2);
+    expect(corrected!.history.map((h) => [h.version, h.text, h.audit!.reason])).toEqual([
+      [1, "议定：每季度召开一次工作协商", ""],
+      [2, "议定：每半年召开一次工作协商", "纪要笔误，经双方确认"],
+    ]);
+    expect(consultation!.status).toBe(CStatus.CONSULTATION_STATUS_CLOSED);
+    // Read back: the correction is stored, the original kept.
+    const { consultation: read } = await city.liaison.consultations.getConsultation({ consultationId: c.consultationId });
+    expect(read!.outcomes[0]!.history).toHaveLength(2);
+    const { entries } = await city.liaison.audit.listAuditEntries({
+      aggregateType: "consultation",
+      aggregateId: c.consultationId,
+      actor: "",
+    });
+    expect(entries[0]).toMatchObject({ action: "CorrectOutcome", audit: expect.objectContaining({ reason: "纪要笔误，经双方确认" }) });
+
+    const same = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.correctOutcome({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          outcomeId: outcome!.outcomeId,
+          text: "议定：每半年召开一次工作协商",
+          reason: "再改",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(same.fieldViolations.map((v) => v.field)).toEqual(["text"]);
+    const noReason = await refusedUnchanged(
+      () =>
+        city.liaison.consultations.correctOutcome({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          outcomeId: outcome!.outcomeId,
+          text: "议定：其他",
+          reason: "",
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+  });
+
+  it("refuses correcting on a consultation not yet held (FAILED_PRECONDITION)", async () => {
+    const c = await schedule();
+    await refusedUnchanged(
+      () =>
+        city.liaison.consultations.correctOutcome({
+          consultationId: c.consultationId,
+          expectedRevision: 0,
+          outcomeId: randomUUID(),
+          text: "议定",
+          reason: "x",
+        }),
+      status.FAILED_PRECONDITION,
+    );
+  });
+});
+
+describe("districts concerned and naming organisations by credit code", () => {
+  it("sends the agenda to each district concerned (and its reschedule), not to others", async () => {
+    const c = await schedule({ concernedJurisdictionCodes: ["120101", "120116"] });
+    expect(c.concernedJurisdictionCodes).toEqual(["120101", "120116"]);
+    await city.liaison.consultations.rescheduleConsultation({
+      consultationId: c.consultationId,
+      expectedRevision: 0,
+      scheduledTime: inDays(12),
+      location: "",
+      reason: "改期",
+    });
+    const rows = await query<{ topic: string }>(
+      city.database.url,
+      "select topic from liaison.outbox where event_type = 'jinlian.liaison.consultation.agenda-sent.v1' and message_key = $1 order by seq",
+      [c.consultationId],
+    );
+    expect(rows.map((r) => r.topic.split(".").slice(-1)[0])).toEqual(["120101", "120116", "120101", "120116"]);
+  });
+
+  it("refuses bad or repeated district codes (INVALID_ARGUMENT), changing nothing", async () => {
+    const err = await refusedUnchanged(
+      () => schedule({ concernedJurisdictionCodes: ["120101", "120101", "310101"] }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(["concerned_jurisdiction_codes[1]", "concerned_jurisdiction_codes[2]"]);
+  });
+
+  it("takes attendees, presenters and owners by credit code; refuses an unknown code or one disagreeing with the id", async () => {
+    const byCode = (p: Party, name: string) => ({ ...attendee(name, p), organisationId: "", creditCode: p.organisation.creditCode });
+    const c = await schedule({
+      attendees: [byCode(bureau, "李明"), byCode(federation, "王芳")],
+      agenda: [
+        {
+          agendaItemId: "",
+          topic: "议题",
+          presenter: "张处长",
+          presenterOrganisationId: "",
+          presenterCreditCode: bureau.organisation.creditCode.toLowerCase(),
+          durationMinutes: 20,
+        },
+      ],
+    });
+    expect(c.attendees.map((a) => a.organisationId)).toEqual([bureau.organisation.organisationId, federation.organisation.organisationId]);
+    expect(c.agenda[0]!.presenterOrganisationId).toBe(bureau.organisation.organisationId);
+
+    const disagreeing = { ...attendee("王芳", federation), creditCode: bureau.organisation.creditCode };
+    const err = await refusedUnchanged(
+      () =>
+        schedule({
+          attendees: [
+            attendee("李明", bureau),
+            disagreeing,
+            byCode(retired, "赵强"),
+            { ...byCode(bureau, "x"), creditCode: "91120000MA05XXXXXX" },
+          ],
+        }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(["attendees[1].credit_code", "attendees[3].credit_code"]);
+
+    const started_ = await started();
+    const { outcome } = await city.liaison.consultations.recordOutcome(
+      actionOutcome(started_.consultationId, {
+        owner: { organisationId: "", departmentId: federation.department("法律服务部"), creditCode: federation.organisation.creditCode },
+        jointOwners: [{ organisationId: "", departmentId: bureau.department("法治调研处"), creditCode: bureau.organisation.creditCode }],
+      }),
+    );
+    const { actionItem } = await city.liaison.consultations.getActionItem({ actionItemId: outcome!.actionItemId });
+    expect(actionItem!.owner!.organisationId).toBe(federation.organisation.organisationId);
+    expect(actionItem!.jointOwners.map((o) => [o.organisationId, o.organisation?.name])).toEqual([
+      [bureau.organisation.organisationId, bureau.organisation.name],
+    ]);
+  });
+});
+
+describe("list filters: period and mechanism", () => {
+  it("lists consultations scheduled in a period and of a mechanism; refuses a period that ends before it starts", async () => {
+    const tag = `期间-${randomUUID().slice(0, 8)}`;
+    const early = await schedule({ title: `${tag} 早`, scheduledTime: inDays(40) });
+    const late = await schedule({ title: `${tag} 晚`, scheduledTime: inDays(60) });
+    const filter = (f: Partial<liaisonV1.ConsultationFilter>): liaisonV1.ConsultationFilter => ({
+      kind: 0,
+      status: 0,
+      seriesId: "",
+      text: tag,
+      mechanismId: "",
+      period: undefined,
+      ...f,
+    });
+    const list = async (f: Partial<liaisonV1.ConsultationFilter>) =>
+      (await city.liaison.consultations.listConsultations({ filter: filter(f) })).consultations.map((c) => c.consultationId);
+    expect(await list({ period: { startTime: inDays(50), endTime: undefined } })).toEqual([late.consultationId]);
+    expect(await list({ period: { startTime: inDays(30), endTime: inDays(50) } })).toEqual([early.consultationId]);
+    expect(await list({ mechanismId: mechanism.mechanismId })).toEqual([late.consultationId, early.consultationId]);
+    expect(await list({ mechanismId: randomUUID() })).toEqual([]);
+    const bad = await statusOf(
+      city.liaison.consultations.listConsultations({ filter: filter({ period: { startTime: inDays(5), endTime: inDays(1) } }) }),
+    );
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["filter.period.end_time"]);
   });
 });

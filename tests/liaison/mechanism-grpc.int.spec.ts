@@ -4,9 +4,10 @@
  * change nothing, the audit trail, and the roll-up, including hand-made district reports on the
  * delivery topic (applied once, newest revision wins, forged ones dead-lettered).
  */
+import { DISTRICT_CODES } from "@jinlian/kernel";
 import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
-import { DISTRICT_CODES, toKafkaHeaders, type CloudEvent } from "@jinlian/chassis";
+import { toKafkaHeaders, type CloudEvent } from "@jinlian/chassis";
 import { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
@@ -14,6 +15,7 @@ import { query } from "../support/db";
 import { healthCheck } from "../support/grpc-introspection";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { readDeadLetters } from "../support/dead-letters";
+import { changedTables, expectRefusedWithoutChange, settled, snapshotSchemas } from "../support/refusals";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 const S = liaisonV1.MechanismStatus;
@@ -68,20 +70,8 @@ afterAll(async () => {
   await city?.database.drop();
 });
 
-/** Row counts and revisions of everything a mechanism mutation touches. */
-async function footprint(): Promise<Record<string, number>> {
-  const [row] = await query<Record<string, string>>(
-    city.database.url,
-    `select (select count(*) from liaison.mechanisms) as mechanisms,
-            (select coalesce(sum(revision), 0) from liaison.mechanisms) as revisions,
-            (select count(*) from liaison.mechanism_transitions) as transitions,
-            (select count(*) from liaison.mechanism_roll_up) as roll_up,
-            (select coalesce(sum(revision), 0) from liaison.mechanism_roll_up) as roll_up_revisions,
-            (select count(*) from liaison.audit_entries where aggregate_type = 'mechanism') as audit,
-            (select count(*) from liaison.outbox) as outbox`,
-  );
-  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
-}
+/** The liaison service's whole schema: what a refused call must leave as it was. */
+const liaisonSchema = () => ({ url: city.database.url, schemas: ["liaison"] });
 
 const side = (p: Party, department: string) => ({
   organisationId: p.organisation.organisationId,
@@ -95,13 +85,6 @@ const proposal = (overrides: Partial<liaisonV1.ProposeMechanismRequest> = {}): l
   reason: "津司发〔2024〕8号",
   ...overrides,
 });
-
-async function refusedWithoutChange(call: Promise<unknown>) {
-  const before = await footprint();
-  const err = await statusOf(call);
-  expect(await footprint()).toEqual(before);
-  return err;
-}
 
 let mechanismId = "";
 
@@ -143,16 +126,19 @@ describe("proposing the city's mechanism", () => {
   ];
 
   it.each(invalid)("refuses %s with INVALID_ARGUMENT naming the fields, changing nothing", async (_name, request, fields) => {
-    const err = await refusedWithoutChange(city.liaison.mechanisms.proposeMechanism(request()));
-    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    const err = await expectRefusedWithoutChange(liaisonSchema(), () => city.liaison.mechanisms.proposeMechanism(request()), {
+      code: status.INVALID_ARGUMENT,
+      fields,
+    });
     expect(err.fieldViolations.map((v) => v.field)).toEqual(fields);
   });
 
   it("refuses a deactivated federation with FAILED_PRECONDITION, changing nothing", async () => {
-    const err = await refusedWithoutChange(
-      city.liaison.mechanisms.proposeMechanism(proposal({ federation: side(retiredFederation, "法律服务部") })),
+    const err = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => city.liaison.mechanisms.proposeMechanism(proposal({ federation: side(retiredFederation, "法律服务部") })),
+      { code: status.FAILED_PRECONDITION, precondition: "ORGANISATION_DEACTIVATED" },
     );
-    expect(err.code).toBe(status.FAILED_PRECONDITION);
     expect(err.preconditionViolations[0]).toMatchObject({
       type: "ORGANISATION_DEACTIVATED",
       subject: `organisation/${retiredFederation.organisation.organisationId}`,
@@ -192,21 +178,28 @@ describe("proposing the city's mechanism", () => {
   });
 
   it("refuses a second mechanism at the node with ALREADY_EXISTS, changing nothing", async () => {
-    const err = await refusedWithoutChange(city.liaison.mechanisms.proposeMechanism(proposal({ reason: "again" })));
-    expect(err.code).toBe(status.ALREADY_EXISTS);
+    const err = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => city.liaison.mechanisms.proposeMechanism(proposal({ reason: "again" })),
+      {
+        code: status.ALREADY_EXISTS,
+      },
+    );
     expect(err.message).toContain(mechanismId);
   });
 
   it("keeps the responsible departments: the registry refuses to remove one", async () => {
-    const err = await statusOf(
-      city.liaison.registry.removeDepartment({
-        organisationId: federation.organisation.organisationId,
-        expectedRevision: 0,
-        departmentId: federation.department("法律服务部"),
-        reason: "机构调整",
-      }),
+    const err = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () =>
+        city.liaison.registry.removeDepartment({
+          organisationId: federation.organisation.organisationId,
+          expectedRevision: 0,
+          departmentId: federation.department("法律服务部"),
+          reason: "机构调整",
+        }),
+      { code: status.FAILED_PRECONDITION, precondition: "RESPONSIBLE_DEPARTMENT" },
     );
-    expect(err.code).toBe(status.FAILED_PRECONDITION);
     expect(err.preconditionViolations[0]!.subject).toBe(`mechanism/${mechanismId}`);
   });
 });
@@ -214,25 +207,45 @@ describe("proposing the city's mechanism", () => {
 describe("the lifecycle", () => {
   it("refuses transitions that make no sense, bad ids and stale revisions, changing nothing", async () => {
     const m = city.liaison.mechanisms;
-    const suspendProposed = await refusedWithoutChange(m.suspendMechanism({ mechanismId, expectedRevision: 0, reason: "暂停" }));
-    expect(suspendProposed.code).toBe(status.FAILED_PRECONDITION);
+    const suspendProposed = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.suspendMechanism({ mechanismId, expectedRevision: 0, reason: "暂停" }),
+      { code: status.FAILED_PRECONDITION, precondition: "STATE" },
+    );
     expect(suspendProposed.preconditionViolations[0]).toMatchObject({ type: "STATE", subject: `mechanism/${mechanismId}` });
 
-    const noReason = await refusedWithoutChange(m.suspendMechanism({ mechanismId, expectedRevision: 0, reason: "  " }));
-    expect(noReason.code).toBe(status.INVALID_ARGUMENT);
+    const noReason = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.suspendMechanism({ mechanismId, expectedRevision: 0, reason: "  " }),
+      { code: status.INVALID_ARGUMENT, fields: ["reason"] },
+    );
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
 
-    const stale = await refusedWithoutChange(m.establishMechanism({ mechanismId, expectedRevision: 7, reason: "" }));
-    expect(stale.code).toBe(status.ABORTED);
+    await expectRefusedWithoutChange(liaisonSchema(), () => m.establishMechanism({ mechanismId, expectedRevision: 7, reason: "" }), {
+      code: status.ABORTED,
+      reason: "STALE_REVISION",
+    });
 
-    const negative = await refusedWithoutChange(m.establishMechanism({ mechanismId, expectedRevision: -1, reason: "" }));
+    const negative = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.establishMechanism({ mechanismId, expectedRevision: -1, reason: "" }),
+      { code: status.INVALID_ARGUMENT, fields: ["expected_revision"] },
+    );
     expect(negative.fieldViolations.map((v) => v.field)).toEqual(["expected_revision"]);
 
-    const unknown = await refusedWithoutChange(m.establishMechanism({ mechanismId: randomUUID(), expectedRevision: 0, reason: "" }));
-    expect(unknown.code).toBe(status.NOT_FOUND);
+    await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.establishMechanism({ mechanismId: randomUUID(), expectedRevision: 0, reason: "" }),
+      {
+        code: status.NOT_FOUND,
+      },
+    );
 
-    const malformed = await refusedWithoutChange(m.establishMechanism({ mechanismId: "m-1", expectedRevision: 0, reason: "" }));
-    expect(malformed.code).toBe(status.INVALID_ARGUMENT);
+    const malformed = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.establishMechanism({ mechanismId: "m-1", expectedRevision: 0, reason: "" }),
+      { code: status.INVALID_ARGUMENT, fields: ["mechanism_id"] },
+    );
     expect(malformed.fieldViolations).toEqual([{ field: "mechanism_id", description: "must be a UUID" }]);
 
     expect((await statusOf(m.getMechanism({ mechanismId: randomUUID() }))).code).toBe(status.NOT_FOUND);
@@ -245,15 +258,17 @@ describe("the lifecycle", () => {
     expect(established).toMatchObject({ status: S.MECHANISM_STATUS_ESTABLISHED, revision: 2 });
     expect(established.firstEstablishedTime).toEqual(established.statusSinceTime);
 
-    const twice = await refusedWithoutChange(m.establishMechanism({ mechanismId, expectedRevision: 0, reason: "" }));
-    expect(twice.code).toBe(status.FAILED_PRECONDITION);
+    await expectRefusedWithoutChange(liaisonSchema(), () => m.establishMechanism({ mechanismId, expectedRevision: 0, reason: "" }), {
+      code: status.FAILED_PRECONDITION,
+      precondition: "STATE",
+    });
 
     // A repeat of the same request (same request id) is answered once and changes nothing more.
     const requestId = `suspend-${randomUUID()}`;
     const suspended = (await m.suspendMechanism({ mechanismId, expectedRevision: 2, reason: "换届暂停" }, { requestId })).mechanism!;
-    const before = await footprint();
+    const before = await snapshotSchemas(liaisonSchema());
     const repeat = (await m.suspendMechanism({ mechanismId, expectedRevision: 2, reason: "换届暂停" }, { requestId })).mechanism!;
-    expect(await footprint()).toEqual(before);
+    expect(changedTables(before, await snapshotSchemas(liaisonSchema()))).toEqual({});
     expect(repeat).toEqual(suspended);
     expect(suspended).toMatchObject({
       status: S.MECHANISM_STATUS_SUSPENDED,
@@ -439,20 +454,21 @@ describe("district reports arriving at the city", () => {
   });
 
   it("dead-letters a report from a node other than the district it names, changing nothing", async () => {
-    const before = await footprint();
+    const before = await snapshotSchemas(liaisonSchema());
     await send(
       report(9, S.MECHANISM_STATUS_SUSPENDED, { source: "/jinlian/120102/liaison" }), // 120102 speaking for 120101
       report(9, S.MECHANISM_STATUS_SUSPENDED, { mechanismCode: "120102" }), // someone else's mechanism
       report(9, S.MECHANISM_STATUS_SUSPENDED, { code: "120000", source: "/jinlian/120000/liaison" }), // not a district
+      report(9, S.MECHANISM_STATUS_SUSPENDED, { code: "120102", source: "/jinlian/120101/liaison" }), // 120101 reporting for 120102
     );
     // Consistent in itself, but sent on Heping's delivery topic: not from 120102's node.
     await send(report(9, S.MECHANISM_STATUS_SUSPENDED, { code: "120102" }));
-    const errors = await deadLetters(4);
-    expect(errors.join("\n")).toMatch(/sent on the delivery topic of 120101/);
-    expect(errors.join("\n")).toMatch(/data\.jurisdiction_code/);
+    const errors = await deadLetters(5);
+    expect(errors.join("\n")).toMatch(/names node 120102, but .* is written by node 120101/);
+    expect(errors.join("\n")).toMatch(/names node 120000, but .* is written by node 120101/);
+    expect(errors.join("\n")).toMatch(/reports for "120102", but was sent by node 120101/);
     expect(errors.join("\n")).toMatch(/data\.mechanism\.jurisdiction_code/);
-    expect(errors.join("\n")).toMatch(/source/);
-    expect(await footprint()).toEqual(before);
+    expect(changedTables(before, await snapshotSchemas(liaisonSchema()))).toEqual({});
     expect((await heping()).status).toBe(S.MECHANISM_STATUS_ESTABLISHED);
     const r = await city.liaison.mechanisms.getMechanismRollUp({ status: S.MECHANISM_STATUS_NONE });
     expect(r.jurisdictions.map((j) => j.jurisdictionCode)).toContain("120102");
@@ -468,8 +484,16 @@ describe("a party deactivated after the proposal", () => {
       expectedRevision: 0,
       reason: "撤并",
     });
-    const err = await refusedWithoutChange(m.establishMechanism({ mechanismId, expectedRevision: 5, reason: "恢复" }));
-    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    // The deactivation's own events have reached every consumer before the refusal's snapshots.
+    await settled(liaisonSchema());
+    const err = await expectRefusedWithoutChange(
+      liaisonSchema(),
+      () => m.establishMechanism({ mechanismId, expectedRevision: 5, reason: "恢复" }),
+      {
+        code: status.FAILED_PRECONDITION,
+        precondition: "ORGANISATION_DEACTIVATED",
+      },
+    );
     expect(err.preconditionViolations.map((v) => [v.type, v.subject])).toEqual([
       ["ORGANISATION_DEACTIVATED", `organisation/${federation.organisation.organisationId}`],
     ]);

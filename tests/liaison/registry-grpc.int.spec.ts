@@ -3,23 +3,17 @@
  * with credit-code validation, departments and contacts, optimistic concurrency, deactivation,
  * the audit trail, and one event per change on the node's registry stream.
  */
+import { withCheckCharacter } from "@jinlian/kernel";
 import { status } from "@grpc/grpc-js";
-import {
-  deadLetterTopic,
-  ensureTopics,
-  liaisonEvents,
-  localTopic,
-  Subscriber,
-  withCheckCharacter,
-  type ReceivedEvent,
-} from "@jinlian/chassis";
+import { deadLetterTopic, ensureTopics, liaisonEvents, localTopic, Subscriber, type ReceivedEvent } from "@jinlian/chassis";
 import { commonV1, liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import { Kafka, logLevel } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { healthCheck, reflectedServices } from "../support/grpc-introspection";
-import { creditCodeFor, OrgType, registerParty } from "../support/liaison-fixtures";
+import { creditCodeFor, OrgType, registerMechanismParties, registerParty } from "../support/liaison-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { snapshotSchemas } from "../support/refusals";
 
 jest.setTimeout(60_000);
 const ns = uniqueNamespace("registry");
@@ -33,19 +27,11 @@ afterAll(async () => {
   await city?.database.drop();
 });
 
-/** Row counts a registry mutation touches, to prove that a refused call changed nothing. */
-async function footprint(): Promise<Record<string, number>> {
-  const [row] = await query<Record<string, string>>(
-    city.database.url,
-    `select (select count(*) from liaison.organisations) as organisations,
-            (select coalesce(sum(revision), 0) from liaison.organisations) as revisions,
-            (select count(*) from liaison.organisation_departments) as departments,
-            (select count(*) from liaison.liaison_contacts) as contacts,
-            (select count(*) from liaison.audit_entries) as audit,
-            (select count(*) from liaison.outbox) as outbox`,
-  );
-  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
-}
+/**
+ * Every table of the liaison schema (row counts and a digest of the rows), to prove that a refused
+ * call changed nothing; taken before the call starts and after it answers.
+ */
+const footprint = () => snapshotSchemas({ url: city.database.url, schemas: ["liaison"] });
 
 describe("operability", () => {
   it("serves the six liaison services, with health and reflection", async () => {
@@ -313,6 +299,395 @@ describe("departments, contacts and concurrency", () => {
   });
 });
 
+describe("corrections, reactivation, industry and memberships", () => {
+  const R = () => city.liaison.registry;
+  const A = liaisonV1.OrganisationStatus;
+
+  it("corrects type, name, credit code and jurisdiction with a required reason, audited, one OrganisationCorrected", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_LAW_FIRM,
+      name: "某商会（误录）",
+      jurisdictionCode: "120101",
+    });
+    const id = party.organisation.organisationId;
+    const newCode = creditCodeFor("120102");
+    const before = await footprint();
+    const noReason = await statusOf(
+      R().correctOrganisation({
+        organisationId: id,
+        expectedRevision: 1,
+        type: 0,
+        name: "x",
+        creditCode: "",
+        jurisdictionCode: "",
+        chamber: undefined,
+        reason: "",
+      }),
+    );
+    expect(noReason.code).toBe(status.INVALID_ARGUMENT);
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    const stale = await statusOf(
+      R().correctOrganisation({
+        organisationId: id,
+        expectedRevision: 7,
+        type: 0,
+        name: "x",
+        creditCode: "",
+        jurisdictionCode: "",
+        chamber: undefined,
+        reason: "r",
+      }),
+    );
+    expect(stale.code).toBe(status.ABORTED);
+    const badCode = await statusOf(
+      R().correctOrganisation({
+        organisationId: id,
+        expectedRevision: 1,
+        type: 0,
+        name: "",
+        creditCode: newCode.slice(0, 17),
+        jurisdictionCode: "110000",
+        chamber: undefined,
+        reason: "r",
+      }),
+    );
+    expect(badCode.fieldViolations.map((v) => v.field).sort()).toEqual(["credit_code", "jurisdiction_code"]);
+    expect(await footprint()).toEqual(before);
+
+    const { organisation } = await R().correctOrganisation({
+      organisationId: id,
+      expectedRevision: 1,
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "河东区某商会",
+      creditCode: newCode,
+      jurisdictionCode: "120102",
+      chamber: undefined,
+      reason: "类型、名称、代码录入错误",
+    });
+    expect(organisation).toMatchObject({
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "河东区某商会",
+      creditCode: newCode,
+      jurisdictionCode: "120102",
+      revision: 2,
+    });
+    // The old code is free again; the new one is taken.
+    await registerParty(city.liaison, { type: OrgType.ORGANISATION_TYPE_ENTERPRISE, name: "另一家", jurisdictionCode: "120101" });
+    const taken = await statusOf(
+      R().registerOrganisation({
+        type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+        name: "重复",
+        creditCode: newCode,
+        jurisdictionCode: "120102",
+        departmentNames: [],
+        reason: "",
+      }),
+    );
+    expect(taken.code).toBe(status.ALREADY_EXISTS);
+    const { entries } = await city.liaison.audit.listAuditEntries({ aggregateType: "", aggregateId: id, actor: "", page: undefined });
+    expect(entries.map((e) => [e.action, e.revision, e.audit!.reason])[0]).toEqual(["CorrectOrganisation", 2, "类型、名称、代码录入错误"]);
+  });
+
+  it("refuses a type correction while the organisation is a mechanism's party, naming the mechanism; nothing changes", async () => {
+    const { bureau, federation } = await registerMechanismParties(city.liaison, "120000");
+    const party = (organisationId: string, departmentId: string) => ({
+      organisationId,
+      departmentId,
+      organisation: undefined,
+      departmentName: "",
+    });
+    const { mechanism } = await city.liaison.mechanisms.proposeMechanism({
+      justiceBureau: party(bureau.organisation.organisationId, bureau.department("法治调研处")),
+      federation: party(federation.organisation.organisationId, federation.department("法律服务部")),
+      reason: "",
+    });
+    const before = await footprint();
+    const err = await statusOf(
+      R().correctOrganisation({
+        organisationId: bureau.organisation.organisationId,
+        expectedRevision: 0,
+        type: OrgType.ORGANISATION_TYPE_FEDERATION,
+        name: "",
+        creditCode: "",
+        jurisdictionCode: "",
+        chamber: undefined,
+        reason: "类型错误",
+      }),
+    );
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.preconditionViolations).toEqual([
+      expect.objectContaining({ type: "ORGANISATION_ROLE", subject: `mechanism/${mechanism!.mechanismId}` }),
+    ]);
+    expect(await footprint()).toEqual(before);
+  });
+
+  it("answers ALREADY_EXISTS naming a deactivated holder, who is reactivated (reason required) and then takes changes again", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+      name: "注销后复业企业",
+      jurisdictionCode: "120000",
+    });
+    const id = party.organisation.organisationId;
+    await R().deactivateOrganisation({ organisationId: id, expectedRevision: 1, reason: "误注销" });
+    const again = await statusOf(
+      R().registerOrganisation({
+        type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+        name: "注销后复业企业",
+        creditCode: party.organisation.creditCode,
+        jurisdictionCode: "120000",
+        departmentNames: [],
+        reason: "",
+      }),
+    );
+    expect(again.code).toBe(status.ALREADY_EXISTS);
+    expect(again.message).toContain(`organisation/${id}, deactivated`);
+    const before = await footprint();
+    expect((await statusOf(R().reactivateOrganisation({ organisationId: id, expectedRevision: 2, reason: "" }))).code).toBe(
+      status.INVALID_ARGUMENT,
+    );
+    expect((await statusOf(R().reactivateOrganisation({ organisationId: id, expectedRevision: 1, reason: "r" }))).code).toBe(
+      status.ABORTED,
+    );
+    expect(await footprint()).toEqual(before);
+    const { organisation } = await R().reactivateOrganisation({ organisationId: id, expectedRevision: 2, reason: "误注销，恢复" });
+    expect(organisation).toMatchObject({ status: A.ORGANISATION_STATUS_ACTIVE, revision: 3 });
+    const active = await statusOf(R().reactivateOrganisation({ organisationId: id, expectedRevision: 0, reason: "r" }));
+    expect(active.code).toBe(status.FAILED_PRECONDITION);
+    expect(active.preconditionViolations[0]!.type).toBe("ORGANISATION_ACTIVE");
+    await R().addDepartment({ organisationId: id, expectedRevision: 3, name: "办公室", reason: "" });
+  });
+
+  it("corrects a liaison contact in place", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_NOTARY_OFFICE,
+      name: "某公证处（联络员）",
+      jurisdictionCode: "120000",
+    });
+    const id = party.organisation.organisationId;
+    const { contact } = await R().addLiaisonContact({
+      organisationId: id,
+      expectedRevision: 1,
+      contact: { contactId: "", name: "王五", title: "", departmentId: "", phone: "022-1111 2222", email: "" },
+      reason: "",
+    });
+    const before = await footprint();
+    const bad = await statusOf(
+      R().updateLiaisonContact({ organisationId: id, expectedRevision: 2, contact: { ...contact!, phone: "", email: "x" }, reason: "" }),
+    );
+    expect(bad.fieldViolations.map((v) => v.field).sort()).toEqual(["contact.email"]);
+    expect(await footprint()).toEqual(before);
+    const updated = await R().updateLiaisonContact({
+      organisationId: id,
+      expectedRevision: 2,
+      contact: { ...contact!, phone: "022-3333 4444" },
+      reason: "电话有误",
+    });
+    expect(updated.contact).toEqual({ ...contact!, phone: "022-3333 4444" });
+    expect(updated.organisation!.revision).toBe(3);
+  });
+
+  it("records industry and memberships (enterprise → chamber → federation) and a committee's chamber, and filters by them", async () => {
+    const federation = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_FEDERATION,
+      name: "西青区工商联",
+      jurisdictionCode: "120111",
+    });
+    const chamber = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "西青区汽车零部件商会",
+      jurisdictionCode: "120111",
+    });
+    const fedKey = { organisationId: "", creditCode: federation.organisation.creditCode };
+    const chamberKey = { organisationId: chamber.organisation.organisationId, creditCode: "" };
+    const { organisation: c } = await R().updateAffiliations({
+      organisationId: chamber.organisation.organisationId,
+      expectedRevision: 1,
+      affiliations: { industry: { section: "c", description: "汽车零部件" }, memberOf: [fedKey] },
+      reason: "",
+    });
+    expect(c!.industry).toEqual({ section: "C", description: "汽车零部件" });
+    expect(c!.memberOf.map((m) => [m.organisationId, m.organisation!.creditCode])).toEqual([
+      [federation.organisation.organisationId, federation.organisation.creditCode],
+    ]);
+    const { organisation: e } = await R().registerOrganisation({
+      type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+      name: "西青某汽配企业",
+      creditCode: creditCodeFor("120111", "91"),
+      jurisdictionCode: "120111",
+      departmentNames: [],
+      reason: "",
+      affiliations: { industry: { section: "C", description: "" }, memberOf: [chamberKey] },
+    });
+    expect(e!.memberOf[0]!.organisation!.name).toBe("西青区汽车零部件商会");
+
+    const before = await footprint();
+    // An enterprise cannot join a federation; a law firm has no industry; a committee needs a chamber.
+    const wrong = await statusOf(
+      R().updateAffiliations({
+        organisationId: e!.organisationId,
+        expectedRevision: 0,
+        affiliations: { industry: undefined, memberOf: [fedKey] },
+        reason: "",
+      }),
+    );
+    expect(wrong.fieldViolations.map((v) => v.field)).toEqual(["affiliations.member_of[0]"]);
+    const noChamber = await statusOf(
+      R().registerOrganisation({
+        type: OrgType.ORGANISATION_TYPE_MEDIATION_COMMITTEE,
+        name: "某调委会",
+        creditCode: creditCodeFor("120111"),
+        jurisdictionCode: "120111",
+        departmentNames: [],
+        reason: "",
+        chamber: { organisationId: federation.organisation.organisationId, creditCode: "" },
+      }),
+    );
+    expect(noChamber.fieldViolations.map((v) => v.field)).toEqual(["chamber"]);
+    expect(await footprint()).toEqual(before);
+    const { organisation: committee } = await R().registerOrganisation({
+      type: OrgType.ORGANISATION_TYPE_MEDIATION_COMMITTEE,
+      name: "西青区汽车零部件商会人民调解委员会",
+      creditCode: creditCodeFor("120111"),
+      jurisdictionCode: "120111",
+      departmentNames: [],
+      reason: "",
+      chamber: { organisationId: "", creditCode: chamber.organisation.creditCode },
+    });
+    expect(committee!.chamber!.organisationId).toBe(chamber.organisation.organisationId);
+
+    // The chamber has a member, a committee and a federation: it cannot become an enterprise.
+    const role = await statusOf(
+      R().correctOrganisation({
+        organisationId: chamber.organisation.organisationId,
+        expectedRevision: 0,
+        type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+        name: "",
+        creditCode: "",
+        jurisdictionCode: "",
+        chamber: undefined,
+        reason: "r",
+      }),
+    );
+    expect(role.preconditionViolations.map((v) => v.subject).sort()).toEqual(
+      // Its members, its committee, and its own membership of the federation (an enterprise cannot be one).
+      [
+        `organisation/${e!.organisationId}`,
+        `organisation/${committee!.organisationId}`,
+        `organisation/${federation.organisation.organisationId}`,
+      ].sort(),
+    );
+
+    const byIndustry = {
+      type: 0,
+      jurisdictionCode: "120111",
+      text: "",
+      status: 0,
+      industrySection: "C",
+      memberOfOrganisationId: "",
+      memberOfCreditCode: "",
+    };
+    const industryList = await R().listOrganisations({ filter: byIndustry, page: undefined });
+    expect(industryList.organisations.map((o) => o.name).sort()).toEqual(["西青区汽车零部件商会", "西青某汽配企业"].sort());
+    const members = await R().listOrganisations({
+      filter: { ...byIndustry, industrySection: "", memberOfCreditCode: chamber.organisation.creditCode },
+      page: undefined,
+    });
+    expect(members.organisations.map((o) => o.organisationId)).toEqual([e!.organisationId]);
+  });
+});
+
+describe("moves between nodes (at one node)", () => {
+  it("refuses a move while something here needs the organisation, a district-to-district move, and a deactivated one", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
+      name: "待迁企业",
+      jurisdictionCode: "120000",
+    });
+    const id = party.organisation.organisationId;
+    await city.liaison.research.proposeJointResearch({
+      topic: "民营企业合规",
+      leadOrganisationId: id,
+      description: "",
+      reason: "",
+      leadCreditCode: "",
+    });
+    const before = await footprint();
+    const busy = await statusOf(
+      city.liaison.registry.moveOrganisation({
+        organisationId: id,
+        expectedRevision: 0,
+        toRegistryJurisdictionCode: "120101",
+        jurisdictionCode: "",
+        reason: "迁入和平区",
+      }),
+    );
+    expect(busy.code).toBe(status.FAILED_PRECONDITION);
+    expect(busy.preconditionViolations[0]!.subject).toMatch(/^research\//);
+    const self = await statusOf(
+      city.liaison.registry.moveOrganisation({
+        organisationId: id,
+        expectedRevision: 0,
+        toRegistryJurisdictionCode: "120000",
+        jurisdictionCode: "",
+        reason: "r",
+      }),
+    );
+    expect(self.fieldViolations.map((v) => v.field)).toEqual(["to_registry_jurisdiction_code"]);
+    const noReason = await statusOf(
+      city.liaison.registry.moveOrganisation({
+        organisationId: id,
+        expectedRevision: 0,
+        toRegistryJurisdictionCode: "120101",
+        jurisdictionCode: "",
+        reason: "",
+      }),
+    );
+    expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
+    expect(await footprint()).toEqual(before);
+  });
+
+  it("keeps a moved organisation on record as MOVED, out of the default list, refusing changes", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_LAW_FIRM,
+      name: "迁出律所",
+      jurisdictionCode: "120000",
+    });
+    const id = party.organisation.organisationId;
+    const { organisation } = await city.liaison.registry.moveOrganisation({
+      organisationId: id,
+      expectedRevision: 1,
+      toRegistryJurisdictionCode: "120104",
+      jurisdictionCode: "",
+      reason: "迁至南开区",
+    });
+    expect(organisation).toMatchObject({
+      status: liaisonV1.OrganisationStatus.ORGANISATION_STATUS_MOVED,
+      registryJurisdictionCode: "120104",
+      jurisdictionCode: "120104",
+      revision: 2,
+    });
+    const filter = {
+      type: 0,
+      jurisdictionCode: "",
+      text: "迁出律所",
+      status: 0,
+      industrySection: "",
+      memberOfOrganisationId: "",
+      memberOfCreditCode: "",
+    };
+    expect((await city.liaison.registry.listOrganisations({ filter, page: undefined })).organisations).toEqual([]);
+    const moved = await city.liaison.registry.listOrganisations({
+      filter: { ...filter, status: liaisonV1.OrganisationStatus.ORGANISATION_STATUS_MOVED },
+      page: undefined,
+    });
+    expect(moved.organisations.map((o) => o.organisationId)).toEqual([id]);
+    const refused = await statusOf(
+      city.liaison.registry.updateOrganisation({ organisationId: id, expectedRevision: 0, name: "x", reason: "" }),
+    );
+    expect(refused.preconditionViolations[0]!.type).toBe("ORGANISATION_MOVED");
+  });
+});
+
 describe("listing", () => {
   it("filters by type, jurisdiction and text, and pages with a token bound to the filter", async () => {
     for (const n of ["甲", "乙", "丙"])
@@ -321,7 +696,15 @@ describe("listing", () => {
         name: `仲裁委员会${n}`,
         jurisdictionCode: "120116",
       });
-    const filter = { type: OrgType.ORGANISATION_TYPE_ARBITRATION_COMMISSION, jurisdictionCode: "120116", text: "仲裁", status: 0 };
+    const filter = {
+      type: OrgType.ORGANISATION_TYPE_ARBITRATION_COMMISSION,
+      jurisdictionCode: "120116",
+      text: "仲裁",
+      status: 0,
+      industrySection: "",
+      memberOfOrganisationId: "",
+      memberOfCreditCode: "",
+    };
     const first = await city.liaison.registry.listOrganisations({ filter, page: { pageSize: 2, pageToken: "" } });
     expect(first.page).toEqual({ nextPageToken: expect.any(String), totalSize: 3 });
     expect(first.organisations).toHaveLength(2);
@@ -356,8 +739,8 @@ describe("the registry stream", () => {
     expect(configs.resources[0]!.configEntries[0]!.configValue).toBe("compact");
 
     const party = await registerParty(city.liaison, {
-      type: OrgType.ORGANISATION_TYPE_MEDIATION_COMMITTEE,
-      name: "商会人民调解委员会",
+      type: OrgType.ORGANISATION_TYPE_LEGAL_SERVICE_CENTER,
+      name: "公共法律服务中心",
       jurisdictionCode: "120000",
     });
     const id = party.organisation.organisationId;

@@ -4,12 +4,16 @@
  * to what they became (成果转化), refusals that change nothing, concurrency and paging.
  */
 import { status } from "@grpc/grpc-js";
-import { liaisonV1 } from "@jinlian/proto";
-import { uniqueNamespace } from "../harness/kafka";
+import { legalServicesV1, liaisonV1 } from "@jinlian/proto";
+import { uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { draftRequest } from "../support/fixtures";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { expectRefusedWithoutChange } from "../support/refusals";
+import { registerIssuers } from "../support/issuers";
+import { projected } from "../support/legal-services-fixtures";
+import { registerDraftRequest } from "../support/legislation-fixtures";
 
 const L = liaisonV1;
 const Status = L.ResearchStatus;
@@ -27,6 +31,7 @@ let firm: Party;
 
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("research") });
+  await registerIssuers(city);
   ({ bureau, federation } = await registerMechanismParties(city.liaison, "120000"));
   chamber = await registerParty(city.liaison, {
     type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
@@ -45,7 +50,73 @@ afterAll(async () => {
   await city?.database.drop();
 });
 
-const research = () => city.liaison.research;
+type ArtefactKind = "LEGISLATION_DRAFT" | "LEGISLATION_PLAN_ITEM" | "TRAINING";
+
+/** Waits until liaison learnt the artefact from its owning service's stream (what a link is validated against). */
+async function linkable(kind: ArtefactKind, id: string): Promise<string> {
+  await waitFor(
+    async () =>
+      (await query(city.database.url, "select 1 from liaison.linkable_artefacts where kind = $1 and artefact_id = $2", [kind, id])).length >
+      0,
+    { timeoutMs: 30_000, intervalMs: 100, what: `${kind} ${id} known to liaison` },
+  );
+  return id;
+}
+
+/** A draft registered with the node's legislation service, known to liaison. */
+async function legislationDraft(title = "天津市民营经济促进条例（草案）"): Promise<string> {
+  const { draft } = await city.legislation.drafts.registerDraft(registerDraftRequest({ title }));
+  return linkable("LEGISLATION_DRAFT", draft!.draftId);
+}
+
+/** A training planned with the node's legal-services service, known to liaison. */
+async function training(title: string): Promise<string> {
+  await projected(city.database.url, [bureau.organisation]);
+  const { training: t } = await city.legalServices.trainings.planTraining({
+    kind: legalServicesV1.TrainingKind.TRAINING_KIND_NON_PUBLIC_LEGAL_TRAINING,
+    title,
+    organiserCreditCodes: [bureau.organisation.creditCode],
+    audiences: [legalServicesV1.TrainingAudience.TRAINING_AUDIENCE_ENTREPRENEURS],
+    startTime: new Date(Date.now() + 7 * 86_400_000),
+    venue: "天津市司法局",
+    districtCode: "120000",
+    reason: "",
+  });
+  return linkable("TRAINING", t!.trainingId);
+}
+
+/** Nested optional: requests here name only what each test is about; the rest takes proto defaults. */
+type DeepPartial<T> = T extends Date
+  ? T
+  : T extends readonly (infer E)[]
+    ? DeepPartial<E>[]
+    : T extends object
+      ? { [P in keyof T]?: DeepPartial<T[P]> }
+      : T;
+type Lenient<C> = {
+  [K in keyof C]: C[K] extends (req: infer R, ...rest: infer A) => infer O ? (req: DeepPartial<R>, ...rest: A) => O : C[K];
+};
+
+/**
+ * The research client taking requests as written before the fields of issue 9 (credit codes,
+ * participants): each request is completed with the contract's defaults (fromPartial), as a
+ * client built from the older contract sends them.
+ */
+function lenient<C extends object>(client: C): Lenient<C> {
+  return new Proxy(client, {
+    get(target, name) {
+      const method = (target as Record<string | symbol, unknown>)[name];
+      if (typeof method !== "function" || typeof name !== "string") return method;
+      const type = (L as unknown as Record<string, { fromPartial?: (o: unknown) => unknown }>)[
+        `${name[0]!.toUpperCase()}${name.slice(1)}Request`
+      ];
+      return (req: unknown, ...rest: unknown[]) =>
+        (method as (...a: unknown[]) => unknown).call(target, type?.fromPartial ? type.fromPartial(req) : req, ...rest);
+    },
+  }) as unknown as Lenient<C>;
+}
+
+const research = () => lenient(city.liaison.research);
 const idOf = (p: Party) => p.organisation.organisationId;
 
 /** Row counts of every table a research mutation touches (and its revisions), to prove a refusal changed nothing. */
@@ -66,13 +137,10 @@ async function footprint(): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
 }
 
-/** Asserts that the call is refused with the code (and fields, if given) and changes nothing. */
+/** Asserts that the call is refused with the code (and exactly these fields, if given) and changes nothing in the liaison schema. */
 async function refused(call: () => Promise<unknown>, code: status, fields?: string[]) {
-  const before = await footprint();
-  const st = await statusOf(call());
-  expect(status[st.code]).toBe(status[code]);
+  const st = await expectRefusedWithoutChange({ url: city.database.url, schemas: ["liaison"] }, call, { code, fields });
   if (fields) expect(st.fieldViolations.map((v) => v.field)).toEqual(fields);
-  expect(await footprint()).toEqual(before);
   return st;
 }
 
@@ -233,7 +301,7 @@ describe("the chain from proposal to what the outcomes became", () => {
         reason: "成果转化为简报",
       })
     ).research!;
-    const proposalId = "tj-legislation:LP-2026/017";
+    const proposalId = await legislationDraft();
     const r11 = (
       await research().linkResearchOutcome({
         researchId: id,
@@ -297,25 +365,33 @@ describe("the chain from proposal to what the outcomes became", () => {
     ]);
     expect(trail.entries[0]!.audit).toEqual(expect.objectContaining({ actor: "test-operator", reason: "成果转化为立法建议" }));
 
-    // Research is local to the node: nothing went to the outbox.
+    // Research is local to the node: only the two links went out, on its research-links stream.
     const after = await footprint();
-    expect(after.outbox).toBe(before.outbox);
+    expect(after.outbox - before.outbox).toBe(2);
+    const published = await query<{ topic: string; event_type: string; message_key: string }>(
+      city.database.url,
+      "select topic, event_type, message_key from liaison.outbox where message_key = any($1) order by seq",
+      [[toBulletin!.outcomeId, toProposal!.outcomeId]],
+    );
+    expect(published.map((p) => [p.topic.split(".").slice(-2).join("."), p.event_type, p.message_key])).toEqual([
+      ["liaison.research-links", "jinlian.liaison.research-outcome.linked.v1", toBulletin!.outcomeId],
+      ["liaison.research-links", "jinlian.liaison.research-outcome.linked.v1", toProposal!.outcomeId],
+    ]);
     expect(after.audit_entries - before.audit_entries).toBe(11);
   });
 
   it("records an outcome already linked to what it became, with the link audited", async () => {
     const r = await concluded("法治宣传培训需求调研");
+    const trainingId = await training("民营企业合规培训");
     const { outcome, research: after } = await research().recordResearchOutcome({
       researchId: r.researchId,
       expectedRevision: r.revision,
       summary: "开发民营企业合规培训课程",
       linkKind: Kind.TRANSFORMATION_KIND_TRAINING,
-      linkTargetId: "training:2026-compliance-01",
+      linkTargetId: trainingId.toUpperCase(),
       reason: "已纳入培训计划",
     });
-    expect(outcome!.link).toEqual(
-      expect.objectContaining({ kind: Kind.TRANSFORMATION_KIND_TRAINING, targetId: "training:2026-compliance-01" }),
-    );
+    expect(outcome!.link).toEqual(expect.objectContaining({ kind: Kind.TRANSFORMATION_KIND_TRAINING, targetId: trainingId }));
     expect(outcome!.link!.audit!.reason).toBe("已纳入培训计划");
     expect(after!.revision).toBe(r.revision + 1);
   });
@@ -540,7 +616,10 @@ describe("outcome transformation (成果转化)", () => {
     expect(again).toEqual(linked);
     expect(await footprint()).toEqual(before);
 
-    const elsewhere = await refused(link(r, first, Kind.TRANSFORMATION_KIND_LEGISLATION_PROPOSAL, "LP-9"), status.FAILED_PRECONDITION);
+    const elsewhere = await refused(
+      link(r, first, Kind.TRANSFORMATION_KIND_LEGISLATION_PROPOSAL, await legislationDraft("另一草案")),
+      status.FAILED_PRECONDITION,
+    );
     expect(elsewhere.preconditionViolations[0]!.type).toBe("OUTCOME_ALREADY_LINKED");
     await refused(link(r, first, Kind.TRANSFORMATION_KIND_BULLETIN, "0f0e0d0c-0b0a-4909-8807-060504030201"), status.FAILED_PRECONDITION);
     await refused(link(r, second, Kind.TRANSFORMATION_KIND_BULLETIN, bulletinId), status.ALREADY_EXISTS);
@@ -560,17 +639,24 @@ describe("outcome transformation (成果转化)", () => {
         }),
       status.ALREADY_EXISTS,
     );
-    // The same opaque id as a different kind of artefact is a different artefact.
-    await link(r, second, Kind.TRANSFORMATION_KIND_TRAINING, bulletinId)();
+    // Another kind of artefact for the second outcome.
+    await link(r, second, Kind.TRANSFORMATION_KIND_TRAINING, await training("成果转化培训"))();
   });
 
-  it("refuses bad ids and kinds: an outcome of another project, a malformed bulletin id, an opaque id out of bounds, a half link", async () => {
+  it("refuses bad ids and kinds: an outcome of another project, malformed ids, artefacts this node does not know, a half link", async () => {
     const r = await withOutcomes("ID规则", 1);
     const other = await withOutcomes("别的项目", 1);
     const outcomeId = r.outcomes[0]!.outcomeId;
-    await refused(link(r, other.outcomes[0]!.outcomeId, Kind.TRANSFORMATION_KIND_TRAINING, "T-1"), status.NOT_FOUND);
-    await refused(link(r, UNKNOWN_ID, Kind.TRANSFORMATION_KIND_TRAINING, "T-1"), status.NOT_FOUND);
-    await refused(link(r, "o-1", Kind.TRANSFORMATION_KIND_TRAINING, "T-1"), status.INVALID_ARGUMENT, ["outcome_id"]);
+    await refused(link(r, other.outcomes[0]!.outcomeId, Kind.TRANSFORMATION_KIND_TRAINING, UNKNOWN_ID), status.NOT_FOUND);
+    await refused(link(r, UNKNOWN_ID, Kind.TRANSFORMATION_KIND_TRAINING, UNKNOWN_ID), status.NOT_FOUND);
+    await refused(link(r, "o-1", Kind.TRANSFORMATION_KIND_TRAINING, "T-1"), status.INVALID_ARGUMENT, ["outcome_id", "target_id"]);
+    // Well-formed ids that the node's legislation or legal-services service never announced.
+    await refused(link(r, outcomeId, Kind.TRANSFORMATION_KIND_LEGISLATION_PROPOSAL, UNKNOWN_ID), status.INVALID_ARGUMENT, ["target_id"]);
+    await refused(link(r, outcomeId, Kind.TRANSFORMATION_KIND_TRAINING, UNKNOWN_ID), status.INVALID_ARGUMENT, ["target_id"]);
+    // A draft id is not a training id.
+    await refused(link(r, outcomeId, Kind.TRANSFORMATION_KIND_TRAINING, await legislationDraft("不是培训")), status.INVALID_ARGUMENT, [
+      "target_id",
+    ]);
     await refused(link(r, outcomeId, Kind.TRANSFORMATION_KIND_BULLETIN, "bulletin-17"), status.INVALID_ARGUMENT, ["target_id"]);
     await refused(link(r, outcomeId, Kind.TRANSFORMATION_KIND_LEGISLATION_PROPOSAL, "x".repeat(129)), status.INVALID_ARGUMENT, [
       "target_id",
@@ -729,5 +815,204 @@ describe("list", () => {
       status.INVALID_ARGUMENT,
       ["filter.lead_organisation_id", "page.page_size"],
     );
+  });
+});
+
+describe("naming organisations by credit code", () => {
+  it("proposes and invites by credit code, and answers name every party as the registry does", async () => {
+    const r = (
+      await research().proposeJointResearch({
+        topic: "商会调解衔接调研",
+        leadOrganisationId: "",
+        leadCreditCode: bureau.organisation.creditCode,
+      })
+    ).research!;
+    expect(r.leadOrganisationId).toBe(idOf(bureau));
+    expect(r.lead).toEqual({ creditCode: bureau.organisation.creditCode, jurisdictionCode: "120000", name: bureau.organisation.name });
+    const invited = (
+      await research().inviteToJointResearch({
+        researchId: r.researchId,
+        creditCode: federation.organisation.creditCode.toLowerCase(),
+        invitedByCreditCode: bureau.organisation.creditCode,
+      })
+    ).research!;
+    expect(invited.invitations[0]).toMatchObject({
+      organisationId: idOf(federation),
+      invitedByOrganisationId: idOf(bureau),
+      organisation: { creditCode: federation.organisation.creditCode, name: federation.organisation.name },
+      invitedBy: { creditCode: bureau.organisation.creditCode },
+    });
+  });
+
+  it("refuses an unknown credit code and one that names another organisation than the id beside it, changing nothing", async () => {
+    await refused(
+      () =>
+        research().proposeJointResearch({ topic: "x", leadOrganisationId: idOf(chamber), leadCreditCode: bureau.organisation.creditCode }),
+      status.INVALID_ARGUMENT,
+      ["lead_credit_code"],
+    );
+    const r = await propose();
+    await refused(
+      () => research().inviteToJointResearch({ researchId: r.researchId, creditCode: "91120000MA05XXXXX0" }),
+      status.INVALID_ARGUMENT,
+      ["credit_code"],
+    );
+    await refused(() => research().proposeJointResearch({ topic: "x" }), status.INVALID_ARGUMENT, ["lead_organisation_id"]);
+  });
+});
+
+describe("corrections of findings and outcomes", () => {
+  const trail = async (researchId: string) =>
+    (await city.liaison.audit.listAuditEntries({ aggregateType: "research", aggregateId: researchId, actor: "", page: undefined })).entries
+      .map((e) => [e.action, e.audit!.reason])
+      .reverse();
+
+  it("corrects a finding twice and withdraws it, keeping every earlier version with who made it, audited with the reasons", async () => {
+    const r = await ongoing("合规岗位设置情况调研");
+    const recorded = (await research().recordResearchFinding({ researchId: r.researchId, text: "三成企业未设合规岗", reason: "座谈" }))
+      .research!;
+    const findingId = recorded.findings[0]!.findingId;
+    const once = (
+      await research().correctResearchFinding({
+        researchId: r.researchId,
+        expectedRevision: recorded.revision,
+        findingId,
+        text: "四成企业未设合规岗",
+        reason: "统计口径更正",
+      })
+    ).research!;
+    expect(once.revision).toBe(recorded.revision + 1);
+    expect(once.findings[0]).toMatchObject({
+      text: "四成企业未设合规岗",
+      version: 2,
+      withdrawn: false,
+      revisionAudit: { reason: "统计口径更正" },
+    });
+    const twice = (
+      await research().correctResearchFinding({ researchId: r.researchId, findingId, text: "近四成企业未设合规岗", reason: "再核" })
+    ).research!;
+    expect(twice.findings[0]!.history.map((h) => [h.version, h.text, h.audit!.reason])).toEqual([
+      [1, "三成企业未设合规岗", "座谈"],
+      [2, "四成企业未设合规岗", "统计口径更正"],
+    ]);
+    const withdrawn = (await research().withdrawResearchFinding({ researchId: r.researchId, findingId, reason: "样本不足" })).research!;
+    expect(withdrawn.findings[0]).toMatchObject({ text: "近四成企业未设合规岗", version: 4, withdrawn: true });
+    expect((await trail(r.researchId)).slice(-4)).toEqual([
+      ["RecordResearchFinding", "座谈"],
+      ["CorrectResearchFinding", "统计口径更正"],
+      ["CorrectResearchFinding", "再核"],
+      ["WithdrawResearchFinding", "样本不足"],
+    ]);
+    // Withdrawal is final; the history survives a reload.
+    await refused(
+      () => research().correctResearchFinding({ researchId: r.researchId, findingId, text: "x", reason: "x" }),
+      status.FAILED_PRECONDITION,
+    );
+    const got = (await research().getJointResearch({ researchId: r.researchId })).research!;
+    expect(got.findings[0]!.history).toHaveLength(3);
+  });
+
+  it("corrects an outcome keeping its link; withdrawing it frees the artefact for another outcome and drops the project from the link filter", async () => {
+    const r = await concluded("合规指引调研");
+    const target = await training("合规指引培训");
+    const { research: withOutcome, outcome } = await research().recordResearchOutcome({
+      researchId: r.researchId,
+      summary: "建议开展合规培训",
+      linkKind: Kind.TRANSFORMATION_KIND_TRAINING,
+      linkTargetId: target,
+      reason: "成果",
+    });
+    const corrected = (
+      await research().correctResearchOutcome({
+        researchId: r.researchId,
+        expectedRevision: withOutcome!.revision,
+        outcomeId: outcome!.outcomeId,
+        summary: "建议开展民营企业合规培训",
+        reason: "表述",
+      })
+    ).research!;
+    expect(corrected.outcomes[0]).toMatchObject({ summary: "建议开展民营企业合规培训", version: 2, link: { targetId: target } });
+    const byLink = () =>
+      research()
+        .listJointResearch({ filter: { linkedTargetId: target } })
+        .then((x) => x.research.map((p) => p.researchId));
+    expect(await byLink()).toEqual([r.researchId]);
+    await research().withdrawResearchOutcome({ researchId: r.researchId, outcomeId: outcome!.outcomeId, reason: "培训未开展" });
+    expect(await byLink()).toEqual([]);
+    // The artefact may now come from another outcome.
+    const other = await concluded("另一调研");
+    await research().recordResearchOutcome({
+      researchId: other.researchId,
+      summary: "合规培训",
+      linkKind: Kind.TRANSFORMATION_KIND_TRAINING,
+      linkTargetId: target,
+      reason: "",
+    });
+    expect(await byLink()).toEqual([other.researchId]);
+  });
+
+  it("refuses a missing reason, bad text, unknown ids and a stale revision, changing nothing", async () => {
+    const r = await ongoing("拒绝用例");
+    const recorded = (await research().recordResearchFinding({ researchId: r.researchId, text: "发现", reason: "" })).research!;
+    const findingId = recorded.findings[0]!.findingId;
+    await refused(
+      () => research().correctResearchFinding({ researchId: r.researchId, findingId, text: " ", reason: "" }),
+      status.INVALID_ARGUMENT,
+      ["text", "reason"],
+    );
+    await refused(
+      () => research().withdrawResearchFinding({ researchId: r.researchId, findingId: "nope", reason: "x" }),
+      status.INVALID_ARGUMENT,
+      ["finding_id"],
+    );
+    await refused(
+      () => research().withdrawResearchFinding({ researchId: r.researchId, findingId: UNKNOWN_ID, reason: "x" }),
+      status.NOT_FOUND,
+    );
+    await refused(
+      () => research().withdrawResearchOutcome({ researchId: r.researchId, outcomeId: UNKNOWN_ID, reason: "x" }),
+      status.NOT_FOUND,
+    );
+    await refused(
+      () =>
+        research().correctResearchFinding({
+          researchId: r.researchId,
+          expectedRevision: recorded.revision - 1,
+          findingId,
+          text: "x",
+          reason: "x",
+        }),
+      status.ABORTED,
+    );
+  });
+});
+
+describe("list by participant", () => {
+  it("finds the projects an organisation leads or accepted an invitation to, by id or credit code; a pending or declined invitation is no part", async () => {
+    const led = await propose("商会牵头调研", chamber);
+    const joined = await propose("商会参与调研");
+    const pending = await propose("商会未答复调研");
+    for (const p of [joined, pending]) await research().inviteToJointResearch({ researchId: p.researchId, organisationId: idOf(chamber) });
+    const j = (await research().getJointResearch({ researchId: joined.researchId })).research!;
+    await research().respondToResearchInvitation({
+      researchId: j.researchId,
+      invitationId: j.invitations[0]!.invitationId,
+      answer: Invitation.INVITATION_STATUS_ACCEPTED,
+    });
+    const ids = (filter: Record<string, string>) =>
+      research()
+        .listJointResearch({ filter })
+        .then((x) => x.research.map((p) => p.researchId).sort());
+    const expected = [led.researchId, joined.researchId].sort();
+    expect(await ids({ participantOrganisationId: idOf(chamber) })).toEqual(expected);
+    expect(await ids({ participantCreditCode: chamber.organisation.creditCode })).toEqual(expected);
+    expect(await ids({ participantCreditCode: chamber.organisation.creditCode, leadCreditCode: chamber.organisation.creditCode })).toEqual([
+      led.researchId,
+    ]);
+    expect(await ids({ participantOrganisationId: idOf(chamber) })).not.toContain(pending.researchId);
+    const bad = await statusOf(
+      research().listJointResearch({ filter: { participantOrganisationId: "nope", participantCreditCode: "91120000MA05XXXXX0" } }),
+    );
+    expect(bad.fieldViolations.map((v) => v.field)).toEqual(["filter.participant_organisation_id", "filter.participant_credit_code"]);
   });
 });

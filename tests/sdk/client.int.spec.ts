@@ -20,6 +20,7 @@ import { uniqueNamespace } from "../harness/kafka";
 import { query } from "../support/db";
 import { draftRequest } from "../support/fixtures";
 import { startTestNode, type TestNode } from "../support/nodes";
+import { APPROVER, registerIssuers } from "../support/issuers";
 
 jest.setTimeout(60_000);
 const { exporter } = installInMemoryTracing();
@@ -27,6 +28,7 @@ let node: TestNode;
 
 beforeAll(async () => {
   node = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("sdk") });
+  await registerIssuers(node);
 });
 afterAll(async () => {
   await node?.stop();
@@ -43,12 +45,15 @@ describe("typed errors", () => {
       expect(invalid.requestId).toBeTruthy();
       expect(invalid.method).toBe("/jinlian.bulletins.v1.BulletinsService/CreateBulletinDraft");
 
-      await expect(client.getBulletin({ bulletinId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(client.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toBeInstanceOf(NotFoundError);
 
       const { bulletin } = await client.createBulletinDraft(draftRequest());
-      await expect(client.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 7 })).rejects.toBeInstanceOf(AbortedError);
-      await client.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 1 });
-      const again = await client.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 }).catch((e) => e);
+      await expect(client.publishBulletin({ reason: "", bulletinId: bulletin!.bulletinId, expectedRevision: 7 })).rejects.toBeInstanceOf(
+        AbortedError,
+      );
+      await client.approveBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 1, approver: APPROVER, reason: "" });
+      await client.publishBulletin({ reason: "", bulletinId: bulletin!.bulletinId, expectedRevision: 2 });
+      const again = await client.publishBulletin({ reason: "", bulletinId: bulletin!.bulletinId, expectedRevision: 0 }).catch((e) => e);
       expect(again).toBeInstanceOf(FailedPreconditionError);
       expect(again.preconditionViolations[0].type).toBe("BULLETIN_NOT_DRAFT");
     } finally {
@@ -68,22 +73,23 @@ describe("idempotency by request id", () => {
       const rows = await query(node.database.url, "select 1 from bulletins.bulletins where title = $1", ["幂等创建"]);
       expect(rows).toHaveLength(1);
 
+      await client.approveBulletin({ bulletinId: first.bulletin!.bulletinId, expectedRevision: 0, approver: APPROVER, reason: "" });
       const publishId = randomUUID();
       const published = await client.publishBulletin(
-        { bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 },
+        { reason: "", bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 },
         { requestId: publishId },
       );
       const replayed = await client.publishBulletin(
-        { bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 },
+        { reason: "", bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 },
         { requestId: publishId },
       );
       expect(replayed.bulletin!.issueNumber).toEqual(published.bulletin!.issueNumber);
       const events = await query(node.database.url, "select 1 from bulletins.outbox where message_key = $1", [first.bulletin!.bulletinId]);
       expect(events).toHaveLength(1);
       // Another request id is another call: the bulletin is no longer a draft.
-      await expect(client.publishBulletin({ bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 })).rejects.toBeInstanceOf(
-        FailedPreconditionError,
-      );
+      await expect(
+        client.publishBulletin({ reason: "", bulletinId: first.bulletin!.bulletinId, expectedRevision: 0 }),
+      ).rejects.toBeInstanceOf(FailedPreconditionError);
     } finally {
       client.close();
     }
@@ -118,14 +124,14 @@ describe("retries and deadlines", () => {
     const address = `127.0.0.1:${await closedPort()}`;
     exporter.reset();
     const retrying = bulletinsClient({ address, retry: { maxAttempts: 3, initialBackoffMs: 20 }, deadlineMs: 5_000 });
-    await expect(retrying.getBulletin({ bulletinId: randomUUID() })).rejects.toBeInstanceOf(UnavailableError);
+    await expect(retrying.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toBeInstanceOf(UnavailableError);
     retrying.close();
     const strict = createClient(
       bulletinsV1.BulletinsServiceService,
       { address, retry: { maxAttempts: 3, initialBackoffMs: 20 } },
       { idempotent: [] },
     );
-    await expect(strict.getBulletin({ bulletinId: randomUUID() })).rejects.toBeInstanceOf(UnavailableError);
+    await expect(strict.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toBeInstanceOf(UnavailableError);
     strict.close();
     const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
     expect(spans.map((s) => s.events.filter((e) => e.name === "retry").length)).toEqual([2, 0]);
@@ -138,7 +144,7 @@ describe("retries and deadlines", () => {
     const { port } = silent.address() as net.AddressInfo;
     const client = bulletinsClient({ address: `127.0.0.1:${port}`, deadlineMs: 300 });
     const started = Date.now();
-    await expect(client.getBulletin({ bulletinId: randomUUID() })).rejects.toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
+    await expect(client.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
     expect(Date.now() - started).toBeLessThan(5_000);
     client.close();
     silent.close();
@@ -148,7 +154,7 @@ describe("retries and deadlines", () => {
 it("propagates the caller's trace to the server", async () => {
   exporter.reset();
   const client = bulletinsClient({ address: node.address });
-  await client.listBulletins({ filter: undefined, page: undefined });
+  await client.listBulletins({ filter: undefined, page: undefined, readerCreditCode: "" });
   client.close();
   const spans = exporter.getFinishedSpans();
   const clientSpan = spans.find((s) => s.kind === SpanKind.CLIENT && s.name.endsWith("/ListBulletins"))!;

@@ -8,6 +8,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { draftRequest } from "../support/fixtures";
 import { startTestNode, type TestNode } from "../support/nodes";
+import { approveAndPublish, registerIssuers } from "../support/issuers";
 
 jest.setTimeout(90_000);
 const ns = uniqueNamespace("sub");
@@ -16,6 +17,7 @@ let city: TestNode;
 
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: ns });
+  await registerIssuers(city);
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, [{ topic: deadLetterTopic(ns, "ext", "bulletins"), partitions: 1 }]);
@@ -30,7 +32,7 @@ async function publishAndCorrect(): Promise<string> {
   const { bulletin } = await city.bulletins.createBulletinDraft(
     draftRequest({ mainAudience: { allDistricts: false, jurisdictionCodes: ["120105"], organisations: [] } }),
   );
-  await city.bulletins.publishBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0 });
+  await approveAndPublish(city.bulletins, bulletin!.bulletinId);
   await city.bulletins.correctBulletin({
     bulletinId: bulletin!.bulletinId,
     expectedRevision: 0,

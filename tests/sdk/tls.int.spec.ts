@@ -50,9 +50,11 @@ afterAll(async () => {
 });
 
 it("serves over TLS to a client that trusts the certificate, and refuses plaintext", async () => {
-  const page = await node.bulletins.listBulletins({ filter: undefined, page: undefined });
+  const page = await node.bulletins.listBulletins({ filter: undefined, page: undefined, readerCreditCode: "" });
   expect(page.page!.totalSize).toBe(0);
   const plaintext = bulletinsClient({ address: node.address, retry: { maxAttempts: 1 }, deadlineMs: 3_000 });
-  await expect(plaintext.listBulletins({ filter: undefined, page: undefined })).rejects.toBeInstanceOf(UnavailableError);
+  await expect(plaintext.listBulletins({ filter: undefined, page: undefined, readerCreditCode: "" })).rejects.toBeInstanceOf(
+    UnavailableError,
+  );
   plaintext.close();
 });

@@ -19,7 +19,9 @@ export async function bulletinsFootprint(url: string): Promise<Record<string, nu
             (select count(*) from bulletins.bulletin_versions) as versions,
             (select count(*) from bulletins.bulletin_recipients) as recipients,
             (select count(*) from bulletins.issue_number_series) as series,
+            (select count(*) from bulletins.bulletin_receipts) as receipts,
             (select count(*) from bulletins.outbox) as outbox,
+            (select count(*) from bulletins.audit_entries) as audit,
             (select coalesce(sum(revision), 0) from bulletins.bulletins) as revisions`,
   );
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));

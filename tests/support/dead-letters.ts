@@ -2,12 +2,16 @@ import type { Kafka } from "kafkajs";
 import { uniqueNamespace, waitFor } from "../harness/kafka";
 
 export interface DeadLetter {
-  /** jinlian_dlq_reason: MALFORMED, REFUSED or HANDLER_FAILED. */
+  /** jinlian_dlq_reason: MALFORMED, FORGED, REFUSED or HANDLER_FAILED. */
   reason: string;
+  /** jinlian_dlq_check: the inbound check that refused the event before any handler ran, if one did. */
+  check?: string;
   /** jinlian_dlq_error: why the consumer gave up on the message. */
   error: string;
   /** The original Kafka key. */
   key: string;
+  /** ce_id of the original message ("undefined" when it had none). */
+  eventId: string;
 }
 
 /** Reads a dead-letter topic from the beginning until at least `expected` letters are there. */
@@ -21,7 +25,9 @@ export async function readDeadLetters(kafka: Kafka, topic: string, expected: num
       out.push({
         reason: String(message.headers?.jinlian_dlq_reason),
         error: String(message.headers?.jinlian_dlq_error),
+        check: message.headers?.jinlian_dlq_check === undefined ? undefined : String(message.headers.jinlian_dlq_check),
         key: String(message.key),
+        eventId: String(message.headers?.ce_id),
       });
     },
   });

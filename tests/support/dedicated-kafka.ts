@@ -31,7 +31,8 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function freePortPair(): Promise<number> {
+/** A port p with p + 1 also free (a broker and its controller; MirrorMaker uses one). */
+export async function freePortPair(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const port = 20000 + 2 * Math.floor(Math.random() * 4000);
     if ((await isFree(port)) && (await isFree(port + 1))) return port;
@@ -41,6 +42,8 @@ async function freePortPair(): Promise<number> {
 
 export interface DedicatedKafka {
   brokers: string[];
+  /** The broker's log (with SASL users, the authorizer's denials are there too). */
+  logFile: string;
   /** Stops the broker process; its data stays, so start() brings the same topics back. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -48,7 +51,16 @@ export interface DedicatedKafka {
   destroy(): Promise<void>;
 }
 
-export async function startDedicatedKafka(): Promise<DedicatedKafka> {
+export interface DedicatedKafkaOptions {
+  /**
+   * SCRAM-SHA-512 users by name, with passwords (KAFKA_SASL_USERS of infra/kafka/kafka.sh): the
+   * client port then requires SASL and ACLs are enforced. Must hold `admin`, the super user.
+   * A plain, open broker when absent.
+   */
+  saslUsers?: Readonly<Record<string, string>>;
+}
+
+export async function startDedicatedKafka(options: DedicatedKafkaOptions = {}): Promise<DedicatedKafka> {
   const port = await freePortPair();
   const instanceDir = path.join(REPO_ROOT, ".run", `kafka-dedicated-${randomBytes(4).toString("hex")}`);
   const env = {
@@ -57,6 +69,10 @@ export async function startDedicatedKafka(): Promise<DedicatedKafka> {
     KAFKA_PORT: String(port),
     KAFKA_CONTROLLER_PORT: String(port + 1),
     KAFKA_LEASE_PID: "",
+    // Set either way, so a value in the caller's environment never turns a plain broker into a SASL one.
+    KAFKA_SASL_USERS: Object.entries(options.saslUsers ?? {})
+      .map(([name, password]) => `${name}:${password}`)
+      .join(","),
   };
   const cmd = async (verb: string) => {
     await run("bash", [KAFKA_SH, verb], { env, timeout: 120_000 });
@@ -64,6 +80,7 @@ export async function startDedicatedKafka(): Promise<DedicatedKafka> {
   await cmd("start");
   return {
     brokers: [`127.0.0.1:${port}`],
+    logFile: path.join(instanceDir, "kafka.log"),
     stop: () => cmd("stop"),
     start: () => cmd("start"),
     async destroy() {

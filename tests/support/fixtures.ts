@@ -1,4 +1,4 @@
-import { withCheckCharacter } from "@jinlian/chassis";
+import { withCheckCharacter } from "@jinlian/kernel";
 import { bulletinsV1 } from "@jinlian/proto";
 
 /** Organisations with valid unified social credit codes (check character computed). */
@@ -25,6 +25,8 @@ export function draftRequest(overrides: Partial<bulletinsV1.CreateBulletinDraftR
     urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
     classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
     acknowledgementWindow: { seconds: String(3 * 24 * 3600), nanos: 0 },
+    reason: "",
+    coIssuers: [],
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 /** Clients for the standard gRPC health and reflection services, as grpcurl would use them. */
 import path from "node:path";
 import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import { loadFileDescriptorSetFromBuffer, loadSync } from "@grpc/proto-loader";
 
 function load(protoPath: string, includeDir: string): GrpcObject {
   return loadPackageDefinition(
@@ -67,4 +67,39 @@ export async function reflectedFileFor(address: string, symbol: string): Promise
   const res = await reflect(address, { file_containing_symbol: symbol });
   if (res.error_response) throw new Error(res.error_response.error_message);
   return res.file_descriptor_response?.file_descriptor_proto.length ?? 0;
+}
+
+/** Wraps FileDescriptorProto bytes as a FileDescriptorSet (field 1, repeated) for proto-loader. */
+function descriptorSet(files: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const f of files) {
+    const length: number[] = [];
+    let n = f.length;
+    while (n > 0x7f) {
+      length.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    length.push(n);
+    parts.push(Buffer.from([0x0a, ...length]), f);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Every method the server offers through reflection (grpcurl list, then describe), as full
+ * "<package>.<Service>/<Method>" names, sorted; the standard health and reflection services left out.
+ */
+export async function reflectedMethods(address: string): Promise<string[]> {
+  const services = (await reflectedServices(address)).filter((s) => !s.startsWith("grpc."));
+  const methods: string[] = [];
+  for (const service of services) {
+    const res = await reflect(address, { file_containing_symbol: service });
+    if (res.error_response) throw new Error(`${service}: ${res.error_response.error_message}`);
+    const files = res.file_descriptor_response?.file_descriptor_proto ?? [];
+    const definition = loadFileDescriptorSetFromBuffer(descriptorSet(files), { keepCase: true });
+    const methodsOf = definition[service] as Record<string, { path: string }> | undefined;
+    if (!methodsOf) throw new Error(`reflection described no service ${service}`);
+    methods.push(...Object.values(methodsOf).map((m) => m.path.slice(1)));
+  }
+  return methods.sort();
 }

@@ -2,8 +2,9 @@
  * Parties for liaison tests: organisations registered through the registry's gRPC API, with
  * valid unified social credit codes that differ per call (so tests can share one node).
  */
+import { withCheckCharacter } from "@jinlian/kernel";
 import { randomInt } from "node:crypto";
-import { withCheckCharacter } from "@jinlian/chassis";
+
 import type { LiaisonClient } from "@jinlian/client";
 import { commonV1, liaisonV1 } from "@jinlian/proto";
 

@@ -5,14 +5,21 @@
 import {
   bulletinsClient as sdkBulletinsClient,
   liaisonClient as sdkLiaisonClient,
+  legislationClient as sdkLegislationClient,
+  legalServicesClient as sdkLegalServicesClient,
+  mediationClient as sdkMediationClient,
   JinlianError,
   type BulletinsClient,
+  type LegislationClient,
+  type LegalServicesClient,
   type LiaisonClient,
+  type MediationClient,
 } from "@jinlian/client";
-import { createLogger, type Clock, type ServerTls, type ServiceSettings } from "@jinlian/chassis";
+import { createLogger, type Clock, type ServerTls } from "@jinlian/chassis";
 import { startNode, type RunningNode } from "@jinlian/node";
 import { createTestDatabase, adminDatabaseUrl, type TestDatabase } from "../harness/database";
 import { kafkaBrokers } from "../harness/kafka";
+import { brokersInFederation, federatedTestNodes } from "./federation";
 
 /** A clock tests can move forward; starts at the real time. */
 export class TestClock implements Clock {
@@ -31,6 +38,9 @@ export interface TestNode {
   address: string;
   bulletins: BulletinsClient;
   liaison: LiaisonClient;
+  legislation: LegislationClient;
+  legalServices: LegalServicesClient;
+  mediation: MediationClient;
   stop(): Promise<void>;
 }
 
@@ -44,8 +54,12 @@ export interface TestNodeOptions {
   tls?: ServerTls;
   /** Which services to run ("all" unless given), e.g. "liaison" to start bulletins later. */
   target?: string;
-  /** Overrides of service tunables, e.g. a short overdue-scan interval. */
-  settings?: ServiceSettings;
+  /** Services' own variables, e.g. { LIAISON_OVERDUE_SCAN_INTERVAL_MS: "200" }; defaults otherwise. */
+  environment?: NodeJS.ProcessEnv;
+  /** The process's bound on calls at once (GRPC_MAX_CONCURRENT_CALLS); the default otherwise. */
+  grpcMaxConcurrentCalls?: number;
+  /** How long start waits for Kafka before serving without it; the node's default otherwise. */
+  kafkaAttachWaitMs?: number;
 }
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
@@ -56,14 +70,18 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     target: options.target ?? "all",
     topicNamespace: options.namespace,
     databaseUrl: database.url,
-    kafkaBrokers: options.kafkaBrokers ?? kafkaBrokers(),
+    kafkaBrokers:
+      options.kafkaBrokers ??
+      (federatedTestNodes() ? await brokersInFederation(options.namespace, options.jurisdictionCode) : kafkaBrokers()),
     grpcHost: "127.0.0.1",
     grpcPort: 0,
     logger,
     shutdownGraceMs: 2000,
     clock: options.clock,
     tls: options.tls,
-    settings: options.settings,
+    environment: options.environment,
+    grpcMaxConcurrentCalls: options.grpcMaxConcurrentCalls,
+    kafkaAttachWaitMs: options.kafkaAttachWaitMs,
   });
   // Over TLS, name the host as the certificate does (an IP as TLS server name is deprecated).
   const address = `${options.tls ? "localhost" : "127.0.0.1"}:${node.grpcPort}`;
@@ -73,15 +91,30 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const liaison = options.tls
     ? sdkLiaisonClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
     : liaisonClient(address);
+  const legislation = options.tls
+    ? sdkLegislationClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    : legislationClient(address);
+  const legalServices = options.tls
+    ? sdkLegalServicesClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    : legalServicesClient(address);
+  const mediation = options.tls
+    ? sdkMediationClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    : mediationClient(address);
   return {
     node,
     database,
     address,
     bulletins,
     liaison,
+    legislation,
+    legalServices,
+    mediation,
     async stop() {
       bulletins.close();
       liaison.close();
+      legislation.close();
+      legalServices.close();
+      mediation.close();
       await node.stop();
     },
   };
@@ -95,6 +128,21 @@ export function bulletinsClient(address: string, actor = "test-operator"): Bulle
 /** The SDK's clients of the liaison service's gRPC services. */
 export function liaisonClient(address: string, actor = "test-operator"): LiaisonClient {
   return sdkLiaisonClient({ address, actor, deadlineMs: 15_000 });
+}
+
+/** The SDK's clients of the legislation service's gRPC services. */
+export function legislationClient(address: string, actor = "test-operator"): LegislationClient {
+  return sdkLegislationClient({ address, actor, deadlineMs: 15_000 });
+}
+
+/** The SDK's clients of the legal-services service's gRPC services. */
+export function legalServicesClient(address: string, actor = "test-operator"): LegalServicesClient {
+  return sdkLegalServicesClient({ address, actor, deadlineMs: 15_000 });
+}
+
+/** The SDK's clients of the mediation service's gRPC services. */
+export function mediationClient(address: string, actor = "test-operator"): MediationClient {
+  return sdkMediationClient({ address, actor, deadlineMs: 15_000 });
 }
 
 /** The typed error of a failed call, or fails the test if the call succeeded. */

@@ -7,7 +7,11 @@ import { randomUUID } from "node:crypto";
 import type { CloudEvent } from "@jinlian/chassis";
 import { bulletinsEventsV1, bulletinsV1 } from "@jinlian/proto";
 
-export const ISSUER = { creditCode: "11120000MB12345670", jurisdictionCode: "120000", name: "天津市司法局" };
+export const ISSUER = { creditCode: "11120000MB1234567P", jurisdictionCode: "120000", name: "天津市司法局" };
+/** The federation issuing jointly (联合印发), as the registry names it. */
+export const CO_ISSUER = { creditCode: "51120000MJ0000001D", jurisdictionCode: "120000", name: "天津市工商业联合会" };
+/** The approval (签发) every published bulletin carries. */
+export const APPROVER = { name: "王五", position: "局长" };
 export const TITLE = "关于民营企业法治体检工作进展的简报";
 /** About 900 bytes of UTF-8, the size of a short work briefing. */
 export const BODY = (
@@ -56,6 +60,11 @@ export function sampleBulletin(id = "6c1c2f1e-8a4a-4f43-9d5e-2b1d2d3c4e5f"): bul
     updateTime: at,
     readSummary: { recipients: 3, read: 1, unread: 2, overdue: 0 },
     acknowledgementWindow: { seconds: String(3 * 24 * 3600), nanos: 0 },
+    coIssuers: [CO_ISSUER],
+    approval: {
+      approver: APPROVER,
+      audit: { actor: "bench", reason: "", requestId: "bench-approval", occurTime: at, jurisdictionCode: "120000" },
+    },
   };
 }
 
@@ -85,6 +94,17 @@ export function eventPayload(): Uint8Array {
       jurisdictionCode: "120000",
     },
     acknowledgementWindowSeconds: String(3 * 24 * 3600),
+    coIssuers: [CO_ISSUER],
+    approval: {
+      approver: APPROVER,
+      audit: {
+        actor: "bench",
+        reason: "",
+        requestId: "bench-approval",
+        occurTime: new Date("2026-11-27T08:00:00.000Z"),
+        jurisdictionCode: "120000",
+      },
+    },
   }).finish();
   return cachedPayload;
 }

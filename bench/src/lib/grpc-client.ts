@@ -14,8 +14,11 @@ export function getBulletinClient(address: string): GetBulletinClient {
       new Promise((resolve, reject) => {
         const metadata = new Metadata();
         metadata.set("x-jinlian-actor", "bench");
-        raw.getBulletin({ bulletinId }, metadata, { deadline: Date.now() + 10_000 }, (err: ServiceError | null, res) =>
-          err ? reject(err) : resolve(res),
+        raw.getBulletin(
+          { bulletinId, readerCreditCode: "" },
+          metadata,
+          { deadline: Date.now() + 10_000 },
+          (err: ServiceError | null, res) => (err ? reject(err) : resolve(res)),
         );
       }),
     close: () => raw.close(),

@@ -1,5 +1,7 @@
 /** Helpers for the jinlian side of each scenario (never imported by a baseline worker). */
-import { createLogger, type Logger } from "@jinlian/chassis";
+import { createLogger, type Logger, type ServiceConfigShape, type ServiceModule, type ServiceParts } from "@jinlian/chassis";
+import { createServiceParts } from "@jinlian/node";
+import type { Knex } from "knex";
 
 /**
  * The production logger (pino JSON at "info", with the trace/request mixin) writing to a sink
@@ -17,5 +19,19 @@ export function benchLogger(): Logger {
         }
       },
     },
+  });
+}
+
+/** A module's parts as a node would create them at 120000, over the given pool (no relay, no consumers). */
+export function serviceParts<Seams>(
+  module: ServiceModule<ServiceConfigShape, Seams>,
+  options: { db: Knex; schema: string; namespace: string },
+): ServiceParts<Seams> {
+  return createServiceParts(module, {
+    node: { jurisdictionCode: "120000", topicNamespace: options.namespace },
+    db: options.db,
+    schema: options.schema,
+    logger: benchLogger(),
+    environment: {},
   });
 }

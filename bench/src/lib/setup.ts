@@ -5,12 +5,15 @@
 import { bulletinsModule } from "@jinlian/bulletins";
 import { createDatabase, ensureTopics, migrate, toKafkaHeaders, type CloudEvent } from "@jinlian/chassis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { benchEvent, BODY, ISSUER, kafkaMessage, SAMPLE_TRACEPARENT, TITLE } from "./fixtures";
+import { APPROVER, benchEvent, BODY, CO_ISSUER, ISSUER, kafkaMessage, SAMPLE_TRACEPARENT, TITLE } from "./fixtures";
 import type { WorkerConfig } from "./protocol";
 
 export const SEEDED_BULLETINS = 1000;
 
-/** Migrates the bulletins schema and fills it: 90 % published (one version, three recipients each), 10 % drafts. */
+/**
+ * Migrates the bulletins schema and fills it: 90 % published (one version, three recipients each,
+ * issued jointly with the federation and approved, 签发), 10 % drafts.
+ */
 export async function prepareDatabase(url: string, schemas: WorkerConfig["schemas"]): Promise<{ bulletinId: string }> {
   for (const [schema, migrations] of [
     [schemas.bulletins, bulletinsModule.migrations],
@@ -30,18 +33,24 @@ export async function prepareDatabase(url: string, schemas: WorkerConfig["schema
     await db.raw(`create table "${schemas.outbox}".dual_write (like "${schemas.outbox}".outbox including all)`);
     const audience = JSON.stringify({ allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] });
     const none = JSON.stringify({ allDistricts: false, jurisdictionCodes: [], organisations: [] });
+    const coIssuers = JSON.stringify([CO_ISSUER]);
+    // The approval as the bulletins repository stores it (rowOf in persistence/repository.ts).
+    const approval = (at: string) =>
+      `jsonb_build_object('approverName', '${APPROVER.name}', 'approverPosition', '${APPROVER.position}', 'actor', 'bench',
+         'reason', '', 'requestId', 'bench-seed', 'at', ${at}, 'jurisdiction', '120000')`;
     await db.raw(
       `insert into bulletins (bulletin_id, origin, kind, issuer_credit_code, issuer_name, issuer_jurisdiction, issuing_jurisdiction,
          year, number, title, body, main_audience, copy_audience, urgency, classification, ack_window_seconds, ack_due_at, status,
-         current_version, revision, created_by, created_at, published_at, updated_at)
+         current_version, revision, created_by, created_at, published_at, updated_at, co_issuers, approval)
        select gen_random_uuid(), 'ISSUED', case when i % 3 = 0 then 'SPECIAL_NOTICE' else 'WORK_BRIEFING' end, ?, ?, '120000', '120000',
          case when i % 10 = 0 then null else 2026 end, case when i % 10 = 0 then null else i end,
          ? || '（' || i || '）', ?, ?::jsonb, ?::jsonb, 'ROUTINE', 'INTERNAL', 259200,
          case when i % 10 = 0 then null else now() - i * interval '1 hour' + interval '3 days' end,
          case when i % 10 = 0 then 'DRAFT' else 'PUBLISHED' end, case when i % 10 = 0 then 0 else 1 end, 2, 'bench',
-         now() - i * interval '1 hour', case when i % 10 = 0 then null else now() - i * interval '1 hour' end, now() - i * interval '1 hour'
+         now() - i * interval '1 hour', case when i % 10 = 0 then null else now() - i * interval '1 hour' end, now() - i * interval '1 hour',
+         ?::jsonb, case when i % 10 = 0 then null else ${approval("to_jsonb(now() - i * interval '1 hour' - interval '10 minutes')")} end
        from generate_series(1, ?) as i`,
-      [ISSUER.creditCode, ISSUER.name, TITLE, BODY, audience, none, SEEDED_BULLETINS],
+      [ISSUER.creditCode, ISSUER.name, TITLE, BODY, audience, none, coIssuers, SEEDED_BULLETINS],
     );
     await db.raw(
       `insert into bulletin_versions (bulletin_id, version, change, title, body, reason, actor, request_id, jurisdiction, occurred_at, ack_due_at)
@@ -58,6 +67,12 @@ export async function prepareDatabase(url: string, schemas: WorkerConfig["schema
          case when d.code = '120101' then '张三' end
        from bulletins b cross join (values ('120101'), ('120102'), ('120103')) as d(code)
        where b.status = 'PUBLISHED'`,
+    );
+    // Each acknowledgement is also its receipt (the view reads each party's latest receipt).
+    await db.raw(
+      `insert into bulletin_receipts (receipt_id, bulletin_id, recipient_key, version, acknowledged_at, acknowledged_by, reader_name, party)
+       select gen_random_uuid(), bulletin_id, recipient_key, acknowledged_version, acknowledged_at, acknowledged_by, reader_name, ''
+       from bulletin_recipients where acknowledged_version > 0`,
     );
     await db.raw("analyze");
     const row = await db("bulletins").where({ status: "PUBLISHED" }).orderBy("published_at", "desc").first("bulletin_id");

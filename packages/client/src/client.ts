@@ -12,7 +12,8 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { toJinlianError, UnavailableError, type JinlianError } from "./errors";
+import { ResourceExhaustedError, toJinlianError, UnavailableError, type JinlianError } from "./errors";
+import { completerFor, type DeepPartial } from "./requests";
 
 export const REQUEST_ID_KEY = "x-request-id";
 
@@ -34,7 +35,7 @@ export interface ClientOptions {
   actor?: string;
   /** Deadline of a call, across all its attempts. Default 10 s. */
   deadlineMs?: number;
-  /** Retries of idempotent methods on UNAVAILABLE. Defaults: 4 attempts, 100 ms doubling to 2 s, with jitter. */
+  /** Retries of idempotent methods on UNAVAILABLE and on a node shedding load (RESOURCE_EXHAUSTED, OVERLOADED). Defaults: 4 attempts, 100 ms doubling to 2 s, with jitter. */
   retry?: { maxAttempts?: number; initialBackoffMs?: number; maxBackoffMs?: number };
   channelOptions?: ChannelOptions;
 }
@@ -52,7 +53,7 @@ type ReqOf<M> = M extends { requestSerialize: (v: infer R) => Buffer } ? R : nev
 type ResOf<M> = M extends { responseDeserialize: (b: Buffer) => infer R } ? R : never;
 
 export type PromiseClient<S extends ServiceDefinition> = {
-  [K in keyof S]: (request: ReqOf<S[K]>, overrides?: CallOverrides) => Promise<ResOf<S[K]>>;
+  [K in keyof S]: (request: DeepPartial<ReqOf<S[K]>>, overrides?: CallOverrides) => Promise<ResOf<S[K]>>;
 } & { close(): void; readonly raw: Client };
 
 /** Which methods are safe to repeat with the same request id. */
@@ -95,16 +96,12 @@ export function createClient<S extends ServiceDefinition>(definition: S, options
   for (const [name, def] of Object.entries(definition)) {
     const path = def.path;
     const idempotent = policy.idempotent.includes(name as keyof S);
+    const complete = completerFor(path);
+    const serialize = (request: unknown) => def.requestSerialize(complete(request));
     const invoke = (request: unknown, metadata: Metadata, callOptions: CallOptions) =>
       new Promise<unknown>((resolve, reject) => {
-        const call = raw.makeUnaryRequest(
-          path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          request,
-          metadata,
-          callOptions,
-          (err, res) => (err ? reject(err) : resolve(res)),
+        const call = raw.makeUnaryRequest(path, serialize, def.responseDeserialize, request, metadata, callOptions, (err, res) =>
+          err ? reject(err) : resolve(res),
         );
         return call;
       });
@@ -139,8 +136,9 @@ export function createClient<S extends ServiceDefinition>(definition: S, options
                 const remaining = deadline - Date.now();
                 const backoff = Math.min(maxBackoff, initialBackoff * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
                 if (
+                  // A shed call (RESOURCE_EXHAUSTED, OVERLOADED) was never started: as safe to retry as UNAVAILABLE.
                   idempotent &&
-                  err instanceof UnavailableError &&
+                  (err instanceof UnavailableError || (err instanceof ResourceExhaustedError && err.reason === "OVERLOADED")) &&
                   attempt < maxAttempts &&
                   remaining > backoff &&
                   !overrides.signal?.aborted

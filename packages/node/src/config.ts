@@ -1,6 +1,19 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, env, isJurisdictionCode, loadConfig, type ServerTls } from "@jinlian/chassis";
+import {
+  ConfigError,
+  readKafkaSecurity,
+  type KafkaSecurity,
+  DEFAULT_MAX_CONCURRENT_CALLS,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  env,
+  loadConfig,
+  type ServerTls,
+  type ServiceConfigShape,
+  type ServiceModule,
+} from "@jinlian/chassis";
+import { isJurisdictionCode } from "@jinlian/kernel";
 import { z } from "zod";
+import { resolveTargets } from "./registry";
 
 export const nodeConfigShape = {
   /** The node's jurisdiction: 120000 (municipal) or a district code. */
@@ -10,6 +23,10 @@ export const nodeConfigShape = {
   JINLIAN_TOPIC_NAMESPACE: env.name("jinlian"),
   GRPC_HOST: z.string().default("0.0.0.0"),
   GRPC_PORT: env.port(50051),
+  /** Largest gRPC request accepted (bytes); bigger ones are refused with RESOURCE_EXHAUSTED. */
+  GRPC_MAX_RECEIVE_BYTES: env.positiveInt(DEFAULT_MAX_RECEIVE_MESSAGE_BYTES),
+  /** Calls the process works on at once, across its services; more are shed with RESOURCE_EXHAUSTED (health is not counted). */
+  GRPC_MAX_CONCURRENT_CALLS: env.positiveInt(DEFAULT_MAX_CONCURRENT_CALLS),
   DATABASE_URL: env.url(["postgres", "postgresql"]),
   KAFKA_BROKERS: env.brokers(),
   LOG_LEVEL: env.logLevel(),
@@ -19,16 +36,57 @@ export const nodeConfigShape = {
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
-  /** liaison: how often unfinished action items past due are looked for and alerts raised. */
-  LIAISON_OVERDUE_SCAN_INTERVAL_MS: env.positiveInt(60_000),
+  /** Kafka over TLS: the brokers' CA (turns TLS on), and a client certificate and key for mutual TLS (Strimzi `tls` users). */
+  KAFKA_TLS_CA_FILE: z.string().optional(),
+  KAFKA_TLS_CERT_FILE: z.string().optional(),
+  KAFKA_TLS_KEY_FILE: z.string().optional(),
+  /** Kafka SASL/SCRAM instead of a client certificate (Strimzi `scram-sha-512` users); the password is read from a file. */
+  KAFKA_SASL_MECHANISM: z.enum(["scram-sha-256", "scram-sha-512"]).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
+  /** Interval between the node's heartbeats to each peer node (ms); a link is silent after three missed. */
+  JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */
   METRICS_PORT: env.port(9464),
 };
 
-export type NodeConfig = ReturnType<typeof loadNodeConfig>;
+export type NodeConfig = Readonly<z.infer<z.ZodObject<typeof nodeConfigShape>>>;
 
-export function loadNodeConfig(source: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(nodeConfigShape, source);
+/** Each service's own configuration (the variables its module declares), by service name. */
+export type ServiceConfigs = ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+
+/**
+ * Validates `base` and the variables of every given service together, so one start names every
+ * problem (ConfigError); returns base's values and each service's own, frozen.
+ */
+export function loadMergedConfig<B extends ServiceConfigShape>(
+  base: B,
+  modules: readonly ServiceModule[],
+  source: NodeJS.ProcessEnv,
+): { base: Readonly<z.infer<z.ZodObject<B>>>; services: ServiceConfigs } {
+  const shape = Object.assign({}, base, ...modules.map((m) => m.config ?? {})) as ServiceConfigShape;
+  const all = loadConfig(shape, source) as Record<string, unknown>;
+  const pick = (keys: readonly string[]) => Object.freeze(Object.fromEntries(keys.map((k) => [k, all[k]])));
+  return {
+    base: pick(Object.keys(base)) as Readonly<z.infer<z.ZodObject<B>>>,
+    services: new Map(modules.map((m) => [m.name, pick(Object.keys(m.config ?? {}))])),
+  };
+}
+
+/**
+ * Validates the node's variables and those of every targeted service together, so one start
+ * names every problem. Each service declares its own (see ServiceModule.config).
+ */
+export function loadNodeConfig(source: NodeJS.ProcessEnv = process.env): NodeConfig {
+  // JINLIAN_TARGET alone first (its default comes from the shape), to know whose variables to read.
+  const { JINLIAN_TARGET: target } = loadConfig({ JINLIAN_TARGET: nodeConfigShape.JINLIAN_TARGET }, source);
+  let modules: readonly ServiceModule[];
+  try {
+    modules = resolveTargets(target);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+  return loadMergedConfig(nodeConfigShape, modules, source).base;
 }
 
 /** Reads the TLS files named in the configuration, or explains what is wrong with them. */
@@ -54,4 +112,18 @@ export function loadServerTls(config: NodeConfig): ServerTls | undefined {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return tls as ServerTls;
+}
+
+/** Reads the Kafka credentials named in the configuration, or explains what is wrong with them. */
+export function loadKafkaSecurity(config: NodeConfig): KafkaSecurity | undefined {
+  const { security, problems } = readKafkaSecurity({
+    KAFKA_TLS_CA_FILE: config.KAFKA_TLS_CA_FILE,
+    KAFKA_TLS_CERT_FILE: config.KAFKA_TLS_CERT_FILE,
+    KAFKA_TLS_KEY_FILE: config.KAFKA_TLS_KEY_FILE,
+    KAFKA_SASL_MECHANISM: config.KAFKA_SASL_MECHANISM,
+    KAFKA_SASL_USERNAME: config.KAFKA_SASL_USERNAME,
+    KAFKA_SASL_PASSWORD_FILE: config.KAFKA_SASL_PASSWORD_FILE,
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return security;
 }

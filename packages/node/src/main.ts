@@ -4,15 +4,17 @@
  * Configuration comes from the environment (see config.ts and docs/runbooks/configuration.md).
  */
 import { ConfigError, createLogger } from "@jinlian/chassis";
-import { loadNodeConfig, loadServerTls } from "./config";
+import { loadKafkaSecurity, loadNodeConfig, loadServerTls } from "./config";
 import { startNode } from "./node";
 
 async function main(): Promise<void> {
   let config;
   let tls;
+  let kafkaSecurity;
   try {
     config = loadNodeConfig();
     tls = loadServerTls(config);
+    kafkaSecurity = loadKafkaSecurity(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jinlian-node: ${err.message}\n`);
@@ -30,12 +32,15 @@ async function main(): Promise<void> {
     topicNamespace: config.JINLIAN_TOPIC_NAMESPACE,
     databaseUrl: config.DATABASE_URL,
     kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaSecurity,
     grpcHost: config.GRPC_HOST,
     grpcPort: config.GRPC_PORT,
+    grpcMaxReceiveBytes: config.GRPC_MAX_RECEIVE_BYTES,
+    grpcMaxConcurrentCalls: config.GRPC_MAX_CONCURRENT_CALLS,
     tls,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-    settings: { overdueScanIntervalMs: config.LIAISON_OVERDUE_SCAN_INTERVAL_MS },
+    environment: process.env,
   }).catch((err: Error) => {
     logger.fatal({ err: err.message }, "node failed to start");
     process.exit(1);

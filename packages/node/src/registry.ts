@@ -1,9 +1,18 @@
 import type { ServiceModule } from "@jinlian/chassis";
 import { bulletinsModule } from "@jinlian/bulletins";
+import { legalServicesModule } from "@jinlian/legal-services";
+import { legislationModule } from "@jinlian/legislation";
 import { liaisonModule } from "@jinlian/liaison";
+import { mediationModule } from "@jinlian/mediation";
 
 /** Every service a node can run, by name. */
-export const SERVICE_MODULES: readonly ServiceModule[] = [liaisonModule, bulletinsModule];
+export const SERVICE_MODULES: readonly ServiceModule[] = [
+  liaisonModule,
+  bulletinsModule,
+  legislationModule,
+  legalServicesModule,
+  mediationModule,
+];
 
 /** Resolves a -target value ("all" or "a,b") to modules, or explains what is wrong. */
 export function resolveTargets(target: string): ServiceModule[] {

@@ -10,7 +10,8 @@ import { descriptorSetPath } from "@jinlian/proto";
 import { stringify } from "yaml";
 import { channelsOf, STREAMS, type Channel, type EventDescriptor } from "./catalogue";
 import { CONTENT_TYPE_PROTOBUF, dataschemaFor } from "./cloudevents";
-import { CITY_JURISDICTION, DISTRICT_CODES, jurisdictionName } from "./jurisdictions";
+import { INBOUND_CHECKS } from "./inbound";
+import { CITY_JURISDICTION, DISTRICT_CODES, jurisdictionName } from "@jinlian/kernel";
 
 export type NodeKind = "municipal" | "district";
 export const NODE_KINDS: readonly NodeKind[] = ["municipal", "district"];
@@ -49,17 +50,30 @@ export function channelTemplates(kind: NodeKind, namespace = "jinlian"): Channel
       for (const channel of channelsOf(namespace, node, service)) {
         const address = templated(channel.topic);
         const local = channel.stream.kind === "local";
-        const key = local ? `${address} ${channel.role} ${templated(channel.consumerGroup ?? "")}` : address;
+        // Another service reading a delivery stream where it arrives shares its channel, as local readers do.
+        const shared = local || foreignReader(channel);
+        const key = shared ? `${address} ${channel.role} ${templated(channel.consumerGroup ?? "")}` : address;
         if (byAddress.has(key)) continue;
         const id = local
           ? `${channel.stream.service}-${channel.stream.name}`
-          : `${service}-${channel.stream.name}-${channel.role === "publish" ? "out" : "in"}`;
+          : `${channel.stream.service}-${channel.stream.name}-${channel.role === "publish" ? "out" : "in"}`;
         byAddress.set(key, { id, address, channel });
       }
   // In catalogue order of the streams; a local stream's writer before its readers (stable sort).
   const rank = (t: ChannelTemplate) =>
-    STREAMS.indexOf(t.channel.stream) * 2 + (t.channel.stream.kind === "local" && t.channel.role === "subscribe" ? 1 : 0);
+    STREAMS.indexOf(t.channel.stream) * 2 +
+    ((t.channel.stream.kind === "local" && t.channel.role === "subscribe") || foreignReader(t.channel) ? 1 : 0);
   return [...byAddress.values()].sort((a, b) => rank(a) - rank(b));
+}
+
+/** A service reading another service's delivery stream at the receiving node (its consumer group names it). */
+function foreignReader(c: Channel): boolean {
+  return (
+    c.stream.kind === "delivery" &&
+    c.role === "subscribe" &&
+    c.consumerGroup !== undefined &&
+    c.consumerGroup.split(".")[2] !== c.stream.service
+  );
 }
 
 /** The payload fields used as the key, once each (a stream may carry several aggregates). */
@@ -70,8 +84,8 @@ function keysOf(c: Channel): string[] {
 function operationId(t: ChannelTemplate): string {
   const c = t.channel;
   if (c.role === "publish") return `${t.id}-send`;
-  // Several services may read one local stream.
-  return c.stream.kind === "local" ? `${t.id}-receive-${c.consumerGroup!.split(".").pop()}` : `${t.id}-receive`;
+  // Several services may read one local stream, or the deliveries arriving at a node.
+  return c.stream.kind === "local" || foreignReader(c) ? `${t.id}-receive-${c.consumer!}` : `${t.id}-receive`;
 }
 
 /** Every concrete topic a document's channel stands for. */
@@ -251,13 +265,23 @@ export function asyncApiDocument(kind: NodeKind, namespace = "jinlian"): Record<
         "jinlian_dlq_consumer",
       ],
       properties: {
-        jinlian_dlq_reason: { type: "string", enum: ["MALFORMED", "REFUSED", "HANDLER_FAILED"] },
+        jinlian_dlq_reason: { type: "string", enum: ["MALFORMED", "FORGED", "REFUSED", "HANDLER_FAILED"] },
         jinlian_dlq_error: { type: "string" },
+        jinlian_dlq_check: {
+          type: "string",
+          description: "The inbound check that refused the event before any handler ran",
+          enum: [...INBOUND_CHECKS],
+        },
         jinlian_dlq_topic: { type: "string" },
         jinlian_dlq_partition: { type: "string" },
         jinlian_dlq_offset: { type: "string" },
         jinlian_dlq_consumer: { type: "string" },
         jinlian_dlq_attempts: { type: "string" },
+        jinlian_dlq_payload_omitted: {
+          type: "string",
+          description:
+            "Set when the payload was left out to keep the dead letter within the broker's size limit; read the original at jinlian_dlq_topic/partition/offset.",
+        },
         jinlian_dlq_time: { type: "string", format: "date-time" },
       },
     },
@@ -303,7 +327,9 @@ export function asyncApiDocument(kind: NodeKind, namespace = "jinlian"): Record<
         ? `This node writes ${c.stream.service} ${c.stream.name} here.`
         : c.stream.kind === "local"
           ? `This node's ${reader} service consumes ${c.stream.service} ${c.stream.name} from here.`
-          : `This node consumes ${c.stream.service} ${c.stream.name} from here.`,
+          : foreignReader(c)
+            ? `This node's ${reader} service consumes ${c.stream.service} ${c.stream.name} from here too.`
+            : `This node consumes ${c.stream.service} ${c.stream.name} from here.`,
       messages: ids.map((id) => ({ $ref: `#/channels/${t.id}/messages/${id}` })),
       ...(!publishes && consumerGroup
         ? { bindings: { kafka: { groupId: { type: "string", const: consumerGroup }, bindingVersion: KAFKA_BINDING } } }
@@ -348,7 +374,7 @@ export function asyncApiMarkdown(namespace = "jinlian"): string {
   const lines = [
     "# Event streams (AsyncAPI)",
     "",
-    "Generated by `pnpm docs:asyncapi` from the stream catalogue in `packages/subscriber/src/catalogue.ts`; do not edit.",
+    "Generated by `pnpm docs:asyncapi` from the stream catalogue in `packages/subscriber/src/catalogue/` (one file per service); do not edit.",
     "The machine-readable documents are [municipal.yaml](municipal.yaml) and [district.yaml](district.yaml) (AsyncAPI 3.0).",
     "",
   ];

@@ -32,6 +32,19 @@ export function eventSource(jurisdictionCode: string, service: string): string {
   return `/jinlian/${jurisdictionCode}/${service}`;
 }
 
+// A node is a six-digit jurisdiction code; a service a lower-case name such as "legal-services".
+const SOURCE = /^\/jinlian\/(\d{6})\/([a-z][a-z0-9-]*)$/;
+
+/**
+ * The node and service an event source names: the inverse of eventSource, so
+ * eventSource(node, service) === source for whatever parses. Undefined for anything else
+ * (another URI, a trailing slash, an extra path segment); a receiver then cannot tell who sent it.
+ */
+export function parseEventSource(source: string): { node: string; service: string } | undefined {
+  const m = SOURCE.exec(source);
+  return m ? { node: m[1]!, service: m[2]! } : undefined;
+}
+
 export function dataschemaFor(messageFullName: string): string {
   return `urn:jinlian:protobuf:${messageFullName}`;
 }

@@ -1,5 +1,6 @@
 import { CloudEvent as SdkCloudEvent, Kafka } from "cloudevents";
-import { fromKafkaMessage, MalformedEventError, toKafkaHeaders, type CloudEvent } from "./cloudevents";
+import { eventSource, fromKafkaMessage, MalformedEventError, parseEventSource, toKafkaHeaders, type CloudEvent } from "./cloudevents";
+import { JURISDICTION_CODES } from "@jinlian/kernel";
 
 const event: CloudEvent = {
   id: "6c1c2f1e-8a4a-4f43-9d5e-2b1d2d3c4e5f",
@@ -68,5 +69,47 @@ describe("CloudEvents Kafka binary mode", () => {
     ],
   ])("refuses a message with %s", (_what, headers) => {
     expect(() => fromKafkaMessage({ key: null, value: Buffer.from([1]), headers })).toThrow(MalformedEventError);
+  });
+});
+
+describe("event sources", () => {
+  // Every node and every service there is (fast-check is not in the workspace, and the real
+  // domain is small enough to cover whole).
+  const nodes = JURISDICTION_CODES;
+  const services = ["bulletins", "liaison", "legislation", "legal-services", "mediation"];
+
+  it("parses every source eventSource writes back into its node and service", () => {
+    for (const node of nodes)
+      for (const service of services) expect(parseEventSource(eventSource(node, service))).toEqual({ node, service });
+  });
+
+  it.each([
+    ["/jinlian/120101/liaison", { node: "120101", service: "liaison" }],
+    ["/jinlian/120000/legal-services", { node: "120000", service: "legal-services" }],
+  ])("reads %s as what eventSource would write again", (source, parsed) => {
+    expect(parseEventSource(source)).toEqual(parsed);
+    expect(eventSource(parsed.node, parsed.service)).toBe(source);
+  });
+
+  it.each([
+    "",
+    "/jinlian/120101",
+    "/jinlian/120101/",
+    "/jinlian/120101/liaison/",
+    "/jinlian/120101/liaison/extra",
+    "jinlian/120101/liaison",
+    "//jinlian/120101/liaison",
+    "/other/120101/liaison",
+    "/jinlian/12010/liaison",
+    "/jinlian/1201011/liaison",
+    "/jinlian/abcdef/liaison",
+    "/jinlian/120101/Liaison",
+    "/jinlian/120101/-liaison",
+    "/jinlian//liaison",
+    "https://example.org/jinlian/120101/liaison",
+    " /jinlian/120101/liaison",
+    "/jinlian/120101/liaison\n",
+  ])("refuses %j, which eventSource never writes", (source) => {
+    expect(parseEventSource(source)).toBeUndefined();
   });
 });

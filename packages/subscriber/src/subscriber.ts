@@ -11,6 +11,7 @@ import {
 import type { Admin, Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
 import type { EventDescriptor } from "./catalogue";
 import { fromKafkaMessage, MalformedEventError, type CloudEvent } from "./cloudevents";
+import { checkPayload, checkSource, reasonOf, type InboundRefusal, type PayloadRules } from "./inbound";
 
 /** The logging a subscriber does; pino loggers fit. */
 export interface SubscriberLogger {
@@ -40,6 +41,9 @@ export interface ReceivedEvent<T> {
 
 export type EventHandler<T> = (event: ReceivedEvent<T>) => Promise<void>;
 
+/** jinlian_dlq_reason: why a message went to the dead-letter topic. */
+export type DeadLetterReason = "MALFORMED" | "FORGED" | "REFUSED" | "HANDLER_FAILED";
+
 export interface SubscriberOptions {
   kafka: Kafka;
   /** Names the subscriber in spans, metrics, logs and dead-letter headers. */
@@ -52,6 +56,20 @@ export interface SubscriberOptions {
   logger?: SubscriberLogger;
   /** Attempts at a failing handler before its message is dead-lettered. Default 3. */
   maxAttempts?: number;
+  /**
+   * Keeps what this subscriber cannot apply yet instead of skipping it: an event of a type its
+   * contract version does not know (`knows` false; e.g. a producer upgraded first), and every
+   * later event of the same aggregate (`isHeld`), so per-aggregate order holds. Without it,
+   * unknown types are skipped. Held messages are committed; the hook's owner applies them later
+   * (see `dispatchHeld`).
+   */
+  hold?: MessageHold;
+  /** Retries of a failing batch before kafkajs gives up and the consumer is restarted. Default 10. */
+  consumerRetries?: number;
+  /** First wait before restarting a crashed consumer (doubling to 30 s). Default 1 s. */
+  restartBackoffMs?: number;
+  /** Bytes a dead letter may take (key, payload, headers); a larger payload is left out. Default 900 KiB. */
+  maxDeadLetterBytes?: number;
   retryBackoffMs?: number;
   /** Failures of the world, not of the message (e.g. database down): retried without limit, never dead-lettered. */
   isTransient?: (err: unknown) => boolean;
@@ -84,10 +102,60 @@ const headerGetter: TextMapGetter<Record<string, unknown>> = {
  * (at-least-once; use idempotencyKey to apply each event once). Messages it cannot decode, and
  * handlers that keep failing, go to the dead-letter topic with the reason; consumption goes on.
  * Types without a handler are skipped, so new event types do not break old subscribers.
+ * Before any handler runs, an event read from a delivery topic must come from the topic's
+ * sender, and its payload must pass the rules registered with its handler (inbound.ts); what
+ * does not is dead-lettered at once as FORGED or REFUSED.
  */
+/** A message kept for later (see SubscriberOptions.hold). */
+export interface HeldMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly type: string;
+  readonly id: string;
+  readonly source: string;
+  readonly headers: Record<string, string>;
+  readonly value: Buffer;
+  /**
+   * UNKNOWN_TYPE: this version does not know the type; BEHIND_HELD: an earlier event of its
+   * aggregate is held; GAP: the handler found an earlier event of the aggregate missing.
+   */
+  readonly reason: "UNKNOWN_TYPE" | "BEHIND_HELD" | "GAP";
+}
+
+/**
+ * What became of one message: applied by its handler, dead-lettered, held, skipped (no handler),
+ * or — for a held message tried again — still waiting for an earlier event of its aggregate.
+ */
+export type MessageOutcome = "handled" | "dead-lettered" | "held" | "skipped" | "not-yet";
+
+export interface MessageHold {
+  /** Whether this subscriber's contract version knows the type on that topic. */
+  knows(topic: string, type: string): boolean;
+  /** Whether an earlier event of the aggregate (topic, key) is held. */
+  isHeld(topic: string, key: string): Promise<boolean>;
+  hold(message: HeldMessage): Promise<void>;
+  /**
+   * Whether a handler's error says an earlier event of the aggregate has not arrived yet (a gap
+   * in its version sequence): the event is held, not dead-lettered, until the gap is filled.
+   */
+  isGap?(err: unknown): boolean;
+}
+
 export class Subscriber {
-  private readonly handlers = new Map<string, { descriptor: EventDescriptor; handler: EventHandler<unknown> }>();
+  private readonly handlers = new Map<
+    string,
+    { descriptor: EventDescriptor; handler: EventHandler<unknown>; rules?: PayloadRules<unknown> }
+  >();
   private consumer?: Consumer;
+  private stopped = false;
+  private restarting?: Promise<void>;
+  /** A crash reported while a restart was under way (it may be the consumer that restart started). */
+  private crashDuringRestart?: { consumer: Consumer; error: Error };
+  private isHealthy = true;
+  private readonly healthListeners: ((healthy: boolean) => void)[] = [];
+  private readonly crashes;
   private producer?: Producer;
   private ownProducer = false;
   private admin?: Admin;
@@ -96,21 +164,30 @@ export class Subscriber {
   private readonly log: SubscriberLogger;
   private readonly outcomes;
   private readonly deadLettered;
+  private readonly refused;
 
   constructor(private readonly options: SubscriberOptions) {
     this.log = options.logger ?? silent;
     const meter = metrics.getMeter("@jinlian/subscriber");
     this.outcomes = meter.createCounter("jinlian.consumer.events", { description: "Events consumed, by outcome" });
     this.deadLettered = meter.createCounter("jinlian.consumer.dead_lettered", { description: "Messages sent to a dead-letter topic" });
+    this.crashes = meter.createCounter("jinlian.consumer.crashes", { description: "Consumer crashes (each is restarted)" });
+    this.refused = meter.createCounter("jinlian.consumer.refused", {
+      description: "Events refused before any handler ran (forged source or claim, invalid payload), by check",
+    });
     meter.createObservableGauge("jinlian.consumer.lag", { description: "Messages not yet consumed, per partition" }).addCallback((r) => {
       for (const l of this.lastLag) r.observe(l.lag, { consumer: options.name, topic: l.topic, partition: l.partition });
     });
   }
 
-  /** Registers the handler for one event type of the catalogue. */
-  on<T>(descriptor: EventDescriptor<T>, handler: EventHandler<T>): this {
+  /** Registers the handler for one event type of the catalogue, with the rules its payload must meet first. */
+  on<T>(descriptor: EventDescriptor<T>, handler: EventHandler<T>, rules?: PayloadRules<T>): this {
     if (this.handlers.has(descriptor.type)) throw new Error(`a handler for ${descriptor.type} is already registered`);
-    this.handlers.set(descriptor.type, { descriptor: descriptor as EventDescriptor, handler: handler as EventHandler<unknown> });
+    this.handlers.set(descriptor.type, {
+      descriptor: descriptor as EventDescriptor,
+      handler: handler as EventHandler<unknown>,
+      rules: rules as PayloadRules<unknown> | undefined,
+    });
     return this;
   }
 
@@ -119,24 +196,14 @@ export class Subscriber {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     if (this.options.producer) this.producer = this.options.producer;
     else {
       this.producer = this.options.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
       this.ownProducer = true;
       await this.producer.connect();
     }
-    const consumer = this.options.kafka.consumer({
-      groupId: this.options.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
-      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
-    // eachMessage resolves an offset only after the handler returned; autoCommit then commits it.
-    await consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 1, eachMessage: (p) => this.onMessage(p) });
+    await this.startConsumer();
     this.admin = this.options.kafka.admin();
     await this.admin.connect();
     const refresh = () =>
@@ -149,7 +216,96 @@ export class Subscriber {
     this.log.info({ groupId: this.options.groupId, topics: this.options.topics.length, types: this.types }, "subscriber started");
   }
 
+  /** False from a crash of the consumer until it has been restarted. */
+  get healthy(): boolean {
+    return this.isHealthy;
+  }
+
+  /** Called with the new state each time the consumer crashes or comes back. */
+  onHealthChange(listener: (healthy: boolean) => void): this {
+    this.healthListeners.push(listener);
+    return this;
+  }
+
+  private setHealthy(healthy: boolean): void {
+    if (this.isHealthy === healthy) return;
+    this.isHealthy = healthy;
+    for (const l of this.healthListeners) l(healthy);
+  }
+
+  private async startConsumer(): Promise<void> {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      // A fetch waits at most this long for data; disconnecting waits for the fetch in flight, so
+      // the default 5 s made every consumer's stop take 5 s.
+      maxWaitTimeInMs: 1000,
+      // kafkajs retries a failing batch, then crashes the consumer; it is restarted here, not by
+      // kafkajs, so that every crash is logged, counted and seen in health until it is back.
+      retry: {
+        initialRetryTime: 300,
+        retries: this.options.consumerRetries ?? 10,
+        maxRetryTime: 5000,
+        restartOnFailure: async () => false,
+      },
+    });
+    consumer.on(consumer.events.CRASH, (e) => this.superviseCrash(consumer, e.payload.error));
+    this.consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+      // eachMessage resolves an offset only after the handler returned; autoCommit then commits it.
+      await consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 1, eachMessage: async (p) => void (await this.onMessage(p)) });
+    } catch (err) {
+      // A half-started consumer is not left behind when start is tried again.
+      this.consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A crashed consumer is restarted with backoff until it runs again or the subscriber stops. */
+  private superviseCrash(crashed: Consumer, error: Error): void {
+    if (this.stopped || this.consumer !== crashed) return;
+    if (this.restarting) {
+      // Not dropped: the consumer a restart has just started can crash before that restart is
+      // over (a coordinator still loading after a broker start), and would then stay dead.
+      this.crashDuringRestart = { consumer: crashed, error };
+      return;
+    }
+    this.setHealthy(false);
+    this.crashes.add(1, { consumer: this.options.name });
+    this.log.error({ err: error?.message, groupId: this.options.groupId }, "consumer crashed; restarting it");
+    this.restarting = (async () => {
+      let backoff = this.options.restartBackoffMs ?? 1000;
+      while (!this.stopped) {
+        try {
+          await crashed.disconnect().catch(() => undefined);
+          if (this.stopped) return;
+          await this.startConsumer();
+          this.setHealthy(true);
+          this.log.info({ groupId: this.options.groupId }, "consumer restarted after a crash");
+          return;
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message, retryInMs: backoff }, "consumer restart failed; will retry");
+          await new Promise((r) => setTimeout(r, backoff).unref());
+          backoff = Math.min(backoff * 2, 30_000);
+        }
+      }
+    })().finally(() => {
+      this.restarting = undefined;
+      const pending = this.crashDuringRestart;
+      this.crashDuringRestart = undefined;
+      // Still the current consumer: restart it too. A crash of the consumer replaced meanwhile is stale.
+      if (pending) this.superviseCrash(pending.consumer, pending.error);
+    });
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.restarting;
     clearInterval(this.lagTimer);
     await this.consumer?.disconnect();
     this.consumer = undefined;
@@ -181,19 +337,66 @@ export class Subscriber {
     }
   }
 
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * Applies a message held earlier (see `hold`) through the same checks, handler, retries and
+   * dead letters as a live one. A transient failure is thrown (the caller keeps it held).
+   */
+  async dispatchHeld(held: HeldMessage): Promise<MessageOutcome> {
+    this.producer ??= this.options.producer;
+    if (!this.producer) throw new Error("dispatchHeld needs the subscriber's producer (options.producer) or a started subscriber");
+    const message = {
+      key: Buffer.from(held.key),
+      value: held.value,
+      headers: held.headers,
+      offset: held.offset,
+      timestamp: String(Date.now()),
+      attributes: 0,
+    } as EachMessagePayload["message"];
+    return this.onMessage({ topic: held.topic, partition: held.partition, message, heartbeat: async () => undefined } as never, true);
+  }
+
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload, replaying = false): Promise<MessageOutcome> {
     let cloudEvent: CloudEvent;
     try {
       cloudEvent = fromKafkaMessage(message);
     } catch (err) {
       await this.deadLetter(topic, partition, message, err as Error, "MALFORMED", 0);
-      return;
+      return "dead-lettered";
+    }
+    // Who sent it is checked before what it is: a forged event is dead-lettered even when this
+    // subscriber has no handler for its type.
+    const { sender, refusal } = checkSource(topic, cloudEvent.source);
+    if (refusal) {
+      await this.refuse(topic, partition, message, cloudEvent, refusal);
+      return "dead-lettered";
+    }
+    const hold = this.options.hold;
+    if (hold && !replaying) {
+      const key = cloudEvent.subject;
+      const reason = !hold.knows(topic, cloudEvent.type) ? "UNKNOWN_TYPE" : (await hold.isHeld(topic, key)) ? "BEHIND_HELD" : undefined;
+      if (reason) {
+        await hold.hold({
+          topic,
+          partition,
+          offset: message.offset,
+          key,
+          type: cloudEvent.type,
+          id: cloudEvent.id,
+          source: cloudEvent.source,
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          value: message.value ?? Buffer.alloc(0),
+          reason,
+        });
+        this.log.warn({ type: cloudEvent.type, id: cloudEvent.id, key, reason }, "event held until this consumer can apply it");
+        this.outcomes.add(1, { consumer: this.options.name, outcome: "held" });
+        return "held";
+      }
     }
     const registered = this.handlers.get(cloudEvent.type);
     if (!registered) {
       this.log.debug({ type: cloudEvent.type, id: cloudEvent.id }, "no handler for event type; skipped");
       this.outcomes.add(1, { consumer: this.options.name, outcome: "skipped" });
-      return;
+      return "skipped";
     }
     let data: unknown;
     try {
@@ -207,7 +410,12 @@ export class Subscriber {
         "MALFORMED",
         0,
       );
-      return;
+      return "dead-lettered";
+    }
+    const payloadRefusal = checkPayload(registered.rules, sender, data);
+    if (payloadRefusal) {
+      await this.refuse(topic, partition, message, cloudEvent, payloadRefusal);
+      return "dead-lettered";
     }
     const event: ReceivedEvent<unknown> = {
       type: cloudEvent.type,
@@ -242,7 +450,9 @@ export class Subscriber {
       parent,
     );
     try {
-      await otelContext.with(trace.setSpan(parent, span), () => this.handle(registered.handler, event, message, heartbeat));
+      return await otelContext.with(trace.setSpan(parent, span), () =>
+        this.handle(registered.handler, event, message, heartbeat, replaying),
+      );
     } catch (err) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       throw err;
@@ -256,18 +466,31 @@ export class Subscriber {
     event: ReceivedEvent<unknown>,
     message: EachMessagePayload["message"],
     heartbeat: () => Promise<void>,
-  ): Promise<void> {
+    replaying = false,
+  ): Promise<MessageOutcome> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(event);
         this.outcomes.add(1, { consumer: this.options.name, outcome: "handled" });
-        return;
+        return "handled";
       } catch (err) {
         if (this.options.isTransient?.(err)) {
           // Rethrown: kafkajs retries the message without committing; an outage never dead-letters.
           this.log.warn({ err: (err as Error).message, id: event.id }, "transient failure; will retry");
           throw err;
+        }
+        const hold = this.options.hold;
+        if (hold?.isGap?.(err)) {
+          // A message tried again from the hold stays where it is; a live one joins it.
+          if (replaying) return "not-yet";
+          await hold.hold(heldOf(event, message, "GAP"));
+          this.log.warn(
+            { err: (err as Error).message, id: event.id, key: event.subject },
+            "event held: an earlier event of its aggregate is missing",
+          );
+          this.outcomes.add(1, { consumer: this.options.name, outcome: "held" });
+          return "held";
         }
         const permanent = err instanceof MalformedEventError || this.options.isPermanent?.(err) === true;
         if (permanent || attempt >= maxAttempts) {
@@ -279,7 +502,7 @@ export class Subscriber {
             err instanceof MalformedEventError ? "MALFORMED" : permanent ? "REFUSED" : "HANDLER_FAILED",
             attempt,
           );
-          return;
+          return "dead-lettered";
         }
         this.log.warn({ err: (err as Error).message, id: event.id, attempt }, "handler failed; retrying");
         await new Promise((r) => setTimeout(r, (this.options.retryBackoffMs ?? 200) * attempt));
@@ -288,37 +511,95 @@ export class Subscriber {
     }
   }
 
+  /** Dead-letters an event that failed an inbound check; permanent, so no attempt is made. */
+  private async refuse(
+    topic: string,
+    partition: number,
+    message: EachMessagePayload["message"],
+    event: CloudEvent,
+    refusal: InboundRefusal,
+  ): Promise<void> {
+    this.log.warn(
+      { topic, type: event.type, id: event.id, source: event.source, check: refusal.check, err: refusal.message },
+      "inbound event refused",
+    );
+    await this.deadLetter(topic, partition, message, new Error(refusal.message), reasonOf(refusal.check), 0, refusal.check);
+    this.refused.add(1, { consumer: this.options.name, reason: refusal.check });
+  }
+
   private async deadLetter(
     topic: string,
     partition: number,
     message: EachMessagePayload["message"],
     err: Error,
-    reason: "MALFORMED" | "REFUSED" | "HANDLER_FAILED",
+    reason: DeadLetterReason,
     attempts: number,
+    check?: string,
   ): Promise<void> {
-    this.log.error({ topic, partition, offset: message.offset, reason, err: err.message, attempts }, "message dead-lettered");
-    // If this send fails the error propagates and the message is retried: never dropped.
-    await this.producer!.send({
-      topic: this.options.deadLetterTopic,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            jinlian_dlq_reason: reason,
-            jinlian_dlq_error: err.message.slice(0, 1000),
-            jinlian_dlq_topic: topic,
-            jinlian_dlq_partition: String(partition),
-            jinlian_dlq_offset: message.offset,
-            jinlian_dlq_consumer: this.options.name,
-            jinlian_dlq_attempts: String(attempts),
-            jinlian_dlq_time: new Date().toISOString(),
-          },
-        },
-      ],
-    });
+    this.log.error({ topic, partition, offset: message.offset, reason, check, err: err.message, attempts }, "message dead-lettered");
+    const headers: Record<string, string | Buffer> = {
+      ...(message.headers as Record<string, string | Buffer>),
+      jinlian_dlq_reason: reason,
+      jinlian_dlq_error: err.message.slice(0, 1000),
+      jinlian_dlq_topic: topic,
+      jinlian_dlq_partition: String(partition),
+      jinlian_dlq_offset: message.offset,
+      jinlian_dlq_consumer: this.options.name,
+      jinlian_dlq_attempts: String(attempts),
+      jinlian_dlq_time: new Date().toISOString(),
+      // Which inbound check refused the event (refusals before any handler ran only).
+      ...(check === undefined ? {} : { jinlian_dlq_check: check }),
+    };
+    // A dead letter must always fit the broker's limit, or the send would fail and the partition
+    // would stop on this message for good. A payload that would not fit with the dead-letter
+    // headers is left out; the headers still point at the original (topic, partition, offset).
+    const limit = this.options.maxDeadLetterBytes ?? DEFAULT_MAX_DEAD_LETTER_BYTES;
+    const send = (value: Buffer | null, extra: Record<string, string>) =>
+      this.producer!.send({
+        topic: this.options.deadLetterTopic,
+        acks: -1,
+        messages: [{ key: message.key, value, headers: { ...headers, ...extra } }],
+      });
+    const omitted = (why: string) => ({ jinlian_dlq_payload_omitted: `${message.value?.length ?? 0} bytes: ${why}` });
+    // If this send fails for any other reason the error propagates and the message is retried: never dropped.
+    if (messageBytes(message.key, message.value, headers) > limit) await send(null, omitted("over the dead-letter size limit"));
+    else
+      await send(message.value, {}).catch(async (sendErr: unknown) => {
+        if (!isTooLarge(sendErr)) throw sendErr;
+        await send(null, omitted("the broker refused it as too large"));
+      });
     this.deadLettered.add(1, { consumer: this.options.name, reason });
   }
+}
+
+/** Default bound of a dead letter: under Kafka's 1 MiB message.max.bytes with room for overhead. */
+export const DEFAULT_MAX_DEAD_LETTER_BYTES = 900 * 1024;
+
+function messageBytes(key: Buffer | string | null | undefined, value: Buffer | null | undefined, headers: Record<string, unknown>): number {
+  let n = (key?.length ?? 0) + (value?.length ?? 0) + 64;
+  for (const [k, v] of Object.entries(headers))
+    n += Buffer.byteLength(k) + (Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v ?? ""))) + 8;
+  return n;
+}
+
+function isTooLarge(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (e.type === "MESSAGE_TOO_LARGE" || e.type === "RECORD_LIST_TOO_LARGE") return true;
+  return [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].some((inner) => isTooLarge(inner, depth + 1));
+}
+
+function heldOf(event: ReceivedEvent<unknown>, message: EachMessagePayload["message"], reason: HeldMessage["reason"]): HeldMessage {
+  return {
+    topic: event.topic,
+    partition: event.partition,
+    offset: message.offset,
+    key: event.subject,
+    type: event.type,
+    id: event.id,
+    source: event.source,
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    value: message.value ?? Buffer.alloc(0),
+    reason,
+  };
 }

@@ -12,6 +12,26 @@ export function deliveryTopic(namespace: string, service: string, from: string, 
   return `${namespace}.${from}.${service}.to.${to}`;
 }
 
+const DELIVERY = /^(\d{6})\.([a-z][a-z0-9-]*)\.to\.(\d{6})$/;
+
+/**
+ * The parts of a delivery topic: the inverse of deliveryTopic. Without a namespace, whatever comes
+ * before the last four parts is taken as one. Undefined for local, dead-letter and foreign topics.
+ */
+export function parseDeliveryTopic(topic: string, namespace?: string): { from: string; service: string; to: string } | undefined {
+  let rest: string;
+  if (namespace !== undefined) {
+    if (!topic.startsWith(`${namespace}.`)) return undefined;
+    rest = topic.slice(namespace.length + 1);
+  } else {
+    const parts = topic.split(".");
+    if (parts.length < 5 || parts.slice(0, -4).join(".") === "") return undefined;
+    rest = parts.slice(-4).join(".");
+  }
+  const m = DELIVERY.exec(rest);
+  return m ? { from: m[1]!, service: m[2]!, to: m[3]! } : undefined;
+}
+
 /** A node's own stream of a service, read by other services of the same node; never mirrored. */
 export function localTopic(namespace: string, node: string, service: string, stream: string): string {
   return `${namespace}.${node}.${service}.${stream}`;

@@ -1,90 +1,58 @@
-import {
-  bulletinsEvents,
-  EventConsumer,
-  liaisonEvents,
-  inboxHandler,
-  OutboxRelay,
-  type ServiceDependencies,
-  type ServiceInstance,
-  type ServiceModule,
-} from "@jinlian/chassis";
+import { defineServiceModule, env } from "@jinlian/chassis";
+import { RegistryProjection } from "@jinlian/registry-projection";
+import { CITY_JURISDICTION } from "@jinlian/kernel";
 import { BulletinsApp } from "./app/bulletins-app";
-import { SERVICE } from "./app/events";
-import { OrganisationProjection } from "./app/organisation-projection";
+import { Briefings } from "./app/briefings";
+import { BulletinForwarding } from "./app/forwarding";
+import { BulletinDeliveries } from "./app/inbound";
+import { AcknowledgementOverdueScanner } from "./app/overdue-scanner";
+import { UnreadWork } from "./app/unread-work";
+import { SERVICE } from "./domain/bulletin-events";
 import { bulletinsMigrations } from "./persistence/migrations";
 import { bulletinsGrpcService } from "./transport/grpc/bulletins-grpc";
-import {
-  bulletinsConsumerGroup,
-  bulletinsDeadLetterTopic,
-  bulletinsTopics,
-  inboundTopics,
-  organisationsConsumerGroup,
-  registryTopics,
-} from "./transport/kafka/topology";
+import { briefingConsumers } from "./transport/kafka/briefing-consumers";
+import { bulletinDeliveries } from "./transport/kafka/deliveries";
+import { bulletinsTopics } from "./transport/kafka/topology";
 
-/** Composition of the bulletins service from the dependencies its node provides. */
-export function createBulletinsService(
-  deps: ServiceDependencies,
-): ServiceInstance & { app: BulletinsApp; organisations: OrganisationProjection; relay: OutboxRelay } {
-  const logger = deps.logger.child({ service: SERVICE });
-  const app = new BulletinsApp({ db: deps.db, schema: deps.schema, node: deps.node, clock: deps.clock, ids: deps.ids, logger });
-  const organisations = new OrganisationProjection({ db: deps.db, node: deps.node, clock: deps.clock, logger });
-  const relay = new OutboxRelay({ db: deps.db, url: deps.databaseUrl, schema: deps.schema, producer: deps.producer, logger });
-  const consumer = new EventConsumer({
-    kafka: deps.kafka,
-    db: deps.db,
-    name: "deliveries",
-    groupId: bulletinsConsumerGroup(deps.node),
-    topics: inboundTopics(deps.node),
-    deadLetterTopic: bulletinsDeadLetterTopic(deps.node),
-    producer: deps.producer,
-    logger,
-    handlers: [
-      inboxHandler(bulletinsEvents.published, (e, trx) => app.onPublished(e, trx)),
-      inboxHandler(bulletinsEvents.corrected, (e, trx) => app.onCorrected(e, trx)),
-      inboxHandler(bulletinsEvents.recalled, (e, trx) => app.onRecalled(e, trx)),
-      inboxHandler(bulletinsEvents.acknowledged, (e, trx) => app.onAcknowledged(e, trx)),
-    ],
-  });
-  // Its own consumer group: a node whose bulletins starts after the registry has events replays
-  // the (compacted) registry topic from the start, whatever the deliveries consumer has read.
-  const registryConsumer = new EventConsumer({
-    kafka: deps.kafka,
-    db: deps.db,
-    name: "organisations",
-    groupId: organisationsConsumerGroup(deps.node),
-    topics: registryTopics(deps.node),
-    deadLetterTopic: bulletinsDeadLetterTopic(deps.node),
-    producer: deps.producer,
-    logger,
-    handlers: [
-      inboxHandler(liaisonEvents.organisationRegistered, (e, trx) => organisations.apply("REGISTERED", e, trx)),
-      inboxHandler(liaisonEvents.organisationUpdated, (e, trx) => organisations.apply("UPDATED", e, trx)),
-      inboxHandler(liaisonEvents.organisationDeactivated, (e, trx) => organisations.apply("DEACTIVATED", e, trx)),
-    ],
-  });
-  return {
-    app,
-    organisations,
-    relay,
-    grpcServices: [bulletinsGrpcService(app, organisations, { logger, authenticator: deps.authenticator, authorizer: deps.authorizer })],
-    async start() {
-      relay.start();
-      await consumer.start();
-      await registryConsumer.start();
-    },
-    async stop() {
-      await registryConsumer.stop();
-      await consumer.stop();
-      await relay.stop();
-    },
-  };
-}
-
-export const bulletinsModule: ServiceModule = {
+/** The bulletins service (art. 20): numbered bulletins delivered between nodes, with read receipts. */
+export const bulletinsModule = defineServiceModule({
   name: SERVICE,
   schema: SERVICE,
   migrations: bulletinsMigrations,
   topics: bulletinsTopics,
-  create: createBulletinsService,
-};
+  config: {
+    /** How often recipients held here past an acknowledgement deadline are looked for and alerts raised. */
+    BULLETINS_OVERDUE_SCAN_INTERVAL_MS: env.positiveInt(60_000),
+  },
+  create(deps) {
+    const organisations = new RegistryProjection({ db: deps.db, node: deps.node, clock: deps.clock, logger: deps.logger });
+    const app = new BulletinsApp(deps.kit, organisations);
+    const deliveries = new BulletinDeliveries(deps.kit);
+    const forwarding = new BulletinForwarding(deps.kit, app);
+    const unread = new UnreadWork(deps.kit);
+    const interval = deps.config.BULLETINS_OVERDUE_SCAN_INTERVAL_MS;
+    const scanner = new AcknowledgementOverdueScanner(deps.kit, interval);
+    const briefings = new Briefings(deps.kit, app);
+    return {
+      grpcServices: [bulletinsGrpcService(app, organisations, deps.grpc, { forwarding, unread }, briefings)],
+      consumers: [
+        {
+          stream: { service: SERVICE, stream: "deliveries" },
+          handlers: bulletinDeliveries(deliveries, forwarding),
+        },
+        // Its own consumer group: a node whose bulletins starts after the registry has events
+        // replays the (compacted) registry topic from the start.
+        organisations.consumer(),
+        // At the city: the districts' statistics that briefings are compiled from.
+        ...(deps.node.jurisdictionCode === CITY_JURISDICTION ? briefingConsumers(briefings) : []),
+      ],
+      jobs: [{ name: "overdue-scanner", start: () => scanner.start(), stop: () => scanner.stop() }],
+      // Tests run scans on demand (several scanners stand for several replicas).
+      seams: {
+        app,
+        organisations,
+        overdueScanner: (batchSize?: number) => new AcknowledgementOverdueScanner(deps.kit, interval, batchSize),
+      },
+    };
+  },
+});

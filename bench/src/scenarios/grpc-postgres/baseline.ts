@@ -1,6 +1,7 @@
 /**
- * Bare grpc-js and a bare pg pool: GetBulletin runs the three statements BulletinsApp.view runs
- * (the row, its versions, its read counts; SQL as knex renders it) and maps them by hand.
+ * Bare grpc-js and a bare pg pool: GetBulletin runs the five statements BulletinsApp.view runs
+ * (the row, its versions, its recipients, each party's latest receipt, its read counts; SQL as
+ * knex renders it) and maps them by hand.
  */
 import { bulletinsV1 } from "@jinlian/proto";
 import { baselinePool } from "../../lib/database";
@@ -18,6 +19,17 @@ export const create: ScenarioFactory = async (config) => {
     const r = rows[0];
     if (!r) throw Object.assign(new Error(`bulletin ${id} not found`), { code: 5 });
     const versions = await pool.query('select * from "bulletin_versions" where "bulletin_id" = $1 order by "version" asc', [id]);
+    // Recipients and receipts are read as the view reads them, though GetBulletin shows only counts.
+    await pool.query(
+      `select * from "bulletin_recipients" where "bulletin_id" = $1 order by case role when 'MAIN' then 0 else 1 end, recipient_key`,
+      [id],
+    );
+    await pool.query(
+      `select distinct on (recipient_key, party) recipient_key, party, version, acknowledged_at, acknowledged_by, reader_name
+         from bulletin_receipts where bulletin_id = $1
+        order by recipient_key, party, version desc, acknowledged_at desc, receipt_id desc`,
+      [id],
+    );
     const counts = await pool.query(READ_COUNTS_SQL, [new Date(), [id]]);
     const c = counts.rows[0] ?? { recipients: "0", read: "0", overdue: "0" };
     const recipients = Number(c.recipients);
@@ -55,6 +67,19 @@ export const create: ScenarioFactory = async (config) => {
         updateTime: r.updated_at,
         readSummary: { recipients, read, overdue, unread: recipients - read - overdue },
         acknowledgementWindow: r.ack_window_seconds === null ? undefined : { seconds: String(r.ack_window_seconds), nanos: 0 },
+        coIssuers: r.co_issuers,
+        approval: r.approval
+          ? {
+              approver: { name: r.approval.approverName, position: r.approval.approverPosition },
+              audit: {
+                actor: r.approval.actor,
+                reason: r.approval.reason,
+                requestId: r.approval.requestId,
+                occurTime: new Date(r.approval.at),
+                jurisdictionCode: r.approval.jurisdiction,
+              },
+            }
+          : undefined,
       },
     };
   });

@@ -1,3 +1,4 @@
+import { isTransientDatabaseError } from "../inbox/consumer";
 import { AbortedError, fromDatabaseError, UnavailableError } from "./errors";
 
 describe("given a failure from the database", () => {
@@ -7,8 +8,60 @@ describe("given a failure from the database", () => {
     expect((mapped as AbortedError).reason).toBe("CONCURRENT_CHANGE");
   });
 
-  it.each(["08006", "57P01", "ECONNREFUSED"])("when it is %s (the database is out of reach), then the caller gets UNAVAILABLE", (code) => {
-    expect(fromDatabaseError(Object.assign(new Error("gone"), { code }))).toBeInstanceOf(UnavailableError);
+  it.each([
+    "08006",
+    "08P01",
+    "57P01",
+    "57P02",
+    "57P03",
+    "53300",
+    "53100",
+    "55P03",
+    "25006",
+    "58030",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "EPIPE",
+  ])(
+    "when it is %s (the database is out of reach or cannot take work now), then the caller gets UNAVAILABLE and a consumer retries",
+    (code) => {
+      const err = Object.assign(new Error("gone"), { code });
+      expect(fromDatabaseError(err)).toBeInstanceOf(UnavailableError);
+      expect(isTransientDatabaseError(err)).toBe(true);
+    },
+  );
+
+  it.each(["Connection terminated unexpectedly", "Connection terminated", "timeout exceeded when trying to connect"])(
+    "when node-postgres says %j without an SQLSTATE, then it is an outage",
+    (message) => {
+      expect(fromDatabaseError(new Error(message))).toBeInstanceOf(UnavailableError);
+      expect(isTransientDatabaseError(new Error(message))).toBe(true);
+    },
+  );
+
+  it.each([
+    'select * from "bulletins" where "bulletin_id" = $1 limit $2 - Connection terminated unexpectedly',
+    "ROLLBACK - Client has encountered a connection error and is not queryable",
+    'insert into "outbox" ("seq") values ($1) - timeout exceeded when trying to connect',
+  ])("when knex reports %j (the statement, then node-postgres' words), then it is an outage too", (message) => {
+    // Met by the chaos suite while PostgreSQL restarted: calls answered INTERNAL, handlers were dead-lettered.
+    expect(fromDatabaseError(new Error(message))).toBeInstanceOf(UnavailableError);
+    expect(isTransientDatabaseError(new Error(message))).toBe(true);
+  });
+
+  it("when a message only contains those words elsewhere, then it is not an outage", () => {
+    const err = new Error('relation "Connection terminated" does not exist');
+    expect(fromDatabaseError(err)).toBe(err);
+  });
+
+  it("when a server error merely mentions a lost connection but has an SQLSTATE, then the code decides", () => {
+    const err = Object.assign(new Error("Connection terminated by trigger"), { code: "P0001" });
+    expect(fromDatabaseError(err)).toBe(err);
+  });
+
+  it("when a consumer's handler hits a unique violation, then it is not retried forever (it is a refusal)", () => {
+    expect(isTransientDatabaseError(Object.assign(new Error("dup"), { code: "23505" }))).toBe(false);
+    expect(isTransientDatabaseError(Object.assign(new Error("conflict"), { code: "40001" }))).toBe(true);
   });
 
   it("when the pool timed out, then the caller gets UNAVAILABLE", () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   Metadata,
   status,
@@ -8,11 +8,13 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { SpanKind, SpanStatusCode, context as otelContext, trace } from "@opentelemetry/api";
-import { ApplicationError, fromDatabaseError, UnauthenticatedError } from "../common/errors";
+import { ApplicationError, fromDatabaseError, OverloadedError, UnauthenticatedError } from "../common/errors";
 import { runWithRequestContext, type Principal } from "../logging/context";
 import type { Logger } from "../logging/logger";
 import { meter } from "../telemetry/metrics";
 import { extractTraceContext, tracer } from "../telemetry/tracing";
+import type { CallAdmission } from "./admission";
+import { checkRequestBounds, type RequestLimits } from "./request-limits";
 import { toStatus } from "./status";
 
 export const REQUEST_ID_KEY = "x-request-id";
@@ -26,6 +28,8 @@ export interface CallContext {
    * answered with the first result (see onceForKey). Scoped to the principal.
    */
   readonly idempotencyKey?: string;
+  /** A digest of the request's bytes: a key reused with another request is refused, not replayed. */
+  readonly requestFingerprint?: string;
   readonly principal: Principal;
   readonly metadata: Metadata;
   /** The caller's deadline, if any. */
@@ -42,10 +46,17 @@ export interface Actor {
   requestId: string;
   /** Set when the caller sent its own request id: a repeat returns the first result. */
   idempotencyKey?: string;
+  /** A digest of the request the key came with (see CallContext). */
+  requestFingerprint?: string;
 }
 
 export function actorOf(call: CallContext): Actor {
-  return { subject: call.principal.subject, requestId: call.requestId, idempotencyKey: call.idempotencyKey };
+  return {
+    subject: call.principal.subject,
+    requestId: call.requestId,
+    idempotencyKey: call.idempotencyKey,
+    requestFingerprint: call.requestFingerprint,
+  };
 }
 
 export interface Authenticator {
@@ -72,6 +83,8 @@ export interface HandlerOptions {
   logger: Logger;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** The process's bound on calls at once, shared by its services; unbounded when absent. */
+  admission?: CallAdmission;
 }
 
 type Req<M> = M extends { requestDeserialize: (b: Buffer) => infer R } ? R : never;
@@ -90,13 +103,14 @@ function requestIdFrom(metadata: Metadata): { requestId: string; fromCaller: boo
 /**
  * Wraps typed unary handlers into a grpc-js implementation. Every call gets, in order: trace
  * context from metadata and a SERVER span, a request id (echoed in response metadata), a deadline
- * check, authentication and authorisation, structured logs and metrics, and errors mapped to
- * google.rpc.Status with field violations.
+ * check, authentication and authorisation, bounds on the request's repeated fields and strings
+ * (`limits` as the service declares them, defaults elsewhere), structured logs and metrics, and
+ * errors mapped to google.rpc.Status with field violations.
  */
 export function implement<S extends ServiceDefinition>(
   definition: S,
   handlers: UnaryHandlers<S>,
-  options: HandlerOptions,
+  options: HandlerOptions & { limits?: RequestLimits<S> },
 ): UntypedServiceImplementation {
   const authenticator = options.authenticator ?? headerAuthenticator;
   const authorizer = options.authorizer ?? allowAll;
@@ -106,7 +120,13 @@ export function implement<S extends ServiceDefinition>(
     const path = def.path;
     const [service, method] = path.slice(1).split("/") as [string, string];
     const handler = handlers[name as keyof S] as (req: unknown, call: CallContext) => Promise<unknown>;
+    const limits = (options.limits?.[name as keyof S] ?? {}) as Readonly<Record<string, number>>;
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      if (options.admission && !options.admission.tryEnter(path)) {
+        callback(toStatus(new OverloadedError(), requestIdFrom(call.metadata).requestId));
+        return;
+      }
+      const admitted = options.admission;
       const started = performance.now();
       const { requestId, fromCaller } = requestIdFrom(call.metadata);
       const parent = extractTraceContext(call.metadata.getMap() as Record<string, unknown>);
@@ -122,6 +142,7 @@ export function implement<S extends ServiceDefinition>(
       responseMetadata.set(REQUEST_ID_KEY, requestId);
       call.sendMetadata(responseMetadata);
       const finish = (code: status, err?: unknown) => {
+        admitted?.leave();
         span.setAttribute("rpc.grpc.status_code", code);
         if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
         duration.record(performance.now() - started, { "rpc.service": service, "rpc.method": method, "rpc.grpc.status_code": code });
@@ -145,11 +166,14 @@ export function implement<S extends ServiceDefinition>(
         }
         const principal = await authenticator.authenticate(call.metadata, path);
         await authorizer.authorize(principal, path);
-        return runWithRequestContext({ requestId, method: path, principal }, () =>
+        // Before any handler work, so no request costs more than its (bounded) size.
+        checkRequestBounds(call.request, limits);
+        return runWithRequestContext({ requestId, method: path, principal, deadline }, () =>
           handler(call.request, {
             method: path,
             requestId,
             idempotencyKey: fromCaller ? `${principal.subject}:${requestId}` : undefined,
+            requestFingerprint: fromCaller ? fingerprint(def.requestSerialize, call.request) : undefined,
             principal,
             metadata: call.metadata,
             deadline,
@@ -162,7 +186,13 @@ export function implement<S extends ServiceDefinition>(
           callback(null, response);
         },
         (thrown: unknown) => {
-          const err = fromDatabaseError(thrown);
+          // A statement cancelled by the timeout the caller's deadline set (57014) is that deadline passing.
+          const err =
+            (thrown as { code?: unknown }).code === "57014" && deadline && deadline.getTime() <= Date.now() + 50
+              ? Object.assign(new Error("deadline exceeded while the database was working on the call"), {
+                  grpcCode: status.DEADLINE_EXCEEDED,
+                })
+              : fromDatabaseError(thrown);
           const grpcCode = (err as { grpcCode?: status }).grpcCode;
           if (grpcCode === status.DEADLINE_EXCEEDED) {
             finish(grpcCode, err);
@@ -181,4 +211,9 @@ export function implement<S extends ServiceDefinition>(
     };
   }
   return impl;
+}
+
+/** The digest of a request as the caller sent it (its protobuf encoding), with the method. */
+function fingerprint(serialize: (value: unknown) => Buffer, request: unknown): string {
+  return createHash("sha256").update(serialize(request)).digest("base64url");
 }

@@ -29,6 +29,13 @@ export interface GrpcServerOptions {
 }
 
 /**
+ * Default receive limit: the largest legitimate request (a bulletin of 50,000 characters, up to
+ * ~200 KB of UTF-8, with 500 recipients) fits several times over; grpc-js's 4 MiB would let one
+ * call carry hundreds of thousands of elements.
+ */
+export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 1024 * 1024;
+
+/**
  * A gRPC server with grpc.health.v1 (overall "" and per service) and server reflection over
  * every Jinlian contract. Services are registered before start; health turns SERVING once each
  * service's dependencies are ready (setServing) and NOT_SERVING when draining.
@@ -41,18 +48,27 @@ export class GrpcServer {
 
   constructor(private readonly options: GrpcServerOptions) {
     this.server = new Server({
-      "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+      "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
       "grpc.keepalive_permit_without_calls": 1,
     });
     this.health = new HealthImplementation({ "": "NOT_SERVING" });
     this.health.addToServer(this.server);
+  }
+
+  /**
+   * Reflection lists what this process serves — its services and grpc.health.v1 — and describes
+   * them from the descriptors of every Jinlian contract, so grpcurl can call them without files.
+   */
+  private addReflection(): void {
     const loaderOptions: Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
-    // Reflection describes every Jinlian contract and grpc.health.v1, so grpcurl can call both.
     const healthProto = path.join(path.dirname(require.resolve("grpc-health-check/package.json")), "proto", "health", "v1", "health.proto");
-    new ReflectionService({
-      ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), loaderOptions),
-      ...loadSync(healthProto, loaderOptions),
-    }).addToServer(this.server);
+    new ReflectionService(
+      {
+        ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), loaderOptions),
+        ...loadSync(healthProto, loaderOptions),
+      },
+      { services: [...this.names, "grpc.health.v1.Health"] },
+    ).addToServer(this.server);
   }
 
   add(service: RegisteredService): void {
@@ -72,6 +88,7 @@ export class GrpcServer {
 
   /** Binds and serves; with tls, only TLS (and, given clientRootCerts, only mutual TLS). */
   async start(host: string, port: number, tls?: ServerTls): Promise<number> {
+    this.addReflection();
     const credentials = tls
       ? ServerCredentials.createSsl(
           tls.clientRootCerts ?? null,

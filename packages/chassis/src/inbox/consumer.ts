@@ -1,20 +1,72 @@
-import { Subscriber, typesAllowedOn, type EventDescriptor, type PartitionLag, type ReceivedEvent } from "@jinlian/subscriber";
+import {
+  Subscriber,
+  typesAllowedOn,
+  type HeldMessage,
+  type MessageHold,
+  type MessageOutcome,
+  type EventDescriptor,
+  type PartitionLag,
+  type PayloadRules,
+  type ReceivedEvent,
+} from "@jinlian/subscriber";
 import type { Knex } from "knex";
 import type { Kafka, Producer } from "kafkajs";
-import { ApplicationError } from "../common/errors";
+import { ApplicationError, InvalidArgumentError, isDatabaseOutage, NotYetApplicableError, type FieldViolation } from "../common/errors";
 import type { Logger } from "../logging/logger";
+import { meter } from "../telemetry/metrics";
+
+/**
+ * What the chassis checks on an event's payload before the inbox row is written and the handler
+ * runs (the subscriber's payload rules); a failed check dead-letters the event at once (never retried).
+ */
+export type InboxChecks<T> = PayloadRules<T>;
 
 /** A handler applied inside the transaction that also records the event in the inbox. */
 export interface InboxBinding {
   readonly descriptor: EventDescriptor<never>;
   readonly handle: (event: ReceivedEvent<never>, trx: Knex.Transaction) => Promise<void>;
+  readonly checks?: PayloadRules<never>;
 }
 
 export function inboxHandler<T>(
   descriptor: EventDescriptor<T>,
   handle: (event: ReceivedEvent<T>, trx: Knex.Transaction) => Promise<void>,
+  checks?: InboxChecks<T>,
 ): InboxBinding {
-  return { descriptor: descriptor as EventDescriptor<never>, handle: handle as InboxBinding["handle"] };
+  return {
+    descriptor: descriptor as EventDescriptor<never>,
+    handle: handle as InboxBinding["handle"],
+    checks,
+  };
+}
+
+/**
+ * The violations a throwing domain validator finds (the same one gRPC input goes through), for
+ * InboxChecks.validate; `prefix` places its fields in the event, e.g. "data.". Errors other than
+ * InvalidArgumentError propagate. A violation of the payload as a whole (field "") keeps field "".
+ */
+export function violationsOf(validate: () => unknown, prefix = ""): FieldViolation[] {
+  try {
+    validate();
+    return [];
+  } catch (err) {
+    if (!(err instanceof InvalidArgumentError)) throw err;
+    return err.violations.map((v) => ({ field: v.field === "" ? "" : `${prefix}${v.field}`, description: v.description }));
+  }
+}
+
+interface HeldRow {
+  seq: string;
+  topic: string;
+  partition: number;
+  kafka_offset: string;
+  message_key: string;
+  event_type: string;
+  event_id: string;
+  event_source: string;
+  headers: Record<string, string>;
+  payload: Buffer;
+  reason: string;
 }
 
 export interface EventConsumerOptions {
@@ -30,28 +82,56 @@ export interface EventConsumerOptions {
   logger: Logger;
   maxAttempts?: number;
   retryBackoffMs?: number;
+  /**
+   * The types this node's contract version knows on a topic (the stream catalogue's, by
+   * default). Others are held with every later event of their aggregate until an upgraded
+   * consumer knows them.
+   */
+  knownTypes?: (topic: string) => readonly string[];
 }
 
-const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "53300", "40001", "40P01"]);
-
-/** Infrastructure trouble (database down, serialization conflict): retry, never dead-letter. */
+/**
+ * Infrastructure trouble — the database out of reach, a serialization failure or deadlock —
+ * is retried, never dead-lettered. (A unique violation is not: in a handler it is a refusal.)
+ */
 export function isTransientDatabaseError(err: unknown): boolean {
-  const e = err as { code?: string; name?: string };
-  return (e.code !== undefined && (TRANSIENT_CODES.has(e.code) || e.code.startsWith("08"))) || e.name === "KnexTimeoutError";
+  const code = (err as { code?: unknown }).code;
+  return isDatabaseOutage(err) || code === "40001" || code === "40P01";
 }
 
 /**
  * A service's idempotent consumer: the subscriber SDK (ordered, commit after success, dead
  * letters) with each event applied at most once through the inbox table (consumer, source, id),
- * inserted in the same transaction as the handler's effects. An event the handler refuses with an
+ * inserted in the same transaction as the handler's effects. The subscriber checks each event
+ * before that transaction begins (source against the delivery topic's sender, then the binding's
+ * InboxChecks), so a refused event leaves no inbox row. An event the handler refuses with an
  * application error is dead-lettered at once; database outages are retried, never dead-lettered.
  */
 export class EventConsumer {
   private readonly subscriber: Subscriber;
 
-  constructor(options: EventConsumerOptions) {
+  private readonly log: Logger;
+
+  constructor(private readonly options: EventConsumerOptions) {
     const log = options.logger.child({ component: "consumer", consumer: options.name });
+    this.log = log;
+    // Repeats the inbox turned away (a relay re-send, a redelivery after a crash): what the chaos
+    // suite counts as duplicates suppressed.
+    const duplicates = meter().createCounter("jinlian.inbox.duplicates", { description: "Events already in the inbox, ignored" });
+    const knows = options.knownTypes ?? typesAllowedOn;
+    const hold: MessageHold = {
+      knows: (topic, type) => knows(topic).includes(type),
+      isHeld: async (topic, key) =>
+        (await options.db("inbox_held").where({ consumer: options.name, topic, message_key: key }).first("seq")) !== undefined,
+      isGap: (err) => err instanceof NotYetApplicableError,
+      hold: async (m) => {
+        await this.storeHeld(m);
+        // What arrives may fill a gap that held earlier events of its aggregate back.
+        await this.drain(m.topic, m.key);
+      },
+    };
     this.subscriber = new Subscriber({
+      hold,
       kafka: options.kafka,
       name: options.name,
       groupId: options.groupId,
@@ -68,25 +148,136 @@ export class EventConsumer {
       // Only types the catalogue declares on these topics are handled (a district reads no read
       // receipts, the city no publications); anything else that arrives is skipped.
       if (!options.topics.some((t) => typesAllowedOn(t).includes(binding.descriptor.type))) continue;
-      this.subscriber.on(binding.descriptor, (event) =>
-        options.db.transaction(async (trx) => {
-          const fresh = await trx("inbox")
-            .insert({ consumer: options.name, event_source: event.source, event_id: event.id, event_type: event.type })
-            .onConflict(["consumer", "event_source", "event_id"])
-            .ignore()
-            .returning("event_id");
-          if (fresh.length === 0) {
-            log.debug({ id: event.id, type: event.type }, "duplicate event ignored");
-            return;
-          }
-          await binding.handle(event, trx);
-        }),
+      this.subscriber.on(
+        binding.descriptor,
+        (event) =>
+          options.db.transaction(async (trx) => {
+            const fresh = await trx("inbox")
+              .insert({ consumer: options.name, event_source: event.source, event_id: event.id, event_type: event.type })
+              .onConflict(["consumer", "event_source", "event_id"])
+              .ignore()
+              .returning("event_id");
+            if (fresh.length === 0) {
+              duplicates.add(1, { consumer: options.name });
+              log.debug({ id: event.id, type: event.type }, "duplicate event ignored");
+              return;
+            }
+            await binding.handle(event, trx);
+          }),
+        binding.checks,
       );
     }
   }
 
-  start(): Promise<void> {
-    return this.subscriber.start();
+  /** This consumer's name (inbox, dead letters). */
+  get name(): string {
+    return this.options.name;
+  }
+
+  get deadLetterTopic(): string {
+    return this.options.deadLetterTopic;
+  }
+
+  /**
+   * Applies one message again through this consumer (a dead letter being replayed). One that
+   * finds an earlier event of its aggregate missing is held; one applied may release held ones.
+   */
+  async redeliver(message: HeldMessage): Promise<MessageOutcome> {
+    const outcome = await this.subscriber.dispatchHeld(message);
+    if (outcome === "not-yet") {
+      await this.storeHeld({ ...message, reason: "GAP" });
+      return "held";
+    }
+    if (outcome === "handled") await this.drain(message.topic, message.key);
+    return outcome;
+  }
+
+  private async storeHeld(m: HeldMessage): Promise<void> {
+    // A message retried by kafkajs after a failure part-way is held once.
+    await this.options
+      .db("inbox_held")
+      .insert({
+        consumer: this.options.name,
+        topic: m.topic,
+        partition: m.partition,
+        kafka_offset: m.offset,
+        message_key: m.key,
+        event_type: m.type,
+        event_id: m.id,
+        event_source: m.source,
+        headers: m.headers,
+        payload: m.value,
+        reason: m.reason,
+      })
+      .onConflict(["consumer", "event_source", "event_id"])
+      .ignore();
+  }
+
+  /**
+   * Tries the held events of one aggregate again, in arrival order, until a pass changes nothing:
+   * an unknown type stops the pass (order is all we know about it); one still missing its
+   * predecessor (`not-yet`) stays and the pass goes on, since a later one may fill the gap.
+   * Returns how many were released.
+   */
+  private async drain(topic: string, key: string): Promise<number> {
+    const knows = this.options.knownTypes ?? typesAllowedOn;
+    let released = 0;
+    for (;;) {
+      const rows = (await this.options
+        .db("inbox_held")
+        .where({ consumer: this.options.name, topic, message_key: key })
+        .orderBy("seq")) as HeldRow[];
+      let progress = false;
+      for (const row of rows) {
+        if (!knows(row.topic).includes(row.event_type)) break;
+        const outcome = await this.subscriber.dispatchHeld(heldFromRow(row));
+        if (outcome === "not-yet") continue;
+        await this.options.db("inbox_held").where({ seq: row.seq }).delete();
+        released++;
+        progress = true;
+      }
+      if (!progress || rows.length === 0) return released;
+    }
+  }
+
+  /** Applies what was held and can be applied now (after an upgrade), then starts consuming. */
+  async start(): Promise<void> {
+    await this.releaseHeld();
+    await this.subscriber.start();
+  }
+
+  /**
+   * Held events this version can now apply (after an upgrade, or a gap filled while it was down)
+   * are released per aggregate, in arrival order (see `drain`). Runs before live consumption, so
+   * nothing overtakes them.
+   */
+  private async releaseHeld(): Promise<void> {
+    const aggregates = (await this.options
+      .db("inbox_held")
+      .where({ consumer: this.options.name })
+      .groupBy("topic", "message_key")
+      .select("topic", "message_key")
+      .min({ first: "seq" })
+      .orderBy("first")) as { topic: string; message_key: string }[];
+    let released = 0;
+    for (const a of aggregates) {
+      try {
+        released += await this.drain(a.topic, a.message_key);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, key: a.message_key }, "held events of an aggregate not released yet; kept");
+      }
+    }
+    if (aggregates.length > 0) this.log.info({ aggregates: aggregates.length, released }, "held events released");
+  }
+
+  /** False from a crash until the consumer has been restarted (see Subscriber). */
+  get healthy(): boolean {
+    return this.subscriber.healthy;
+  }
+
+  onHealthChange(listener: (healthy: boolean) => void): this {
+    this.subscriber.onHealthChange(listener);
+    return this;
   }
 
   stop(): Promise<void> {
@@ -96,4 +287,19 @@ export class EventConsumer {
   lag(): Promise<PartitionLag[]> {
     return this.subscriber.lag();
   }
+}
+
+function heldFromRow(row: HeldRow): HeldMessage {
+  return {
+    topic: row.topic,
+    partition: row.partition,
+    offset: row.kafka_offset,
+    key: row.message_key,
+    type: row.event_type,
+    id: row.event_id,
+    source: row.event_source,
+    headers: row.headers,
+    value: row.payload,
+    reason: row.reason as HeldMessage["reason"],
+  };
 }

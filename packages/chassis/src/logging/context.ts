@@ -13,6 +13,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly method?: string;
   readonly principal?: Principal;
+  /** The caller's deadline: work for the call past it is abandoned (see ServiceKit.mutation). */
+  readonly deadline?: Date;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,10 +1,12 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from "kafkajs";
+import { kafkaClientSecurity, type KafkaSecurity } from "@jinlian/subscriber";
 import type { Logger } from "../logging/logger";
 
 export interface KafkaOptions {
   brokers: readonly string[];
   clientId: string;
   logger: Logger;
+  security?: KafkaSecurity;
 }
 
 const LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -20,6 +22,7 @@ export function createKafka(options: KafkaOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...kafkaClientSecurity(options.security),
     connectionTimeout: 3000,
     requestTimeout: 10000,
     retry: { initialRetryTime: 300, retries: 5, maxRetryTime: 5000 },

@@ -33,3 +33,75 @@ export async function appendToOutbox(trx: Knex.Transaction, schema: string, even
   // A wake-up hint for the relay, delivered at commit; the relay polls as well.
   await trx.raw("select pg_notify(?, '')", [outboxChannel(schema)]);
 }
+
+/** An outbox row the relay parked because the broker can never take it as it is. */
+export interface ParkedOutboxRow {
+  readonly seq: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly eventType: string;
+  readonly eventId: string;
+  readonly bytes: number;
+  readonly reason: string;
+  readonly createdAt: Date;
+  readonly parkedAt: Date;
+  /** Later rows of the same aggregate (topic and key) waiting behind this one. */
+  readonly waitingBehind: number;
+}
+
+/** The parked rows of a service's outbox, oldest first, for operators. */
+export async function listParkedOutbox(db: Knex, limit = 100): Promise<ParkedOutboxRow[]> {
+  const rows = (await db("outbox as p")
+    .whereNotNull("p.parked_at")
+    .whereNull("p.published_at")
+    .orderBy("p.seq")
+    .limit(limit)
+    .select(
+      "p.seq",
+      "p.topic",
+      "p.message_key",
+      "p.event_type",
+      "p.event_id",
+      "p.parked_reason",
+      "p.created_at",
+      "p.parked_at",
+      db.raw("octet_length(p.payload) as bytes"),
+      db.raw(
+        "(select count(*) from outbox w where w.topic = p.topic and w.message_key = p.message_key and w.seq > p.seq and w.published_at is null) as waiting",
+      ),
+    )) as {
+    seq: string;
+    topic: string;
+    message_key: string;
+    event_type: string;
+    event_id: string;
+    parked_reason: string;
+    created_at: Date;
+    parked_at: Date;
+    bytes: number;
+    waiting: string;
+  }[];
+  return rows.map((r) => ({
+    seq: String(r.seq),
+    topic: r.topic,
+    key: r.message_key,
+    eventType: r.event_type,
+    eventId: r.event_id,
+    bytes: Number(r.bytes),
+    reason: r.parked_reason,
+    createdAt: r.created_at,
+    parkedAt: r.parked_at,
+    waitingBehind: Number(r.waiting),
+  }));
+}
+
+/**
+ * Puts parked rows back in line (all, or those given by seq) once their cause is fixed — the
+ * topic created, the broker's limit raised — so the relay tries them again, in order, with the
+ * rows of their aggregates that waited behind them. Returns how many were requeued.
+ */
+export async function requeueParkedOutbox(db: Knex, seqs?: readonly string[]): Promise<number> {
+  const q = db("outbox").whereNotNull("parked_at").whereNull("published_at");
+  if (seqs) q.whereIn("seq", [...seqs]);
+  return q.update({ parked_at: null, parked_reason: null });
+}

@@ -1,5 +1,6 @@
 import knex, { type Knex } from "knex";
 import { Client } from "pg";
+import type { Logger } from "../logging/logger";
 
 export interface DatabaseOptions {
   /** postgres://… URL of the node's database. */
@@ -8,6 +9,8 @@ export interface DatabaseOptions {
   schema: string;
   poolMax?: number;
   applicationName?: string;
+  /** Where knex's own warnings go (lost connections, pool errors); knex prints them to the console otherwise. */
+  logger?: Logger;
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -25,7 +28,18 @@ export function createDatabase(options: DatabaseOptions): Knex {
     searchPath: [options.schema],
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10000,
+    ...(options.logger ? { log: knexLog(options.logger.child({ component: "knex", schema: options.schema })) } : {}),
   });
+}
+
+function knexLog(logger: Logger) {
+  const text = (m: unknown) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m));
+  return {
+    warn: (m: unknown) => logger.warn(text(m)),
+    error: (m: unknown) => logger.error(text(m)),
+    deprecate: (m: unknown) => logger.warn(text(m)),
+    debug: (m: unknown) => logger.debug(text(m)),
+  };
 }
 
 /** Creates the database named in url if it does not exist (connecting to the "postgres" database). */

@@ -1,21 +1,34 @@
 import type { Knex } from "knex";
+import { InvalidArgumentError } from "../common/errors";
 
 /**
  * Runs a mutation at most once per (scope, key) within the caller's transaction. The key row is
  * inserted first: a concurrent repeat waits on it and then reads the first call's result; if the
  * mutation fails, the transaction (and the key) roll back, so the call can be retried.
- * Returns the mutation's result (e.g. the id of what it created or changed).
+ * A key that comes back with another request (a different `fingerprint`) is a caller's mistake —
+ * replaying the first result would hide that the second request was never applied — and is
+ * refused with INVALID_ARGUMENT. Returns the mutation's result (e.g. the id of what it created or
+ * changed).
  */
 export async function onceForKey(
   trx: Knex.Transaction,
   scope: string,
   key: string | undefined,
   mutate: () => Promise<string>,
+  fingerprint?: string,
 ): Promise<{ result: string; replayed: boolean }> {
   if (!key) return { result: await mutate(), replayed: false };
-  const claimed = await trx("idempotency_keys").insert({ scope, key, result: "" }).onConflict(["scope", "key"]).ignore().returning("key");
+  const claimed = await trx("idempotency_keys")
+    .insert({ scope, key, result: "", fingerprint: fingerprint ?? null })
+    .onConflict(["scope", "key"])
+    .ignore()
+    .returning("key");
   if (claimed.length === 0) {
-    const row = await trx("idempotency_keys").where({ scope, key }).first<{ result: string }>();
+    const row = await trx("idempotency_keys").where({ scope, key }).first<{ result: string; fingerprint: string | null }>();
+    if (fingerprint && row!.fingerprint && row!.fingerprint !== fingerprint)
+      throw new InvalidArgumentError([
+        { field: "x-request-id", description: "was already used for a different request; send a new request id for a new request" },
+      ]);
     return { result: row!.result, replayed: true };
   }
   const result = await mutate();

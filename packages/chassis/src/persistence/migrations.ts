@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import type { Knex } from "knex";
+import { auditMigration } from "../usecase/audit";
 
 export interface Migration {
   readonly name: string;
@@ -6,7 +8,7 @@ export interface Migration {
   down?(db: Knex): Promise<void>;
 }
 
-/** The outbox and inbox every service has, in its own schema. */
+/** The outbox, inbox, idempotency keys and audit trail every service has, in its own schema. */
 export const chassisMigrations: readonly Migration[] = [
   {
     name: "0000_chassis_outbox_inbox",
@@ -54,20 +56,122 @@ export const chassisMigrations: readonly Migration[] = [
       await db.schema.dropTable("idempotency_keys");
     },
   },
+  auditMigration,
+  {
+    name: "0003_chassis_outbox_parking",
+    async up(db) {
+      // A row the broker can never take is parked with the reason, not retried forever.
+      await db.schema.alterTable("outbox", (t) => {
+        t.timestamp("parked_at", { useTz: true });
+        t.text("parked_reason");
+      });
+      await db.raw("create index outbox_parked on ?? (topic, message_key, seq) where parked_at is not null and published_at is null", [
+        "outbox",
+      ]);
+    },
+  },
+  {
+    name: "0004_chassis_outbox_relay_lease",
+    async up(db) {
+      // The relay leader's heartbeat: a standby takes over from a leader silent past its lease.
+      await db.schema.createTable("outbox_relay_lease", (t) => {
+        t.smallint("id").primary();
+        t.integer("holder_pid").notNullable();
+        t.text("holder").notNullable();
+        t.timestamp("heartbeat_at", { useTz: true }).notNullable();
+        t.check("id = 1");
+      });
+    },
+  },
+  {
+    name: "0005_chassis_idempotency_fingerprint",
+    async up(db) {
+      // What request a key came with, so a key reused for another request is refused.
+      await db.schema.alterTable("idempotency_keys", (t) => t.text("fingerprint"));
+    },
+  },
+  {
+    name: "0006_chassis_inbox_held",
+    async up(db) {
+      // Events a consumer cannot apply yet (a type newer than its contract, and what follows it
+      // for the same aggregate), kept in arrival order until an upgrade can apply them.
+      await db.schema.createTable("inbox_held", (t) => {
+        t.bigIncrements("seq").primary();
+        t.text("consumer").notNullable();
+        t.text("topic").notNullable();
+        t.integer("partition").notNullable();
+        t.text("kafka_offset").notNullable();
+        t.text("message_key").notNullable();
+        t.text("event_type").notNullable();
+        t.text("event_id").notNullable();
+        t.text("event_source").notNullable();
+        t.jsonb("headers").notNullable();
+        t.binary("payload").notNullable();
+        t.text("reason").notNullable();
+        t.timestamp("held_at", { useTz: true }).notNullable().defaultTo(db.fn.now());
+        t.index(["consumer", "topic", "message_key"], "inbox_held_by_aggregate");
+        t.unique(["consumer", "event_source", "event_id"], { indexName: "inbox_held_once" });
+      });
+    },
+  },
+  {
+    name: "0007_chassis_dead_letter_replays",
+    async up(db) {
+      // What each dead-letter replay did, by letter: who asked, when, and the outcome.
+      await db.schema.createTable("dead_letter_replays", (t) => {
+        t.bigIncrements("seq").primary();
+        t.text("dlq_topic").notNullable();
+        t.integer("partition").notNullable();
+        t.text("kafka_offset").notNullable();
+        t.text("event_id").notNullable();
+        t.text("event_type").notNullable();
+        t.text("message_key").notNullable();
+        t.text("outcome").notNullable();
+        t.text("actor").notNullable();
+        t.timestamp("replayed_at", { useTz: true }).notNullable().defaultTo(db.fn.now());
+        t.index(["dlq_topic", "partition", "kafka_offset"], "dead_letter_replays_by_letter");
+      });
+    },
+  },
 ];
 
-/** Applies the chassis migrations and then the service's, in order, in the service's schema. */
+/** A stable 64-bit advisory-lock key for migrating one schema. */
+function migrationLockKey(schema: string): string {
+  return createHash("sha256").update(`jinlian.migrate.${schema}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Applies the chassis migrations and then the service's, in order, in the service's schema.
+ * Replicas starting together take turns: the schema's creation and knex's own bookkeeping (its
+ * lock table is created and filled without a lock of its own, so two first starts can leave it
+ * with two rows and every later start failing) run under a session-level advisory lock held on a
+ * connection of the pool (so the pool needs two). Later starters wait, then find everything applied.
+ */
 export async function migrate(db: Knex, schema: string, migrations: readonly Migration[]): Promise<string[]> {
-  await db.raw("create schema if not exists ??", [schema]);
   const all = [...chassisMigrations, ...migrations];
   const source: Knex.MigrationSource<Migration> = {
     getMigrations: async () => all,
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: (k: Knex) => m.up(k), down: (k: Knex) => (m.down ? m.down(k) : Promise.resolve()) }),
   };
-  const [, applied] = (await db.migrate.latest({ schemaName: schema, tableName: "knex_migrations", migrationSource: source })) as [
-    number,
-    string[],
-  ];
-  return applied;
+  const key = migrationLockKey(schema);
+  const connection: unknown = await db.client.acquireConnection();
+  try {
+    await db.raw("select pg_advisory_lock(?::bigint)", [key]).connection(connection);
+    try {
+      await db.raw("create schema if not exists ??", [schema]);
+      const [, applied] = (await db.migrate.latest({ schemaName: schema, tableName: "knex_migrations", migrationSource: source })) as [
+        number,
+        string[],
+      ];
+      return applied;
+    } finally {
+      await db
+        .raw("select pg_advisory_unlock(?::bigint)", [key])
+        .connection(connection)
+        .catch(() => undefined); // a lost session has released the lock already
+    }
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }

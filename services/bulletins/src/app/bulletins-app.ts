@@ -1,699 +1,344 @@
 import {
-  AbortedError,
-  type Actor,
-  appendToOutbox,
-  type Clock,
-  containsPattern,
-  deliveryTopic,
-  type IdGenerator,
-  InvalidArgumentError,
-  isJurisdictionCode,
+  assertUuid,
+  type Attribution,
+  type AuditEntry,
+  type AuditQuery,
+  checkExpectedRevision,
   isUuid,
-  type Logger,
-  type NodeIdentity,
+  listAuditEntries,
   NotFoundError,
-  onceForKey,
-  type OutgoingEvent,
   pageOf,
   readPageRequest,
+  type ServiceKit,
   Violations,
 } from "@jinlian/chassis";
-import { bulletinsEventsV1 } from "@jinlian/proto";
-import { bulletinsEvents, type EventDescriptor, type ReceivedEvent } from "@jinlian/chassis";
+import type { RegistryProjection } from "@jinlian/registry-projection";
 import type { Knex } from "knex";
 import {
-  acknowledgedVersionFor,
-  acknowledgementDue,
-  assertCanChange,
-  deliveryNodes,
+  BULLETIN_AGGREGATE,
   issueYear,
-  LIMITS,
+  isWithdrawn,
+  organisationsNamed,
   readState,
   recipientKey,
-  resolveRecipients,
-  validateDraft,
+  validateAcknowledgement,
+  validateCorrection,
   validateReason,
-  type BulletinKind,
-  type BulletinStatus,
+  type Audience,
+  type Bulletin,
+  type BulletinFilter,
   type DraftContent,
-  type Origin,
+  type ReadCounts,
   type ReadState,
+  type Receipt,
   type Recipient,
-  type ValidDraft,
+  type RecipientEntry,
 } from "../domain/bulletin";
-import { repository, stateOf, type BulletinRow, type ReadCounts, type RecipientRow, type VersionRow } from "../persistence/repository";
-import { classificationCodec, kindCodec, urgencyCodec } from "./codecs";
-import { audienceToProto, cloudEvent, orgToProto, recipientFromProto, recipientToProto, SERVICE } from "./events";
-import { assertNoDeactivatedOrganisation } from "./organisation-projection";
+import { partyStatuses, type Party, type PartyStatus } from "../domain/receipts";
+import { assertIssuersStillActive, readerOf, visibleTo, type Reader } from "../domain/office";
+import {
+  assertCanPublish,
+  decideAcknowledge,
+  decideApprove,
+  decideCorrect,
+  decideCreateDraft,
+  decideDeleteDraft,
+  decidePublish,
+  decideRecall,
+  decideUpdateDraft,
+  type DecisionContext,
+} from "../domain/bulletin-decisions";
+import { bulletinStore, repository } from "../persistence/repository";
+import { decisionContext } from "./decision-context";
 
 export interface BulletinView {
-  row: BulletinRow;
-  versions: VersionRow[];
+  bulletin: Bulletin;
   readCounts: ReadCounts;
 }
 
 export interface RecipientStatus {
-  row: RecipientRow;
+  recipient: RecipientEntry;
   state: ReadState;
-}
-
-export interface ListFilter {
-  issuerCreditCode?: string;
-  kind?: BulletinKind;
-  year?: number;
-  text?: string;
-  readStatus?: "ALL_READ" | "HAS_UNREAD" | "HAS_OVERDUE";
-  origin?: Origin;
-  status?: BulletinStatus;
+  /** For a node recipient, each party's own read state (domain/receipts.ts). */
+  parties?: PartyStatus[];
 }
 
 const EMPTY_COUNTS: ReadCounts = { recipients: 0, read: 0, unread: 0, overdue: 0 };
 
-/** The columns a draft's content fills. */
-function draftColumns(draft: ValidDraft) {
-  return {
-    title: draft.title,
-    body: draft.body,
-    main_audience: draft.mainAudience,
-    copy_audience: draft.copyAudience,
-    urgency: draft.urgency,
-    classification: draft.classification,
-    ack_window_seconds: draft.acknowledgementWindowSeconds,
-  };
-}
-
-export function assertBulletinId(id: string, field = "bulletin_id"): void {
-  if (!isUuid(id)) throw new InvalidArgumentError([{ field, description: "must be a UUID" }]);
-}
-
-export interface BulletinsAppDeps {
-  db: Knex;
-  schema: string;
-  node: NodeIdentity;
-  clock: Clock;
-  ids: IdGenerator;
-  logger: Logger;
-}
-
 /**
- * Use cases of the bulletins service. Each mutation runs in one transaction with the outbox
- * rows it produces; inbound events are applied in the consumer's inbox transaction.
+ * Use cases of the bulletins service at this node. Each mutation reads the bulletin, asks the
+ * domain for a decision and applies it through the service kit in one transaction (row and
+ * revision, versions and recipients, audit entry, outbox), at most once per caller request id.
  */
 export class BulletinsApp {
-  constructor(private readonly deps: BulletinsAppDeps) {}
+  constructor(
+    private readonly kit: ServiceKit,
+    /** This node's registry as bulletins knows it: drafts may not name a deactivated organisation. */
+    private readonly organisations: RegistryProjection,
+  ) {}
 
-  private get here(): string {
-    return this.deps.node.jurisdictionCode;
+  private async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<Bulletin> {
+    assertUuid(id, "bulletin_id");
+    const bulletin = await repository.load(db, id, forUpdate);
+    if (!bulletin) throw new NotFoundError("bulletin", id);
+    return bulletin;
   }
 
-  private topicTo(node: string): string {
-    return deliveryTopic(this.deps.node.topicNamespace, SERVICE, this.here, node);
+  private assertNoneDeactivated(trx: Knex.Transaction, b: Bulletin): Promise<void> {
+    return this.organisations.assertNoneDeactivated(trx, organisationsNamed(b.issuer, b.mainAudience, b.copyAudience, b.coIssuers));
   }
 
-  private async load(trx: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<BulletinRow> {
-    assertBulletinId(id);
-    const row = await repository.find(trx, id, forUpdate);
-    if (!row) throw new NotFoundError("bulletin", id);
-    return row;
-  }
-
-  private checkRevision(row: BulletinRow, expected: number): void {
-    if (expected !== 0 && expected !== row.revision)
-      throw new AbortedError(`bulletin ${row.bulletin_id} is at revision ${row.revision}, not ${expected}; re-read and retry`);
-  }
-
-  /**
-   * One mutation of one bulletin: a transaction, at most once per caller request id, answered
-   * with the bulletin as it stands after the change (or, for a repeat, as it stands now).
-   */
-  private mutation(scope: string, id: string, actor: Actor, change: (trx: Knex.Transaction) => Promise<void>): Promise<BulletinView> {
-    assertBulletinId(id);
-    return this.deps.db.transaction(async (trx) => {
-      await onceForKey(trx, `${scope}:${id}`, actor.idempotencyKey, async () => {
-        await change(trx);
+  /** One change to an existing bulletin, at most once per request id, answered with its view. */
+  private change(
+    method: string,
+    id: string,
+    expectedRevision: number,
+    by: Attribution,
+    change: (trx: Knex.Transaction, before: Bulletin, ctx: DecisionContext) => Promise<void>,
+  ): Promise<BulletinView> {
+    assertUuid(id, "bulletin_id");
+    return this.kit.mutation(
+      `${method}:${id}`,
+      by.actor,
+      async (trx) => {
+        const before = await this.load(trx, id, true);
+        // A stale revision is refused (ABORTED) before any rule: the caller must re-read first.
+        checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
+        await change(trx, before, decisionContext(this.kit, by));
         return id;
-      });
-      return this.view(id, trx);
-    });
-  }
-
-  async view(id: string, db: Knex | Knex.Transaction = this.deps.db): Promise<BulletinView> {
-    const row = await this.load(db, id);
-    const versions = await repository.versions(db as Knex, id);
-    const counts = await repository.readCounts(db as Knex, [id], this.deps.clock.now());
-    return { row, versions, readCounts: counts.get(id) ?? EMPTY_COUNTS };
-  }
-
-  async createDraft(content: DraftContent, actor: Actor): Promise<BulletinView> {
-    const draft = validateDraft(content, this.here);
-    const now = this.deps.clock.now();
-    const { result: created, replayed } = await this.deps.db.transaction((trx) =>
-      onceForKey(trx, "CreateBulletinDraft", actor.idempotencyKey, async () => {
-        await assertNoDeactivatedOrganisation(trx, draft.issuer, draft.mainAudience, draft.copyAudience);
-        const id = this.deps.ids.newId();
-        await repository.insert(trx, {
-          bulletin_id: id,
-          origin: "ISSUED",
-          kind: draft.kind,
-          issuer_credit_code: draft.issuer.creditCode,
-          issuer_name: draft.issuer.name,
-          issuer_jurisdiction: draft.issuer.jurisdictionCode,
-          issuing_jurisdiction: this.here,
-          year: null,
-          number: null,
-          ...draftColumns(draft),
-          ack_due_at: null,
-          status: "DRAFT",
-          current_version: 0,
-          revision: 1,
-          created_by: actor.subject,
-          created_at: now,
-          published_at: null,
-          updated_at: now,
-        });
-        return id;
-      }),
+      },
+      (_, trx) => this.view(id, trx),
     );
-    if (!replayed) this.deps.logger.info({ bulletin_id: created, actor: actor.subject }, "bulletin draft created");
-    return this.view(created);
+  }
+
+  async createDraft(content: DraftContent, by: Attribution): Promise<BulletinView> {
+    return this.kit.mutation(
+      "CreateBulletinDraft",
+      by.actor,
+      async (trx) => {
+        const ctx = decisionContext(this.kit, by);
+        // The issuers are named by credit code; the registry says who they are.
+        const named = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
+        const decision = decideCreateDraft(this.kit.newId(), content, ctx, await repository.parties(trx, named));
+        await this.assertNoneDeactivated(trx, decision.state);
+        const created = await this.kit.apply(trx, bulletinStore, undefined, decision, by, 0, ctx.now);
+        this.kit.logger.info({ bulletin_id: created.bulletinId, actor: by.actor.subject }, "bulletin draft created");
+        return created.bulletinId;
+      },
+      (id, trx) => this.view(id, trx),
+    );
   }
 
   async updateDraft(
     id: string,
     expectedRevision: number,
     content: Omit<DraftContent, "kind" | "issuer">,
-    actor: Actor,
+    by: Attribution,
   ): Promise<BulletinView> {
-    return this.mutation("UpdateBulletinDraft", id, actor, async (trx) => {
-      const row = await this.load(trx, id, true);
-      assertCanChange(stateOf(row), "update");
-      this.checkRevision(row, expectedRevision);
-      const draft = validateDraft(
-        {
-          ...content,
-          kind: row.kind,
-          issuer: { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name },
-        },
-        this.here,
+    return this.change("UpdateBulletinDraft", id, expectedRevision, by, async (trx, before, ctx) => {
+      // New co-issuers are named by credit code, like the lead's at creation: the registry says who they are.
+      const named = content.coIssuers === undefined ? [] : [before.issuer, ...content.coIssuers].map((o) => o.creditCode);
+      const decision = decideUpdateDraft(before, content, ctx, await repository.parties(trx, named));
+      await this.assertNoneDeactivated(trx, decision.state);
+      await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
+    });
+  }
+
+  async publish(id: string, expectedRevision: number, by: Attribution): Promise<BulletinView> {
+    return this.change("PublishBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
+      assertCanPublish(before, by.reason);
+      // An issuer deactivated since the draft was written issues nothing, and an organisation
+      // deactivated since is not addressed either.
+      const issuers = [before.issuer, ...before.coIssuers].map((o) => o.creditCode);
+      assertIssuersStillActive(before, await repository.parties(trx, issuers));
+      await this.assertNoneDeactivated(trx, before);
+      // Drawn in the transaction: a refusal below rolls the number back, so the series has no gap.
+      const number = await repository.nextIssueNumber(trx, before.issuer.creditCode, before.kind, issueYear(ctx.now));
+      const decision = decidePublish(before, number, ctx);
+      const after = await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
+      this.kit.logger.info({ bulletin_id: id, ...after.issueNumber }, "bulletin published");
+    });
+  }
+
+  async correct(
+    id: string,
+    expectedRevision: number,
+    c: { title: string; body: string; mainAudience?: Audience | undefined; copyAudience?: Audience | undefined },
+    by: Attribution,
+  ): Promise<BulletinView> {
+    validateCorrection(c.title, c.body, by.reason, c.mainAudience !== undefined || c.copyAudience !== undefined);
+    return this.change("CorrectBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
+      const decision = decideCorrect(before, c, ctx);
+      // Organisations a correction adds to the audience may not be ones the registry has deactivated.
+      const had = new Set([...before.mainAudience.organisations, ...before.copyAudience.organisations].map((o) => o.creditCode));
+      const added = organisationsNamed(before.issuer, decision.state.mainAudience, decision.state.copyAudience).filter(
+        (n) => n.field !== "issuer" && !had.has(n.organisation.creditCode),
       );
-      await assertNoDeactivatedOrganisation(trx, draft.issuer, draft.mainAudience, draft.copyAudience);
-      await repository.update(trx, id, {
-        ...draftColumns(draft),
-        revision: row.revision + 1,
-        updated_at: this.deps.clock.now(),
-      });
+      await this.organisations.assertNoneDeactivated(trx, added);
+      await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
     });
   }
 
-  async publish(id: string, expectedRevision: number, actor: Actor): Promise<BulletinView> {
-    return this.mutation("PublishBulletin", id, actor, async (trx) => {
-      const row = await this.load(trx, id, true);
-      assertCanChange(stateOf(row), "publish");
-      this.checkRevision(row, expectedRevision);
-      // An organisation deactivated since the draft was written is not addressed either.
-      await assertNoDeactivatedOrganisation(
-        trx,
-        { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name },
-        row.main_audience,
-        row.copy_audience,
-      );
-      const now = this.deps.clock.now();
-      const year = issueYear(now);
-      const number = await repository.nextIssueNumber(trx, row.issuer_credit_code, row.kind, year);
-      const due = acknowledgementDue(now, row.ack_window_seconds);
-      const recipients = resolveRecipients(row.main_audience, row.copy_audience, this.here);
-      await repository.update(trx, id, {
-        year,
-        number,
-        status: "PUBLISHED",
-        current_version: 1,
-        ack_due_at: due,
-        published_at: now,
-        updated_at: now,
-        revision: row.revision + 1,
-      });
-      await repository.insertVersion(trx, {
-        bulletin_id: id,
-        version: 1,
-        change: "ORIGINAL",
-        title: row.title,
-        body: row.body,
-        reason: "",
-        actor: actor.subject,
-        request_id: actor.requestId,
-        jurisdiction: this.here,
-        occurred_at: now,
-        ack_due_at: due,
-      });
-      await repository.insertRecipients(
-        trx,
-        recipients.map((r) => ({
-          bulletin_id: id,
-          recipient_key: r.key,
-          recipient: r.recipient,
-          role: r.role,
-          delivery_jurisdiction: r.deliveryJurisdiction,
-        })),
-      );
-      const payload = bulletinsEventsV1.BulletinPublished.encode({
-        bulletinId: id,
-        kind: kindCodec.toProto(row.kind),
-        issuer: orgToProto({ creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name }),
-        issuingJurisdictionCode: this.here,
-        issueNumber: { year, number },
-        title: row.title,
-        body: row.body,
-        mainAudience: audienceToProto(row.main_audience),
-        copyAudience: audienceToProto(row.copy_audience),
-        urgency: urgencyCodec.toProto(row.urgency),
-        classification: classificationCodec.toProto(row.classification),
-        acknowledgementDueTime: due ?? undefined,
-        version: 1,
-        audit: this.audit(actor, "", now),
-        acknowledgementWindowSeconds: String(row.ack_window_seconds ?? 0),
-      }).finish();
-      const nodes = deliveryNodes(recipients, this.here);
-      await this.emit(trx, id, bulletinsEvents.published, now, payload, nodes);
-      this.deps.logger.info({ bulletin_id: id, year, number, nodes }, "bulletin published");
+  /** 签发: a named approver approves a draft; publication needs it. */
+  async approve(
+    id: string,
+    expectedRevision: number,
+    approver: { name: string; position: string } | undefined,
+    by: Attribution,
+  ): Promise<BulletinView> {
+    return this.change("ApproveBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
+      await this.kit.apply(trx, bulletinStore, before, decideApprove(before, approver, ctx), by, expectedRevision, ctx.now);
     });
   }
 
-  async correct(id: string, expectedRevision: number, title: string, body: string, reason: string, actor: Actor): Promise<BulletinView> {
-    const v = new Violations();
-    if (title.trim().length === 0) v.add("title", "is required");
-    else if ([...title].length > LIMITS.titleChars) v.add("title", `must be at most ${LIMITS.titleChars} characters`);
-    if (body.trim().length === 0) v.add("body", "is required");
-    else if ([...body].length > LIMITS.bodyChars) v.add("body", `must be at most ${LIMITS.bodyChars} characters`);
-    if (reason.trim().length === 0) v.add("reason", "is required");
-    else if ([...reason].length > LIMITS.reasonChars) v.add("reason", `must be at most ${LIMITS.reasonChars} characters`);
-    v.throwIfAny();
-    return this.mutation("CorrectBulletin", id, actor, async (trx) => {
-      const row = await this.load(trx, id, true);
-      assertCanChange(stateOf(row), "correct");
-      this.checkRevision(row, expectedRevision);
-      const now = this.deps.clock.now();
-      const version = row.current_version + 1;
-      const due = acknowledgementDue(now, row.ack_window_seconds);
-      await repository.update(trx, id, {
-        title,
-        body,
-        current_version: version,
-        ack_due_at: due,
-        updated_at: now,
-        revision: row.revision + 1,
-      });
-      await repository.insertVersion(trx, {
-        bulletin_id: id,
-        version,
-        change: "CORRECTION",
-        title,
-        body,
-        reason,
-        actor: actor.subject,
-        request_id: actor.requestId,
-        jurisdiction: this.here,
-        occurred_at: now,
-        ack_due_at: due,
-      });
-      const payload = bulletinsEventsV1.BulletinCorrected.encode({
-        bulletinId: id,
-        issuingJurisdictionCode: this.here,
-        version,
-        supersedesVersion: row.current_version,
-        title,
-        body,
-        acknowledgementDueTime: due ?? undefined,
-        audit: this.audit(actor, reason, now),
-      }).finish();
-      await this.emit(trx, id, bulletinsEvents.corrected, now, payload, await this.recipientNodes(trx, id));
+  /** Deletes a draft never published; the audit entry (at the next revision) remains. */
+  async deleteDraft(id: string, expectedRevision: number, by: Attribution): Promise<string> {
+    assertUuid(id, "bulletin_id");
+    return this.kit.mutation(
+      `DeleteBulletinDraft:${id}`,
+      by.actor,
+      async (trx) => {
+        const before = await this.load(trx, id, true);
+        checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
+        const ctx = decisionContext(this.kit, by);
+        const decision = decideDeleteDraft(before, ctx);
+        await repository.deleteDraft(trx, id);
+        await this.kit.record(trx, { type: BULLETIN_AGGREGATE, id, revision: before.revision + 1 }, decision.action, by, [], ctx.now);
+        this.kit.logger.info({ bulletin_id: id, actor: by.actor.subject }, "bulletin draft deleted");
+        return id;
+      },
+      async (deleted) => deleted,
+    );
+  }
+
+  /** The reader a query names, by credit code, as this node's registry knows it. */
+  async reader(creditCode: string, field: string): Promise<Reader | undefined> {
+    const code = creditCode.trim().toUpperCase();
+    return readerOf(code, code ? await repository.parties(this.kit.db, [code]) : [], field);
+  }
+
+  /** GetBulletin: a restricted bulletin is NOT_FOUND for anyone but its issuers and named recipients. */
+  async viewFor(id: string, readerCreditCode: string): Promise<BulletinView> {
+    const reader = await this.reader(readerCreditCode, "reader_credit_code");
+    const view = await this.view(id);
+    if (!visibleTo(view.bulletin, reader)) throw new NotFoundError("bulletin", id);
+    return view;
+  }
+
+  async recall(id: string, expectedRevision: number, by: Attribution): Promise<BulletinView> {
+    validateReason(by.reason);
+    return this.change("RecallBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
+      await this.kit.apply(trx, bulletinStore, before, decideRecall(before, ctx), by, expectedRevision, ctx.now);
     });
   }
 
-  async recall(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<BulletinView> {
-    validateReason(reason);
-    return this.mutation("RecallBulletin", id, actor, async (trx) => {
-      const row = await this.load(trx, id, true);
-      assertCanChange(stateOf(row), "recall");
-      this.checkRevision(row, expectedRevision);
-      const now = this.deps.clock.now();
-      const version = row.current_version + 1;
-      await repository.update(trx, id, {
-        status: "RECALLED",
-        current_version: version,
-        ack_due_at: null,
-        updated_at: now,
-        revision: row.revision + 1,
-      });
-      await repository.insertVersion(trx, {
-        bulletin_id: id,
-        version,
-        change: "RECALL",
-        title: row.title,
-        body: row.body,
-        reason,
-        actor: actor.subject,
-        request_id: actor.requestId,
-        jurisdiction: this.here,
-        occurred_at: now,
-        ack_due_at: null,
-      });
-      const payload = bulletinsEventsV1.BulletinRecalled.encode({
-        bulletinId: id,
-        issuingJurisdictionCode: this.here,
-        version,
-        supersedesVersion: row.current_version,
-        audit: this.audit(actor, reason, now),
-      }).finish();
-      await this.emit(trx, id, bulletinsEvents.recalled, now, payload, await this.recipientNodes(trx, id));
-    });
-  }
-
+  /**
+   * Records that a recipient at this node has read a version: a new receipt unless it had
+   * already read it (then nothing changes and nothing is recorded). Naturally idempotent, so it
+   * takes no request-id scope.
+   */
   async acknowledge(
     id: string,
     recipient: Recipient | undefined,
     version: number,
     readerName: string,
-    actor: Actor,
+    by: Attribution,
+    /** For a node recipient, the party reading; null for the whole recipient; undefined: not a party the contract defines. */
+    party: Party | null | undefined,
   ): Promise<RecipientStatus> {
-    const v = new Violations();
-    if (!recipient) v.add("recipient", "is required: a jurisdiction code or an organisation");
-    else if (recipient.kind === "node" && !isJurisdictionCode(recipient.jurisdictionCode))
-      v.add("recipient.jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
-    if ([...readerName].length > LIMITS.readerNameChars) v.add("reader_name", `must be at most ${LIMITS.readerNameChars} characters`);
-    v.throwIfAny();
-    return this.deps.db.transaction(async (trx) => {
-      const row = await this.load(trx, id, true);
-      const ackVersion = acknowledgedVersionFor(stateOf(row), version);
-      const key = recipientKey(recipient!);
-      const current = await repository.recipient(trx, id, key, true);
-      if (!current || current.delivery_jurisdiction !== this.here)
-        throw new InvalidArgumentError([
-          { field: "recipient", description: `${key} is not a recipient of this bulletin at node ${this.here}` },
-        ]);
-      const now = this.deps.clock.now();
-      if (current.acknowledged_version < ackVersion) {
-        await repository.recordAcknowledgement(trx, id, key, { version: ackVersion, at: now, by: actor.subject, readerName });
-        if (row.origin === "RECEIVED") {
-          const payload = bulletinsEventsV1.BulletinAcknowledged.encode({
-            bulletinId: id,
-            issuingJurisdictionCode: row.issuing_jurisdiction,
-            recipient: recipientToProto(recipient!),
-            acknowledgedVersion: ackVersion,
-            readerName,
-            audit: this.audit(actor, "", now),
-          }).finish();
-          await this.emit(trx, id, bulletinsEvents.acknowledged, now, payload, [row.issuing_jurisdiction]);
-        }
+    validateAcknowledgement(recipient, readerName, by.reason, party);
+    return this.kit.db.transaction(async (trx) => {
+      const before = await this.load(trx, id, true);
+      const ctx = decisionContext(this.kit, by);
+      const decision = decideAcknowledge(before, { receiptId: this.kit.newId(), recipient, version, readerName, party }, ctx);
+      if (decision.receipt) {
+        await repository.recordReceipt(trx, decision.receipt, decision.recipient);
+        // The bulletin itself does not change: the entry records its current revision.
+        await this.kit.record(
+          trx,
+          { type: BULLETIN_AGGREGATE, id, revision: before.revision },
+          decision.action,
+          by,
+          decision.events,
+          ctx.now,
+        );
       }
-      const updated = (await repository.recipient(trx, id, key))!;
-      return { row: updated, state: readState(row.status, row.current_version, updated.acknowledged_version, row.ack_due_at, now) };
+      // The recipient as recordReceipt leaves it, without reading the bulletin back: the decision
+      // has checked it is held here, and keeps a receipt only for a newer version (acknowledgements
+      // of a bulletin are serialised by its row lock).
+      const after: RecipientEntry = decision.recipient ?? before.recipients.find((r) => r.key === recipientKey(recipient))!;
+      return {
+        parties: partyStatuses(before, after, ctx.now),
+        recipient: after,
+        state: readState(before.status, before.currentVersion, after.acknowledgedVersion, before.ackDueAt, ctx.now),
+      };
     });
   }
 
-  async readStatus(id: string): Promise<{ bulletin: BulletinRow; recipients: RecipientStatus[] }> {
-    const bulletin = await this.load(this.deps.db, id);
-    const now = this.deps.clock.now();
-    const rows = await repository.recipients(this.deps.db, id);
+  // ---- queries ----
+
+  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<BulletinView> {
+    const bulletin = await this.load(db, id);
+    const counts = await repository.readCounts(db, [id], this.kit.now());
+    return { bulletin, readCounts: counts.get(id) ?? EMPTY_COUNTS };
+  }
+
+  async readStatus(
+    id: string,
+    readerCreditCode = "",
+  ): Promise<{ bulletin: Bulletin; recipients: RecipientStatus[]; receipts: Receipt[]; now: Date }> {
+    const reader = await this.reader(readerCreditCode, "reader_credit_code");
+    const bulletin = await this.load(this.kit.db, id);
+    // Who has read a restricted bulletin is as restricted as the bulletin.
+    if (!visibleTo(bulletin, reader)) throw new NotFoundError("bulletin", id);
+    const now = this.kit.now();
     return {
       bulletin,
-      recipients: rows.map((r) => ({
-        row: r,
-        state: readState(bulletin.status, bulletin.current_version, r.acknowledged_version, bulletin.ack_due_at, now),
+      now,
+      recipients: bulletin.recipients.map((r) => ({
+        recipient: r,
+        // A recipient a correction of the audience removed has nothing left to acknowledge.
+        state: isWithdrawn(r)
+          ? "NOT_REQUIRED"
+          : readState(bulletin.status, bulletin.currentVersion, r.acknowledgedVersion, bulletin.ackDueAt, now),
+        parties: partyStatuses(bulletin, r, now),
       })),
+      receipts: await repository.receipts(this.kit.db, id),
     };
   }
 
+  /** The audit trail of this node's bulletins, newest first; a bad filter is INVALID_ARGUMENT. */
+  auditEntries(query: AuditQuery, v = new Violations()): Promise<{ entries: AuditEntry[]; nextPageToken: string; totalSize: number }> {
+    return listAuditEntries(this.kit.db, v, [BULLETIN_AGGREGATE], query);
+  }
+
   async list(
-    filter: ListFilter,
+    filter: BulletinFilter,
     pageSize: number,
     pageToken: string,
+    reader?: Reader,
   ): Promise<{ items: BulletinView[]; nextPageToken: string; totalSize: number }> {
     const v = new Violations();
     if (filter.text !== undefined && [...filter.text].length > 200) v.add("filter.text", "must be at most 200 characters");
     if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999))
       v.add("filter.year", "must be a year between 2000 and 2999");
-    const request = readPageRequest(v, filter, pageSize, pageToken);
+    // The page token is bound to the filter and to who reads (restricted bulletins differ per reader).
+    const request = readPageRequest(v, { ...filter, reader: reader?.creditCode ?? "" }, pageSize, pageToken);
     if (request.after && (!isUuid(request.after.id) || Number.isNaN(Date.parse(request.after.key))))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const now = this.deps.clock.now();
-    const db = this.deps.db;
-    const filtered = () => {
-      const q = db<BulletinRow>("bulletins as b");
-      if (filter.issuerCreditCode) q.where("b.issuer_credit_code", filter.issuerCreditCode);
-      if (filter.kind) q.where("b.kind", filter.kind);
-      if (filter.year) q.where("b.year", filter.year);
-      if (filter.origin) q.where("b.origin", filter.origin);
-      if (filter.status) q.where("b.status", filter.status);
-      if (filter.text) {
-        const pattern = containsPattern(filter.text);
-        q.where((w) => w.whereILike("b.title", pattern).orWhereILike("b.body", pattern));
-      }
-      const unread = db("bulletin_recipients as r")
-        .whereRaw("r.bulletin_id = b.bulletin_id")
-        .whereRaw("r.acknowledged_version < b.current_version");
-      if (filter.readStatus === "HAS_UNREAD") q.where("b.status", "PUBLISHED").whereExists(unread);
-      if (filter.readStatus === "HAS_OVERDUE") q.where("b.status", "PUBLISHED").whereExists(unread.clone().where("b.ack_due_at", "<", now));
-      if (filter.readStatus === "ALL_READ")
-        q.where("b.status", "PUBLISHED")
-          .whereNotExists(unread)
-          .whereExists(db("bulletin_recipients as r2").whereRaw("r2.bulletin_id = b.bulletin_id"));
-      return q;
-    };
-    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
-    const page = filtered().select("b.*", db.raw("coalesce(b.published_at, b.created_at) as sort_key"));
-    const after = request.after;
-    if (after) page.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [after.key, after.id]);
-    const rows = (await page
-      .orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc")
-      .limit(request.size + 1)) as (BulletinRow & { sort_key: Date })[];
-    const { items, nextPageToken } = pageOf(rows, request, (r) => ({ key: r.sort_key.toISOString(), id: r.bulletin_id }));
+    const now = this.kit.now();
+    const { items: rows, total } = await repository.list(this.kit.db, filter, now, { size: request.size, after: request.after }, reader);
+    const { items, nextPageToken } = pageOf(rows, request, (b) => ({ key: b.sortKey, id: b.bulletinId }));
     const counts = await repository.readCounts(
-      db,
-      items.map((r) => r.bulletin_id),
+      this.kit.db,
+      items.map((b) => b.bulletinId),
       now,
     );
     return {
-      items: items.map(({ sort_key: _s, ...row }) => ({ row, versions: [], readCounts: counts.get(row.bulletin_id) ?? EMPTY_COUNTS })),
+      items: items.map(({ sortKey: _s, ...bulletin }) => ({ bulletin, readCounts: counts.get(bulletin.bulletinId) ?? EMPTY_COUNTS })),
       nextPageToken,
-      totalSize: Number(n),
+      totalSize: total,
     };
-  }
-
-  // ---- inbound deliveries (run inside the consumer's inbox transaction) ----
-
-  async onPublished(event: ReceivedEvent<bulletinsEventsV1.BulletinPublished>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    const kind = kindCodec.fromProto(e.kind);
-    const urgency = urgencyCodec.fromProto(e.urgency);
-    const classification = classificationCodec.fromProto(e.classification);
-    if (!kind || !urgency || !classification || !e.issuer || !e.issueNumber || !isUuid(e.bulletinId))
-      throw new InvalidArgumentError(
-        [{ field: "data", description: "BulletinPublished lacks required fields" }],
-        `malformed ${event.type} ${event.id}`,
-      );
-    const main = {
-      allDistricts: e.mainAudience?.allDistricts ?? false,
-      jurisdictionCodes: e.mainAudience?.jurisdictionCodes ?? [],
-      organisations: (e.mainAudience?.organisations ?? []).map((o) => ({ ...o })),
-    };
-    const copy = {
-      allDistricts: e.copyAudience?.allDistricts ?? false,
-      jurisdictionCodes: e.copyAudience?.jurisdictionCodes ?? [],
-      organisations: (e.copyAudience?.organisations ?? []).map((o) => ({ ...o })),
-    };
-    const mine = resolveRecipients(main, copy, e.issuingJurisdictionCode).filter((r) => r.deliveryJurisdiction === this.here);
-    if (mine.length === 0) {
-      this.deps.logger.warn({ bulletin_id: e.bulletinId }, "bulletin not addressed to this node; ignored");
-      return;
-    }
-    if (await repository.find(trx, e.bulletinId)) return;
-    const occurred = e.audit?.occurTime ?? event.time;
-    const due = e.acknowledgementDueTime ?? null;
-    const windowSeconds = Number(e.acknowledgementWindowSeconds) || null;
-    await repository.insert(trx, {
-      bulletin_id: e.bulletinId,
-      origin: "RECEIVED",
-      kind,
-      issuer_credit_code: e.issuer.creditCode,
-      issuer_name: e.issuer.name,
-      issuer_jurisdiction: e.issuer.jurisdictionCode,
-      issuing_jurisdiction: e.issuingJurisdictionCode,
-      year: e.issueNumber.year,
-      number: e.issueNumber.number,
-      title: e.title,
-      body: e.body,
-      main_audience: main,
-      copy_audience: copy,
-      urgency,
-      classification,
-      ack_window_seconds: windowSeconds,
-      ack_due_at: due,
-      status: "PUBLISHED",
-      current_version: e.version || 1,
-      revision: 1,
-      created_by: e.audit?.actor ?? "",
-      created_at: occurred,
-      published_at: occurred,
-      updated_at: this.deps.clock.now(),
-    });
-    await repository.insertVersion(trx, {
-      bulletin_id: e.bulletinId,
-      version: e.version || 1,
-      change: "ORIGINAL",
-      title: e.title,
-      body: e.body,
-      reason: "",
-      actor: e.audit?.actor ?? "",
-      request_id: e.audit?.requestId ?? "",
-      jurisdiction: e.issuingJurisdictionCode,
-      occurred_at: occurred,
-      ack_due_at: due,
-    });
-    await repository.insertRecipients(
-      trx,
-      mine.map((r) => ({
-        bulletin_id: e.bulletinId,
-        recipient_key: r.key,
-        recipient: r.recipient,
-        role: r.role,
-        delivery_jurisdiction: r.deliveryJurisdiction,
-      })),
-    );
-    this.deps.logger.info({ bulletin_id: e.bulletinId, from: e.issuingJurisdictionCode }, "bulletin received");
-  }
-
-  async onCorrected(event: ReceivedEvent<bulletinsEventsV1.BulletinCorrected>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    await this.applyNewVersion(trx, e.bulletinId, e.version, {
-      change: "CORRECTION",
-      title: e.title,
-      body: e.body,
-      reason: e.audit?.reason ?? "",
-      actor: e.audit?.actor ?? "",
-      requestId: e.audit?.requestId ?? "",
-      jurisdiction: e.issuingJurisdictionCode,
-      at: e.audit?.occurTime ?? event.time,
-      due: e.acknowledgementDueTime ?? null,
-      status: "PUBLISHED",
-    });
-  }
-
-  async onRecalled(event: ReceivedEvent<bulletinsEventsV1.BulletinRecalled>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    await this.applyNewVersion(trx, e.bulletinId, e.version, {
-      change: "RECALL",
-      reason: e.audit?.reason ?? "",
-      actor: e.audit?.actor ?? "",
-      requestId: e.audit?.requestId ?? "",
-      jurisdiction: e.issuingJurisdictionCode,
-      at: e.audit?.occurTime ?? event.time,
-      due: null,
-      status: "RECALLED",
-    });
-  }
-
-  private async applyNewVersion(
-    trx: Knex.Transaction,
-    id: string,
-    version: number,
-    v: {
-      change: "CORRECTION" | "RECALL";
-      title?: string;
-      body?: string;
-      reason: string;
-      actor: string;
-      requestId: string;
-      jurisdiction: string;
-      at: Date;
-      due: Date | null;
-      status: BulletinStatus;
-    },
-  ): Promise<void> {
-    const row = isUuid(id) ? await repository.find(trx, id, true) : undefined;
-    if (!row || row.origin !== "RECEIVED") {
-      this.deps.logger.warn({ bulletin_id: id, version }, "new version of a bulletin this node did not receive; ignored");
-      return;
-    }
-    if (version <= row.current_version) return; // already applied
-    const title = v.title ?? row.title;
-    const body = v.body ?? row.body;
-    await repository.update(trx, id, {
-      title,
-      body,
-      status: v.status,
-      current_version: version,
-      ack_due_at: v.due,
-      updated_at: this.deps.clock.now(),
-      revision: row.revision + 1,
-    });
-    await repository.insertVersion(trx, {
-      bulletin_id: id,
-      version,
-      change: v.change,
-      title,
-      body,
-      reason: v.reason,
-      actor: v.actor,
-      request_id: v.requestId,
-      jurisdiction: v.jurisdiction,
-      occurred_at: v.at,
-      ack_due_at: v.due,
-    });
-    this.deps.logger.info({ bulletin_id: id, version, change: v.change }, "bulletin version received");
-  }
-
-  async onAcknowledged(event: ReceivedEvent<bulletinsEventsV1.BulletinAcknowledged>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    const recipient = recipientFromProto(e.recipient);
-    const row = isUuid(e.bulletinId) ? await repository.find(trx, e.bulletinId, true) : undefined;
-    if (!row || row.origin !== "ISSUED" || !recipient)
-      throw new InvalidArgumentError(
-        [{ field: "data.bulletin_id", description: "acknowledges a bulletin not issued at this node" }],
-        `unexpected acknowledgement ${event.id}`,
-      );
-    const key = recipientKey(recipient);
-    const target = await repository.recipient(trx, row.bulletin_id, key, true);
-    // The receipt must come from the node that holds that recipient's copy.
-    const from = event.source.split("/")[2];
-    if (!target || target.delivery_jurisdiction !== from)
-      throw new InvalidArgumentError(
-        [{ field: "data.recipient", description: `${key} is not a recipient delivered to ${from}` }],
-        `unexpected acknowledgement ${event.id}`,
-      );
-    await repository.recordAcknowledgement(trx, row.bulletin_id, key, {
-      version: Math.min(e.acknowledgedVersion, row.current_version),
-      at: e.audit?.occurTime ?? event.time,
-      by: e.audit?.actor ?? "",
-      readerName: e.readerName,
-    });
-  }
-
-  // ---- helpers ----
-
-  private audit(actor: Actor, reason: string, at: Date) {
-    return { actor: actor.subject, reason, requestId: actor.requestId, occurTime: at, jurisdictionCode: this.here };
-  }
-
-  private async recipientNodes(trx: Knex.Transaction, id: string): Promise<string[]> {
-    const rows = await repository.recipients(trx, id);
-    return [...new Set(rows.map((r) => r.delivery_jurisdiction).filter((j) => j !== this.here))].sort();
-  }
-
-  private async emit(
-    trx: Knex.Transaction,
-    id: string,
-    type: EventDescriptor,
-    at: Date,
-    payload: Uint8Array,
-    nodes: readonly string[],
-  ): Promise<void> {
-    const events: OutgoingEvent[] = nodes.map((node) => ({
-      topic: this.topicTo(node),
-      event: cloudEvent(this.deps.ids.newId(), this.here, type, id, at, payload),
-    }));
-    await appendToOutbox(trx, this.deps.schema, events);
   }
 }
-
-export type { ValidDraft };

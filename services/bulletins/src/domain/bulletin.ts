@@ -2,15 +2,10 @@
  * Bulletins domain (art. 20): pure rules, no I/O. Types here use the domain's words; the gRPC
  * and Kafka layers translate to and from the contracts.
  */
-import {
-  CITY_JURISDICTION,
-  creditCodeProblem,
-  describeCreditCodeProblem,
-  DISTRICT_CODES,
-  FailedPreconditionError,
-  isJurisdictionCode,
-  Violations,
-} from "@jinlian/chassis";
+import { CITY_JURISDICTION, creditCodeProblem, describeCreditCodeProblem, DISTRICT_CODES, isJurisdictionCode } from "@jinlian/kernel";
+import { FailedPreconditionError, Violations } from "@jinlian/chassis";
+import { validateParty, type Party, type PartyRead } from "./receipts";
+import { addDirectionViolations } from "./direction";
 
 export const BULLETIN_KINDS = ["WORK_BRIEFING", "SPECIAL_NOTICE"] as const;
 export type BulletinKind = (typeof BULLETIN_KINDS)[number];
@@ -23,6 +18,9 @@ export type Origin = "ISSUED" | "RECEIVED";
 export type RecipientRole = "MAIN" | "COPY";
 export type VersionChange = "ORIGINAL" | "CORRECTION" | "RECALL";
 export type ReadState = "UNREAD" | "READ" | "OVERDUE" | "NOT_REQUIRED";
+
+/** The aggregate type of a bulletin in the audit trail. */
+export const BULLETIN_AGGREGATE = "bulletin";
 
 export interface OrganisationRef {
   creditCode: string;
@@ -41,7 +39,10 @@ export interface Audience {
 
 export interface DraftContent {
   kind: BulletinKind | undefined;
+  /** Named by credit code; name and jurisdiction come from the registry (see domain/office.ts). */
   issuer: OrganisationRef | undefined;
+  /** Joint issuance (联合印发): the other issuers, by credit code. */
+  coIssuers?: OrganisationRef[];
   title: string;
   body: string;
   mainAudience: Audience;
@@ -120,6 +121,44 @@ function validateOrganisation(v: Violations, path: string, org: OrganisationRef 
   if (org.name.length > LIMITS.nameChars) v.add(`${path}.name`, `must be at most ${LIMITS.nameChars} characters`);
 }
 
+function validateIssuerRef(v: Violations, path: string, org: OrganisationRef | undefined, here: string): void {
+  if (!org) {
+    v.add(path, "is required");
+    return;
+  }
+  const problem = creditCodeProblem(org.creditCode);
+  if (problem) v.add(`${path}.credit_code`, describeCreditCodeProblem(problem));
+  if (org.jurisdictionCode === "") return;
+  if (!isJurisdictionCode(org.jurisdictionCode))
+    v.add(`${path}.jurisdiction_code`, "must be 120000 or one of the 16 district codes of Tianjin");
+  else if (org.jurisdictionCode !== here) v.add(`${path}.jurisdiction_code`, `must be this node's jurisdiction ${here}`);
+}
+
+/** 限制分发 goes to named recipients only: all_districts would name nobody in particular. */
+export function validateRestrictedAudience(v: Violations, c: Classification | undefined, main: Audience, copy: Audience): void {
+  if (c !== "RESTRICTED") return;
+  if (main.allDistricts) v.add("main_audience.all_districts", "a restricted bulletin names its recipients: all_districts is not allowed");
+  if (copy.allDistricts) v.add("copy_audience.all_districts", "a restricted bulletin names its recipients: all_districts is not allowed");
+}
+
+/** The audiences of a draft or of an audience correction: valid nodes and organisations, no duplicates, at least one main recipient. */
+export function validateAudiences(v: Violations, main: Audience, copy: Audience, issuingJurisdiction: string): void {
+  // The count first: an audience listing too many recipients is refused without looking at each.
+  const listed = [main, copy].reduce((n, a) => n + a.jurisdictionCodes.length + a.organisations.length, 0);
+  if (listed > LIMITS.recipients) {
+    v.add("main_audience", `at most ${LIMITS.recipients} recipients in all`);
+    return;
+  }
+  const seen = new Map<string, string>();
+  validateAudience(v, "main_audience", main, issuingJurisdiction, seen);
+  validateAudience(v, "copy_audience", copy, issuingJurisdiction, seen);
+  // 报送: a district reaches the city and its own organisations only (domain/direction.ts).
+  addDirectionViolations(v, main, copy, issuingJurisdiction);
+  const recipients = resolveRecipients(main, copy, issuingJurisdiction);
+  if (!recipients.some((r) => r.role === "MAIN")) v.add("main_audience", "must name at least one recipient");
+  if (recipients.length > LIMITS.recipients) v.add("main_audience", `at most ${LIMITS.recipients} recipients in all`);
+}
+
 function validateText(v: Violations, path: string, value: string, max: number): void {
   if (value.trim().length === 0) v.add(path, "is required");
   else if ([...value].length > max) v.add(path, `must be at most ${max} characters`);
@@ -146,20 +185,16 @@ function validateAudience(v: Violations, path: string, a: Audience, issuingJuris
 export function validateDraft(d: DraftContent, issuingJurisdiction: string): ValidDraft {
   const v = new Violations();
   if (!d.kind) v.add("kind", `must be one of ${BULLETIN_KINDS.join(", ")}`);
-  validateOrganisation(v, "issuer", d.issuer, true);
-  if (d.issuer && isJurisdictionCode(d.issuer.jurisdictionCode) && d.issuer.jurisdictionCode !== issuingJurisdiction)
-    v.add("issuer.jurisdiction_code", `must be this node's jurisdiction ${issuingJurisdiction}`);
-  if (d.issuer && d.issuer.name.trim().length === 0) v.add("issuer.name", "is required");
+  // Issuers are named by credit code: the registry supplies name and jurisdiction (a jurisdiction
+  // given anyway must be this node's).
+  validateIssuerRef(v, "issuer", d.issuer, issuingJurisdiction);
+  (d.coIssuers ?? []).forEach((o, i) => validateIssuerRef(v, `co_issuers[${i}]`, o, issuingJurisdiction));
   validateText(v, "title", d.title, LIMITS.titleChars);
   validateText(v, "body", d.body, LIMITS.bodyChars);
   if (!d.urgency) v.add("urgency", `must be one of ${URGENCIES.join(", ")}`);
   if (!d.classification) v.add("classification", `must be one of ${CLASSIFICATIONS.join(", ")}`);
-  const seen = new Map<string, string>();
-  validateAudience(v, "main_audience", d.mainAudience, issuingJurisdiction, seen);
-  validateAudience(v, "copy_audience", d.copyAudience, issuingJurisdiction, seen);
-  const recipients = resolveRecipients(d.mainAudience, d.copyAudience, issuingJurisdiction);
-  if (!recipients.some((r) => r.role === "MAIN")) v.add("main_audience", "must name at least one recipient");
-  if (recipients.length > LIMITS.recipients) v.add("main_audience", `at most ${LIMITS.recipients} recipients in all`);
+  validateRestrictedAudience(v, d.classification, d.mainAudience, d.copyAudience);
+  validateAudiences(v, d.mainAudience, d.copyAudience, issuingJurisdiction);
   if (d.acknowledgementWindowSeconds !== null) {
     const w = d.acknowledgementWindowSeconds;
     if (!Number.isInteger(w) || w < LIMITS.minWindowSeconds || w > LIMITS.maxWindowSeconds)
@@ -175,6 +210,41 @@ export function validateReason(reason: string): void {
   v.throwIfAny();
 }
 
+/** A reason the caller may give (the audit trail records it); bounded like the required ones. */
+export function validateOptionalReason(v: Violations, reason: string): void {
+  if ([...reason].length > LIMITS.reasonChars) v.add("reason", `must be at most ${LIMITS.reasonChars} characters`);
+}
+
+/**
+ * A correction's new content and its required reason. A correction that sets an audience may
+ * leave title or body empty (keep the current one); otherwise both are required.
+ */
+export function validateCorrection(title: string, body: string, reason: string, audienceChanged = false): void {
+  const v = new Violations();
+  if (!audienceChanged || title.trim().length > 0) validateText(v, "title", title, LIMITS.titleChars);
+  if (!audienceChanged || body.trim().length > 0) validateText(v, "body", body, LIMITS.bodyChars);
+  validateText(v, "reason", reason, LIMITS.reasonChars);
+  v.throwIfAny();
+}
+
+/** An acknowledgement names a recipient; the reader's name and the reason are bounded. */
+export function validateAcknowledgement(
+  recipient: Recipient | undefined,
+  readerName: string,
+  reason: string,
+  /** Undefined: a value the contract does not define (refused); null: the whole recipient. */
+  party: Party | null | undefined,
+): asserts recipient is Recipient {
+  const v = new Violations();
+  validateParty(v, "party", recipient, party);
+  if (!recipient) v.add("recipient", "is required: a jurisdiction code or an organisation");
+  else if (recipient.kind === "node" && !isJurisdictionCode(recipient.jurisdictionCode))
+    v.add("recipient.jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
+  if ([...readerName].length > LIMITS.readerNameChars) v.add("reader_name", `must be at most ${LIMITS.readerNameChars} characters`);
+  validateOptionalReason(v, reason);
+  v.throwIfAny();
+}
+
 /** The parts of a bulletin's state that decisions depend on. */
 export interface BulletinState {
   bulletinId: string;
@@ -184,14 +254,142 @@ export interface BulletinState {
   currentVersion: number;
 }
 
+export interface IssueNumber {
+  year: number;
+  number: number;
+}
+
+/** One published version, kept for the record: the original, each correction, the recall. */
+export interface BulletinVersion {
+  version: number;
+  change: VersionChange;
+  title: string;
+  body: string;
+  /** Why the correction or recall was made; empty for the original. */
+  reason: string;
+  actor: string;
+  requestId: string;
+  /** The node where the version was made (the issuer's). */
+  jurisdiction: string;
+  occurredAt: Date;
+  ackDueAt: Date | null;
+}
+
+/** A recipient tracked at this node, with its latest acknowledgement (what read status shows). */
+export interface RecipientEntry extends ResolvedRecipient {
+  acknowledgedVersion: number;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  readerName: string | null;
+  /**
+   * The version from which a correction of the audience removed this recipient (it is kept for
+   * the record, with nothing left to acknowledge); null while addressed. Optional: absent is null.
+   */
+  withdrawnVersion?: number | null;
+  /** Each party's latest acknowledgement (domain/receipts.ts); absent when only the row above is known. */
+  reads?: PartyRead[];
+  /** Set for a recipient added by forwarding (转发): the node that forwarded it, and why. */
+  forwardedBy?: string | null;
+  forwardReason?: string;
+}
+
+/** Whether a correction of the audience has removed the recipient. */
+export function isWithdrawn(r: Pick<RecipientEntry, "withdrawnVersion">): boolean {
+  return r.withdrawnVersion !== undefined && r.withdrawnVersion !== null;
+}
+
+/** The approval (签发) of a draft: who approved it, and who recorded it, why and when. */
+export interface Approval {
+  approverName: string;
+  approverPosition: string;
+  actor: string;
+  reason: string;
+  requestId: string;
+  at: Date;
+  jurisdiction: string;
+}
+
+/** One acknowledgement as recorded; receipts are only ever added. */
+export interface Receipt {
+  receiptId: string;
+  bulletinId: string;
+  recipientKey: string;
+  recipient: Recipient;
+  version: number;
+  at: Date;
+  by: string;
+  readerName: string;
+  reason: string;
+  requestId: string;
+  /** The party of a node recipient that read; null or absent: the whole recipient. */
+  party?: Party | null;
+}
+
+/** Read receipt counts over the recipients tracked at this node (published bulletins only). */
+export interface ReadCounts {
+  recipients: number;
+  read: number;
+  unread: number;
+  overdue: number;
+}
+
+/** What list and search narrow by; every set field narrows. */
+export interface BulletinFilter {
+  issuerCreditCode?: string;
+  kind?: BulletinKind;
+  year?: number;
+  text?: string;
+  readStatus?: "ALL_READ" | "HAS_UNREAD" | "HAS_OVERDUE";
+  origin?: Origin;
+  status?: BulletinStatus;
+  urgency?: Urgency;
+  classification?: Classification;
+  /** Published in [from, until). */
+  publishedFrom?: Date;
+  publishedUntil?: Date;
+  recipientJurisdiction?: string;
+  recipientCreditCode?: string;
+  issuingJurisdiction?: string;
+}
+
+/** A bulletin as this node holds it: issued here or received, with its versions and recipients. */
+export interface Bulletin extends BulletinState {
+  kind: BulletinKind;
+  /** The lead issuer: its series numbers the bulletin. */
+  issuer: OrganisationRef;
+  /** Joint issuance (联合印发): the other issuers. */
+  coIssuers: OrganisationRef[];
+  /** The approval (签发) a draft needs before publication; null until approved or once changed. */
+  approval: Approval | null;
+  issuingJurisdiction: string;
+  /** Null while a draft. */
+  issueNumber: IssueNumber | null;
+  title: string;
+  body: string;
+  mainAudience: Audience;
+  copyAudience: Audience;
+  urgency: Urgency;
+  classification: Classification;
+  ackWindowSeconds: number | null;
+  ackDueAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+  updatedAt: Date;
+  /** Oldest first; empty for a draft (and in list results, which omit them). */
+  versions: BulletinVersion[];
+  /** The recipients tracked at this node: all of them at the issuer, this node's at a recipient. */
+  recipients: RecipientEntry[];
+}
+
 function refuse(type: string, state: BulletinState, description: string): never {
   throw new FailedPreconditionError([{ type, subject: `bulletins/${state.bulletinId}`, description }]);
 }
 
 /** Only the issuing node changes a bulletin, and only in the right status. */
-export function assertCanChange(state: BulletinState, action: "update" | "publish" | "correct" | "recall"): void {
+export function assertCanChange(state: BulletinState, action: "update" | "publish" | "approve" | "delete" | "correct" | "recall"): void {
   if (state.origin !== "ISSUED") refuse("NOT_ISSUER", state, `only the issuing node can ${action} this bulletin`);
-  const needs: BulletinStatus = action === "update" || action === "publish" ? "DRAFT" : "PUBLISHED";
+  const needs: BulletinStatus = action === "correct" || action === "recall" ? "PUBLISHED" : "DRAFT";
   if (state.status !== needs) {
     const what = state.status === "DRAFT" ? "is still a draft" : state.status === "RECALLED" ? "has been recalled" : "is already published";
     refuse(`BULLETIN_NOT_${needs}`, state, `cannot ${action}: the bulletin ${what}`);
@@ -241,4 +439,19 @@ export function acknowledgedVersionFor(state: BulletinState, requested: number):
       `version ${requested} has been superseded by version ${state.currentVersion}; acknowledge the current version`,
     );
   return requested;
+}
+
+/** Each organisation a draft names, with the request field that names it. */
+export function organisationsNamed(
+  issuer: OrganisationRef,
+  main: Audience,
+  copy: Audience,
+  coIssuers: readonly OrganisationRef[] = [],
+): { field: string; organisation: OrganisationRef }[] {
+  return [
+    { field: "issuer", organisation: issuer },
+    ...coIssuers.map((organisation, i) => ({ field: `co_issuers[${i}]`, organisation })),
+    ...main.organisations.map((organisation, i) => ({ field: `main_audience.organisations[${i}]`, organisation })),
+    ...copy.organisations.map((organisation, i) => ({ field: `copy_audience.organisations[${i}]`, organisation })),
+  ];
 }

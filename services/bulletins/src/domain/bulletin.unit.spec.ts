@@ -1,4 +1,5 @@
-import { DISTRICT_CODES, FailedPreconditionError, InvalidArgumentError, withCheckCharacter } from "@jinlian/chassis";
+import { DISTRICT_CODES, withCheckCharacter } from "@jinlian/kernel";
+import { FailedPreconditionError, InvalidArgumentError } from "@jinlian/chassis";
 import { violatedFields as violationsOf } from "@jinlian/chassis/testing";
 import {
   acknowledgedVersionFor,

@@ -1,18 +1,29 @@
+import { containsPattern, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
-import type {
-  Audience,
-  BulletinKind,
-  BulletinState,
-  BulletinStatus,
-  Classification,
-  Origin,
-  Recipient,
-  RecipientRole,
-  Urgency,
-  VersionChange,
+import {
+  BULLETIN_AGGREGATE,
+  type Approval,
+  type Audience,
+  type Bulletin,
+  type BulletinFilter,
+  type BulletinKind,
+  type BulletinStatus,
+  type BulletinVersion,
+  type Classification,
+  type Origin,
+  type ReadCounts,
+  type Receipt,
+  type Recipient,
+  type RecipientEntry,
+  type RecipientRole,
+  type Urgency,
+  type VersionChange,
+  type OrganisationRef,
 } from "../domain/bulletin";
+import type { Reader, RegisteredParty } from "../domain/office";
+import { partyOfColumn, partyReads, withPartyReads } from "./receipts-repository";
 
-export interface BulletinRow {
+interface BulletinRow {
   bulletin_id: string;
   origin: Origin;
   kind: BulletinKind;
@@ -37,9 +48,11 @@ export interface BulletinRow {
   created_at: Date;
   published_at: Date | null;
   updated_at: Date;
+  co_issuers: OrganisationRef[];
+  approval: (Omit<Approval, "at"> & { at: string }) | null;
 }
 
-export interface VersionRow {
+interface VersionRow {
   bulletin_id: string;
   version: number;
   change: VersionChange;
@@ -53,7 +66,7 @@ export interface VersionRow {
   ack_due_at: Date | null;
 }
 
-export interface RecipientRow {
+interface RecipientRow {
   bulletin_id: string;
   recipient_key: string;
   recipient: Recipient;
@@ -63,45 +76,273 @@ export interface RecipientRow {
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
   reader_name: string | null;
+  withdrawn_version: number | null;
+  forwarded_by?: string | null;
+  forward_reason?: string;
 }
 
-export interface ReadCounts {
-  recipients: number;
-  read: number;
-  unread: number;
-  overdue: number;
+interface ReceiptRow {
+  receipt_id: string;
+  bulletin_id: string;
+  recipient_key: string;
+  version: number;
+  acknowledged_at: Date;
+  acknowledged_by: string;
+  reader_name: string;
+  reason: string;
+  request_id: string;
+  party: string;
 }
 
-export function stateOf(row: BulletinRow): BulletinState {
+function bulletinOf(row: BulletinRow, versions: VersionRow[], recipients: RecipientRow[]): Bulletin {
   return {
     bulletinId: row.bulletin_id,
     origin: row.origin,
     status: row.status,
     revision: row.revision,
     currentVersion: row.current_version,
+    kind: row.kind,
+    issuer: { creditCode: row.issuer_credit_code, jurisdictionCode: row.issuer_jurisdiction, name: row.issuer_name },
+    coIssuers: row.co_issuers ?? [],
+    approval: row.approval ? { ...row.approval, at: new Date(row.approval.at) } : null,
+    issuingJurisdiction: row.issuing_jurisdiction,
+    issueNumber: row.year !== null && row.number !== null ? { year: row.year, number: row.number } : null,
+    title: row.title,
+    body: row.body,
+    mainAudience: row.main_audience,
+    copyAudience: row.copy_audience,
+    urgency: row.urgency,
+    classification: row.classification,
+    ackWindowSeconds: row.ack_window_seconds,
+    ackDueAt: row.ack_due_at,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    versions: versions.map(versionOf),
+    recipients: recipients.map(recipientOf),
   };
+}
+
+function rowOf(b: Bulletin): Record<string, unknown> {
+  return {
+    bulletin_id: b.bulletinId,
+    origin: b.origin,
+    kind: b.kind,
+    issuer_credit_code: b.issuer.creditCode,
+    issuer_name: b.issuer.name,
+    issuer_jurisdiction: b.issuer.jurisdictionCode,
+    issuing_jurisdiction: b.issuingJurisdiction,
+    year: b.issueNumber?.year ?? null,
+    number: b.issueNumber?.number ?? null,
+    title: b.title,
+    body: b.body,
+    main_audience: JSON.stringify(b.mainAudience),
+    copy_audience: JSON.stringify(b.copyAudience),
+    urgency: b.urgency,
+    classification: b.classification,
+    ack_window_seconds: b.ackWindowSeconds,
+    ack_due_at: b.ackDueAt,
+    status: b.status,
+    current_version: b.currentVersion,
+    revision: b.revision,
+    created_by: b.createdBy,
+    created_at: b.createdAt,
+    published_at: b.publishedAt,
+    updated_at: b.updatedAt,
+    co_issuers: JSON.stringify(b.coIssuers),
+    approval: b.approval ? JSON.stringify(b.approval) : null,
+  };
+}
+
+function versionOf(r: VersionRow): BulletinVersion {
+  return {
+    version: r.version,
+    change: r.change,
+    title: r.title,
+    body: r.body,
+    reason: r.reason,
+    actor: r.actor,
+    requestId: r.request_id,
+    jurisdiction: r.jurisdiction,
+    occurredAt: r.occurred_at,
+    ackDueAt: r.ack_due_at,
+  };
+}
+
+function recipientOf(r: RecipientRow): RecipientEntry {
+  return {
+    key: r.recipient_key,
+    recipient: r.recipient,
+    role: r.role,
+    deliveryJurisdiction: r.delivery_jurisdiction,
+    acknowledgedVersion: r.acknowledged_version,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: r.acknowledged_by,
+    readerName: r.reader_name,
+    withdrawnVersion: r.withdrawn_version ?? null,
+    forwardedBy: r.forwarded_by ?? null,
+    forwardReason: r.forward_reason ?? "",
+  };
+}
+
+function recipientsQuery(db: Knex | Knex.Transaction, id: string) {
+  // Main recipients (主送) before copy recipients (抄送), as on the printed page.
+  return db<RecipientRow>("bulletin_recipients")
+    .where({ bulletin_id: id })
+    .orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
+}
+
+/**
+ * How the service kit writes a bulletin: the row, and the versions and recipients it did not
+ * have before (both are only ever added; a recipient's latest acknowledgement is written with
+ * its receipt, see `recordReceipt`).
+ */
+export const bulletinStore: AggregateStore<Bulletin> = {
+  type: BULLETIN_AGGREGATE,
+  id: (b) => b.bulletinId,
+  async save(trx, after, before) {
+    if (before) await trx("bulletins").where({ bulletin_id: after.bulletinId }).update(rowOf(after));
+    else await trx("bulletins").insert(rowOf(after));
+    const lastVersion = before?.versions.reduce((n, v) => Math.max(n, v.version), 0) ?? 0;
+    const versions = after.versions.filter((v) => v.version > lastVersion);
+    if (versions.length > 0)
+      await trx("bulletin_versions")
+        .insert(
+          versions.map((v) => ({
+            bulletin_id: after.bulletinId,
+            version: v.version,
+            change: v.change,
+            title: v.title,
+            body: v.body,
+            reason: v.reason,
+            actor: v.actor,
+            request_id: v.requestId,
+            jurisdiction: v.jurisdiction,
+            occurred_at: v.occurredAt,
+            ack_due_at: v.ackDueAt,
+          })),
+        )
+        .onConflict(["bulletin_id", "version"])
+        .ignore();
+    const known = new Set(before?.recipients.map((r) => r.key) ?? []);
+    const recipients = after.recipients.filter((r) => !known.has(r.key));
+    if (recipients.length > 0)
+      await trx("bulletin_recipients")
+        .insert(
+          recipients.map((r) => ({
+            bulletin_id: after.bulletinId,
+            recipient_key: r.key,
+            recipient: JSON.stringify(r.recipient),
+            role: r.role,
+            delivery_jurisdiction: r.deliveryJurisdiction,
+          })),
+        )
+        .onConflict(["bulletin_id", "recipient_key"])
+        .ignore();
+    await saveAudienceChanges(trx, after, before);
+  },
+};
+
+/**
+ * A correction of the audience changes recipients already tracked: their role, and whether they
+ * are withdrawn (a recipient addressed again is tracked again, with its receipts).
+ */
+async function saveAudienceChanges(trx: Knex.Transaction, after: Bulletin, before: Bulletin | undefined): Promise<void> {
+  const was = new Map((before?.recipients ?? []).map((r) => [r.key, r]));
+  for (const r of after.recipients) {
+    const b = was.get(r.key);
+    if (b && b.role === r.role && (b.withdrawnVersion ?? null) === (r.withdrawnVersion ?? null)) continue;
+    if (!b && (r.withdrawnVersion ?? null) === null) continue; // inserted as addressed
+    await trx("bulletin_recipients")
+      .where({ bulletin_id: after.bulletinId, recipient_key: r.key })
+      .update({ role: r.role, withdrawn_version: r.withdrawnVersion ?? null });
+  }
+}
+
+/** The filters officers work with: urgency, classification, publication period, recipient, issuing node. */
+function officeFilters(db: Knex, q: Knex.QueryBuilder, filter: BulletinFilter): void {
+  if (filter.urgency) q.where("b.urgency", filter.urgency);
+  if (filter.classification) q.where("b.classification", filter.classification);
+  if (filter.publishedFrom) q.where("b.published_at", ">=", filter.publishedFrom);
+  if (filter.publishedUntil) q.where("b.published_at", "<", filter.publishedUntil);
+  if (filter.issuingJurisdiction) q.where("b.issuing_jurisdiction", filter.issuingJurisdiction);
+  const keys = [
+    ...(filter.recipientJurisdiction ? [`node:${filter.recipientJurisdiction}`] : []),
+    ...(filter.recipientCreditCode ? [`org:${filter.recipientCreditCode}`] : []),
+  ];
+  for (const key of keys)
+    q.whereExists(
+      db("bulletin_recipients as f")
+        .whereRaw("f.bulletin_id = b.bulletin_id")
+        .where("f.recipient_key", key)
+        .whereNull("f.withdrawn_version"),
+    );
+}
+
+/** Visibility of 限制分发 bulletins in lists: their issuers and the recipients tracked here, still addressed. */
+function restrictVisibility(db: Knex, q: Knex.QueryBuilder, reader: Reader | undefined): void {
+  if (!reader) {
+    q.whereNot("b.classification", "RESTRICTED");
+    return;
+  }
+  q.where((w) =>
+    w
+      .whereNot("b.classification", "RESTRICTED")
+      .orWhere("b.issuer_credit_code", reader.creditCode)
+      .orWhereRaw("b.co_issuers @> ?::jsonb", [JSON.stringify([{ creditCode: reader.creditCode }])])
+      .orWhereExists(
+        db("bulletin_recipients as v")
+          .whereRaw("v.bulletin_id = b.bulletin_id")
+          .whereIn("v.recipient_key", reader.keys)
+          .whereNull("v.withdrawn_version"),
+      ),
+  );
 }
 
 /** Knex queries over the bulletins schema; callers pass a transaction where one is needed. */
 export const repository = {
-  async find(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<BulletinRow | undefined> {
+  /** The bulletin with its versions and recipients; `forUpdate` locks its row. */
+  async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<Bulletin | undefined> {
     const q = db<BulletinRow>("bulletins").where({ bulletin_id: id }).first();
-    return forUpdate ? q.forUpdate() : q;
+    const row = await (forUpdate ? q.forUpdate() : q);
+    if (!row) return undefined;
+    const versions = await db<VersionRow>("bulletin_versions").where({ bulletin_id: id }).orderBy("version");
+    const bulletin = bulletinOf(row, versions, await recipientsQuery(db, id));
+    // Each party's latest acknowledgement (a receipt per party: persistence/receipts-repository.ts).
+    return withPartyReads(bulletin, await partyReads(db, id));
   },
 
-  async insert(db: Knex | Knex.Transaction, row: BulletinRow): Promise<void> {
-    await db("bulletins").insert({
-      ...row,
-      main_audience: JSON.stringify(row.main_audience),
-      copy_audience: JSON.stringify(row.copy_audience),
-    });
+  /** Whether the bulletin is held at this node, without reading it. */
+  async exists(db: Knex | Knex.Transaction, id: string): Promise<boolean> {
+    const rows = await db("bulletins").where({ bulletin_id: id }).select(db.raw("1")).limit(1);
+    return rows.length > 0;
   },
 
-  async update(trx: Knex.Transaction, id: string, patch: Partial<BulletinRow>): Promise<void> {
-    const values: Record<string, unknown> = { ...patch };
-    if (patch.main_audience) values.main_audience = JSON.stringify(patch.main_audience);
-    if (patch.copy_audience) values.copy_audience = JSON.stringify(patch.copy_audience);
-    await trx("bulletins").where({ bulletin_id: id }).update(values);
+  /** What this node's registry projection knows of these credit codes (every record of each). */
+  async parties(db: Knex | Knex.Transaction, codes: readonly string[]): Promise<RegisteredParty[]> {
+    if (codes.length === 0) return [];
+    const rows = (await db("known_organisations")
+      .whereIn("credit_code", [...new Set(codes)])
+      .select("credit_code", "name", "type", "jurisdiction_code", "active")) as {
+      credit_code: string;
+      name: string;
+      type: string;
+      jurisdiction_code: string;
+      active: boolean;
+    }[];
+    return rows.map((r) => ({
+      creditCode: r.credit_code,
+      name: r.name,
+      type: r.type,
+      jurisdictionCode: r.jurisdiction_code,
+      active: r.active,
+    }));
+  },
+
+  /** Deletes a draft (it has no versions, recipients or receipts). */
+  async deleteDraft(trx: Knex.Transaction, id: string): Promise<void> {
+    await trx("bulletins").where({ bulletin_id: id, status: "DRAFT" }).delete();
   },
 
   /** Next number in the issuer's series for a kind and year; the row lock serialises issuers. */
@@ -115,51 +356,110 @@ export const repository = {
     return rows[0]!.last_number;
   },
 
-  async insertVersion(trx: Knex.Transaction, row: VersionRow): Promise<void> {
-    await trx("bulletin_versions").insert(row).onConflict(["bulletin_id", "version"]).ignore();
-  },
-
-  async versions(db: Knex, id: string): Promise<VersionRow[]> {
-    return db<VersionRow>("bulletin_versions").where({ bulletin_id: id }).orderBy("version");
-  },
-
-  async insertRecipients(
-    trx: Knex.Transaction,
-    rows: readonly Omit<RecipientRow, "acknowledged_version" | "acknowledged_at" | "acknowledged_by" | "reader_name">[],
-  ): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Adds the receipt (with its party) and moves the recipient's own acknowledgement (read status)
+   * to what `after` says every party has now read; without `after`, to the receipt's version.
+   */
+  async recordReceipt(trx: Knex.Transaction, r: Receipt, after?: RecipientEntry): Promise<void> {
+    await trx("bulletin_receipts").insert({
+      party: r.party ?? "",
+      receipt_id: r.receiptId,
+      bulletin_id: r.bulletinId,
+      recipient_key: r.recipientKey,
+      version: r.version,
+      acknowledged_at: r.at,
+      acknowledged_by: r.by,
+      reader_name: r.readerName,
+      reason: r.reason,
+      request_id: r.requestId,
+    });
+    const whole = after
+      ? { version: after.acknowledgedVersion, at: after.acknowledgedAt, by: after.acknowledgedBy, readerName: after.readerName }
+      : { version: r.version, at: r.at, by: r.by, readerName: r.readerName };
     await trx("bulletin_recipients")
-      .insert(rows.map((r) => ({ ...r, recipient: JSON.stringify(r.recipient) })))
-      .onConflict(["bulletin_id", "recipient_key"])
-      .ignore();
+      .where({ bulletin_id: r.bulletinId, recipient_key: r.recipientKey })
+      .where("acknowledged_version", "<", whole.version)
+      .update({ acknowledged_version: whole.version, acknowledged_at: whole.at, acknowledged_by: whole.by, reader_name: whole.readerName });
   },
 
-  async recipients(db: Knex | Knex.Transaction, id: string): Promise<RecipientRow[]> {
-    // Main recipients (主送) before copy recipients (抄送), as on the printed page.
-    return db<RecipientRow>("bulletin_recipients")
-      .where({ bulletin_id: id })
-      .orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
+  /** Every receipt recorded for a bulletin at this node, oldest first. */
+  async receipts(db: Knex | Knex.Transaction, id: string): Promise<Receipt[]> {
+    const rows = (await db("bulletin_receipts as x")
+      .join("bulletin_recipients as r", function () {
+        this.on("r.bulletin_id", "x.bulletin_id").andOn("r.recipient_key", "x.recipient_key");
+      })
+      .where("x.bulletin_id", id)
+      .select("x.*", "r.recipient")
+      .orderBy([
+        { column: "x.acknowledged_at", order: "asc" },
+        { column: "x.receipt_id", order: "asc" },
+      ])) as (ReceiptRow & { recipient: Recipient })[];
+    return rows.map((x) => ({
+      receiptId: x.receipt_id,
+      bulletinId: x.bulletin_id,
+      recipientKey: x.recipient_key,
+      recipient: x.recipient,
+      version: x.version,
+      at: x.acknowledged_at,
+      by: x.acknowledged_by,
+      readerName: x.reader_name,
+      reason: x.reason,
+      requestId: x.request_id,
+      party: partyOfColumn(x.party),
+    }));
   },
 
-  async recipient(db: Knex | Knex.Transaction, id: string, key: string, forUpdate = false): Promise<RecipientRow | undefined> {
-    const q = db<RecipientRow>("bulletin_recipients").where({ bulletin_id: id, recipient_key: key }).first();
-    return forUpdate ? q.forUpdate() : q;
-  },
-
-  async recordAcknowledgement(
-    trx: Knex.Transaction,
-    id: string,
-    key: string,
-    ack: { version: number; at: Date; by: string; readerName: string },
-  ): Promise<void> {
-    await trx("bulletin_recipients")
-      .where({ bulletin_id: id, recipient_key: key })
-      .where("acknowledged_version", "<", ack.version)
-      .update({ acknowledged_version: ack.version, acknowledged_at: ack.at, acknowledged_by: ack.by, reader_name: ack.readerName });
+  /** One page of bulletins, newest first (by publication, else creation), without versions or recipients. */
+  async list(
+    db: Knex,
+    filter: BulletinFilter,
+    now: Date,
+    page: { size: number; after?: { key: string; id: string } },
+    reader?: Reader,
+  ): Promise<{ items: (Bulletin & { sortKey: string })[]; total: number }> {
+    const filtered = () => {
+      const q = db<BulletinRow>("bulletins as b");
+      restrictVisibility(db, q, reader);
+      officeFilters(db, q, filter);
+      if (filter.issuerCreditCode) {
+        const code = filter.issuerCreditCode;
+        // The lead issuer or a joint issuer (联合印发).
+        q.where((w) =>
+          w.where("b.issuer_credit_code", code).orWhereRaw("b.co_issuers @> ?::jsonb", [JSON.stringify([{ creditCode: code }])]),
+        );
+      }
+      if (filter.kind) q.where("b.kind", filter.kind);
+      if (filter.year) q.where("b.year", filter.year);
+      if (filter.origin) q.where("b.origin", filter.origin);
+      if (filter.status) q.where("b.status", filter.status);
+      if (filter.text) {
+        const pattern = containsPattern(filter.text);
+        q.where((w) => w.whereILike("b.title", pattern).orWhereILike("b.body", pattern));
+      }
+      const unread = db("bulletin_recipients as r")
+        .whereRaw("r.bulletin_id = b.bulletin_id")
+        .whereNull("r.withdrawn_version")
+        .whereRaw("r.acknowledged_version < b.current_version");
+      if (filter.readStatus === "HAS_UNREAD") q.where("b.status", "PUBLISHED").whereExists(unread);
+      if (filter.readStatus === "HAS_OVERDUE") q.where("b.status", "PUBLISHED").whereExists(unread.clone().where("b.ack_due_at", "<", now));
+      if (filter.readStatus === "ALL_READ")
+        q.where("b.status", "PUBLISHED")
+          .whereNotExists(unread)
+          .whereExists(db("bulletin_recipients as r2").whereRaw("r2.bulletin_id = b.bulletin_id"));
+      return q;
+    };
+    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
+    const q = filtered().select("b.*", db.raw("coalesce(b.published_at, b.created_at) as sort_key"));
+    if (page.after)
+      q.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+    const rows = (await q
+      .orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc")
+      .limit(page.size + 1)) as (BulletinRow & { sort_key: Date })[];
+    return { items: rows.map((r) => ({ ...bulletinOf(r, [], []), sortKey: r.sort_key.toISOString() })), total: Number(n) };
   },
 
   /** Read counts per bulletin at `now`, for the given ids. */
-  async readCounts(db: Knex, ids: readonly string[], now: Date): Promise<Map<string, ReadCounts>> {
+  async readCounts(db: Knex | Knex.Transaction, ids: readonly string[], now: Date): Promise<Map<string, ReadCounts>> {
     const out = new Map<string, ReadCounts>();
     if (ids.length === 0) return out;
     const { rows } = await db.raw<{ rows: { bulletin_id: string; recipients: string; read: string; overdue: string }[] }>(
@@ -168,7 +468,7 @@ export const repository = {
               count(*) filter (where r.acknowledged_version >= b.current_version) as read,
               count(*) filter (where r.acknowledged_version < b.current_version and b.ack_due_at is not null and b.ack_due_at < ?) as overdue
          from bulletin_recipients r join bulletins b using (bulletin_id)
-        where r.bulletin_id = any(?::uuid[]) and b.status = 'PUBLISHED'
+        where r.bulletin_id = any(?::uuid[]) and b.status = 'PUBLISHED' and r.withdrawn_version is null
         group by r.bulletin_id`,
       [now, ids as string[]],
     );

@@ -1,71 +1,69 @@
+import { isDistrictCode } from "@jinlian/kernel";
 import {
-  CITY_JURISDICTION,
+  assertUuid,
+  attributionFromEvent,
+  checkExpectedRevision,
   InvalidArgumentError,
-  isDistrictCode,
+  isUuid,
   NotFoundError,
-  pageOf,
+  parseEventSource,
   readPageRequest,
+  validateExpectedRevision,
   Violations,
+  type Actor,
+  type Attribution,
+  type ReceivedEvent,
+  type ServiceKit,
 } from "@jinlian/chassis";
-import type { ReceivedEvent } from "@jinlian/chassis";
-import { liaisonEvents } from "@jinlian/chassis";
 import type { liaisonEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
 import {
-  checkAssignment,
+  decideAssigned,
+  decideCancelledByCity,
+  decideExtendDueDate,
+  decideExtensionReceived,
   decideProgress,
+  decideRaised,
+  decideRaiseDirectly,
   decideReportedProgress,
   isOverdue,
-  nodeOfSource,
+  validateDirectRaise,
+  validateExtension,
   validateProgress,
-  type ActionItemOrigin,
-  type ActionItemState,
-  type ActionItemStatus,
+  type ActionItem,
+  type ActionItemListFilter,
+  type DirectRaiseInput,
+  type ExtensionInput,
+  type InboundContext,
   type ProgressInput,
 } from "../domain/action-item";
-import { consultationRepository as repo, type ActionItemRow, type ProgressRow } from "../persistence/consultation-repository";
-import { checkParties } from "./consultation-app";
-import { actionItemStatusCodec } from "./codecs";
-import { findOrganisation } from "./organisations";
-import { actorFromEvent, assertId, checkExpectedRevision, checkRevision, isUuid, type Actor, type LiaisonContext } from "./support";
+import { actionItemStatusCodec } from "../domain/action-item-events";
+import type { Parties } from "../domain/consultation-parties";
+import { actionItemStore, consultationRepository as repo } from "../persistence/consultation-repository";
+import { findOrganisations, resolveOrganisationNames } from "./organisations";
 
-/** An action item with its progress reports and whether it is overdue now. */
+/** An action item, whether it is overdue now, and the organisations it names (for references in responses). */
 export interface ActionItemView {
-  row: ActionItemRow;
-  progress: ProgressRow[];
+  item: ActionItem;
   overdue: boolean;
+  names: Parties;
 }
 
-export interface ActionItemListFilter {
-  status?: ActionItemStatus;
-  consultationId?: string;
-  seriesId?: string;
-  ownerOrganisationId?: string;
-  assigneeJurisdictionCode?: string;
-  overdueOnly?: boolean;
-  origin?: ActionItemOrigin;
+/** Views of action items at `now`. */
+export function actionItemViews(items: readonly ActionItem[], now: Date, names: Parties = new Map()): ActionItemView[] {
+  return items.map((item) => ({ item, overdue: isOverdue(item, now), names }));
 }
 
-/** Views of action items at `now`, with their progress reports (oldest first). */
-async function actionItemViews(db: Knex | Knex.Transaction, rows: readonly ActionItemRow[], now: Date): Promise<ActionItemView[]> {
-  const progress = await repo.progress(
-    db,
-    rows.map((r) => r.action_item_id),
-  );
-  return rows.map((row) => ({
-    row,
-    progress: progress.get(row.action_item_id) ?? [],
-    overdue: isOverdue({ status: row.status, dueTime: row.due_time }, now),
-  }));
+/** The registry ids of an item's owners (lead and joint) at this node. */
+export function ownerIdsOf(item: ActionItem): string[] {
+  return [...(item.owner ? [item.owner.organisationId] : []), ...item.jointOwners.map((o) => o.organisationId)];
 }
 
-function stateOf(row: ActionItemRow): ActionItemState {
-  return {
-    actionItemId: row.action_item_id,
-    status: row.status,
-    origin: row.origin,
-    assigneeJurisdictionCode: row.assignee_jurisdiction_code ?? "",
-  };
+/** Credit codes a progress update names organisations by, beside their ids. */
+export interface ProgressCreditCodes {
+  owner: string;
+  jointOwners: readonly string[];
+  reporting: string;
 }
 
 /**
@@ -74,105 +72,141 @@ function stateOf(row: ActionItemRow): ActionItemState {
  * the city applies those reports.
  */
 export class ActionItemApp {
-  constructor(private readonly ctx: LiaisonContext) {}
+  constructor(private readonly kit: ServiceKit) {}
 
   async get(id: string): Promise<ActionItemView> {
-    assertId(id, "action_item_id");
-    return this.view(this.ctx.db, id);
+    assertUuid(id, "action_item_id");
+    return this.view(this.kit.db, id);
   }
 
-  async view(db: Knex | Knex.Transaction, id: string): Promise<ActionItemView> {
-    const row = await repo.findActionItem(db, id);
-    if (!row) throw new NotFoundError("action item", id);
-    return (await this.views(db, [row]))[0]!;
+  private async view(db: Knex | Knex.Transaction, id: string): Promise<ActionItemView> {
+    const item = await repo.loadActionItem(db, id);
+    if (!item) throw new NotFoundError("action item", id);
+    return actionItemViews([item], this.kit.now(), await findOrganisations(db, ownerIdsOf(item)))[0]!;
   }
 
-  /** Views of action items as they stand now. */
-  views(db: Knex | Knex.Transaction, rows: readonly ActionItemRow[]): Promise<ActionItemView[]> {
-    return actionItemViews(db, rows, this.ctx.now());
-  }
-
-  async updateProgress(id: string, expectedRevision: number, input: ProgressInput, actor: Actor): Promise<ActionItemView> {
-    assertId(id, "action_item_id");
+  async updateProgress(
+    id: string,
+    expectedRevision: number,
+    input: ProgressInput,
+    actor: Actor,
+    codes: ProgressCreditCodes = { owner: "", jointOwners: [], reporting: "" },
+  ): Promise<ActionItemView> {
+    assertUuid(id, "action_item_id");
     const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
+    validateExpectedRevision(v, expectedRevision);
     v.throwIfAny();
-    const p = validateProgress(input);
-    return this.ctx.mutation(
+    // Organisations named by credit code become registry ids first (either names one; both must agree).
+    const joint = input.jointOwners ?? [];
+    const ids = await resolveOrganisationNames(this.kit.db, v, [
+      {
+        idField: "owner.organisation_id",
+        creditCodeField: "owner.credit_code",
+        organisationId: input.owner?.organisationId ?? "",
+        creditCode: input.owner ? codes.owner : "",
+      },
+      {
+        idField: "reporting_organisation_id",
+        creditCodeField: "reporting_credit_code",
+        organisationId: input.reportingOrganisationId ?? "",
+        creditCode: codes.reporting,
+      },
+      ...joint.map((o, i) => ({
+        idField: `joint_owners[${i}].organisation_id`,
+        creditCodeField: `joint_owners[${i}].credit_code`,
+        organisationId: o.organisationId,
+        creditCode: codes.jointOwners[i] ?? "",
+      })),
+    ]);
+    v.throwIfAny();
+    const p = validateProgress({
+      ...input,
+      owner: input.owner ? { ...input.owner, organisationId: ids[0]! } : undefined,
+      reportingOrganisationId: ids[1]!,
+      jointOwners: joint.map((o, i) => ({ ...o, organisationId: ids[2 + i]! })),
+    });
+    return this.kit.mutation(
       `UpdateActionItemProgress:${id}`,
       actor,
       async (trx) => {
-        const row = await repo.findActionItem(trx, id, true);
-        if (!row) throw new NotFoundError("action item", id);
-        const decision = decideProgress(stateOf(row), this.ctx.here, p);
-        checkRevision("action item", id, row.revision, expectedRevision);
-        const owners = p.owner
-          ? await checkParties(trx, [
-              {
-                field: "owner.organisation_id",
-                organisationId: p.owner.organisationId,
-                mustBeActive: true,
-                department: { field: "owner.department_id", departmentId: p.owner.departmentId },
-              },
-            ])
-          : undefined;
-        const now = this.ctx.now();
-        const revision = row.revision + 1;
-        await repo.updateActionItem(trx, id, {
-          status: decision.status,
-          ...(p.owner ? { owner_organisation_id: p.owner.organisationId, owner_department_id: p.owner.departmentId } : {}),
-          revision,
-          updated_at: now,
+        const before = await repo.loadActionItem(trx, id, true);
+        if (!before) throw new NotFoundError("action item", id);
+        // A stale revision is refused (ABORTED) before any rule: the caller must re-read first.
+        checkExpectedRevision(actionItemStore.type, id, before.revision, expectedRevision);
+        // The owners designated now (locked against a concurrent deactivation), the current ones, the reporter.
+        const parties = await findOrganisations(
+          trx,
+          [
+            ...(p.owner ? [p.owner.organisationId] : []),
+            ...(p.jointOwners ?? []).map((o) => o.organisationId),
+            ...ownerIdsOf(before),
+            ...(p.reportingOrganisationId ? [p.reportingOrganisationId] : []),
+          ],
+          true,
+        );
+        const now = this.kit.now();
+        const decision = decideProgress(before, p, parties, {
+          here: this.kit.here,
+          now,
+          audit: this.kit.auditMetadata({ actor, reason: p.note }, now),
         });
-        const sequence = await repo.appendProgress(trx, {
-          action_item_id: id,
-          status: decision.status,
-          note: p.note,
-          actor: actor.subject,
-          request_id: actor.requestId,
-          jurisdiction: this.ctx.here,
-          occurred_at: now,
-        });
-        await this.ctx.audit(trx, {
-          aggregateType: "action_item",
-          aggregateId: id,
-          action: "UpdateActionItemProgress",
-          revision,
-          actor,
-          reason: p.note,
-          at: now,
-        });
-        if (decision.reportToCity) {
-          // Every report on an item assigned by the city is one so far; the count orders them there.
-          const ownerId = p.owner?.organisationId ?? row.owner_organisation_id;
-          const owner = ownerId ? (owners?.get(ownerId) ?? (await findOrganisation(trx, ownerId))) : undefined;
-          await this.ctx.emit(
-            trx,
-            liaisonEvents.actionItemProgressReported,
-            id,
-            now,
-            {
-              actionItemId: id,
-              reportingJurisdictionCode: this.ctx.here,
-              status: actionItemStatusCodec.toProto(decision.status),
-              note: p.note,
-              sequence,
-              owner: owner ? { creditCode: owner.creditCode, jurisdictionCode: owner.jurisdictionCode, name: owner.name } : undefined,
-              audit: this.ctx.auditProto(actor, p.note, now),
-            },
-            [this.ctx.topicTo(CITY_JURISDICTION)],
-          );
-        }
-        if (decision.notifyAssignee && row.assignee_jurisdiction_code)
-          await this.ctx.emit(
-            trx,
-            liaisonEvents.actionItemCancelled,
-            id,
-            now,
-            { actionItemId: id, assigneeJurisdictionCode: row.assignee_jurisdiction_code, audit: this.ctx.auditProto(actor, p.note, now) },
-            [this.ctx.topicTo(row.assignee_jurisdiction_code)],
-          );
+        await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: p.note }, expectedRevision, now);
         return id;
+      },
+      (aid, trx) => this.view(trx, aid),
+    );
+  }
+
+  /** ExtendActionItemDueDate (申请延期): at the deciding node; the node holding the item follows. */
+  async extendDueDate(id: string, expectedRevision: number, input: ExtensionInput, actor: Actor): Promise<ActionItemView> {
+    assertUuid(id, "action_item_id");
+    const v = new Violations();
+    validateExpectedRevision(v, expectedRevision);
+    v.throwIfAny();
+    const e = validateExtension(input);
+    return this.kit.mutation(
+      `ExtendActionItemDueDate:${id}`,
+      actor,
+      async (trx) => {
+        // Locked: the overdue scanner skips the row meanwhile and then sees the new date.
+        const before = await repo.loadActionItem(trx, id, true);
+        if (!before) throw new NotFoundError("action item", id);
+        checkExpectedRevision(actionItemStore.type, id, before.revision, expectedRevision);
+        const now = this.kit.now();
+        const decision = decideExtendDueDate(before, e, {
+          here: this.kit.here,
+          now,
+          audit: this.kit.auditMetadata({ actor, reason: e.reason }, now),
+        });
+        await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: e.reason }, expectedRevision, now);
+        this.kit.logger.info({ action_item_id: id, due_time: e.dueTime.toISOString() }, "action item due date extended");
+        return id;
+      },
+      (aid, trx) => this.view(trx, aid),
+    );
+  }
+
+  /**
+   * RaiseActionItem: a district raises an action to the city outside a consultation (提请市级). The
+   * item is held by the city, which reports on it; this node extends or cancels it, as for an
+   * ACTION outcome raised to the city.
+   */
+  async raise(input: DirectRaiseInput, actor: Actor): Promise<ActionItemView> {
+    const r = validateDirectRaise(input, this.kit.now());
+    return this.kit.mutation(
+      "RaiseActionItem",
+      actor,
+      async (trx) => {
+        const now = this.kit.now();
+        const decision = decideRaiseDirectly(r, {
+          here: this.kit.here,
+          now,
+          audit: this.kit.auditMetadata({ actor, reason: r.reason }, now),
+          actionItemId: this.kit.newId(),
+        });
+        const created = await this.kit.apply(trx, actionItemStore, undefined, decision, { actor, reason: r.reason }, 0, now);
+        this.kit.logger.info({ action_item_id: created.actionItemId }, "action item raised to the city");
+        return created.actionItemId;
       },
       (aid, trx) => this.view(trx, aid),
     );
@@ -180,11 +214,25 @@ export class ActionItemApp {
 
   /** `v` may already hold the caller's problems with the request (e.g. unknown enums); all are reported together. */
   async list(
-    filter: ActionItemListFilter,
+    filter: ActionItemListFilter & { ownerCreditCode?: string },
     pageSize: number,
     pageToken: string,
     v = new Violations(),
   ): Promise<{ items: ActionItemView[]; nextPageToken: string; totalSize: number }> {
+    if (filter.ownerCreditCode !== undefined) {
+      const { ownerCreditCode, ...rest } = filter;
+      const [id] = await resolveOrganisationNames(this.kit.db, v, [
+        {
+          idField: "filter.owner_organisation_id",
+          creditCodeField: "filter.owner_credit_code",
+          organisationId: rest.ownerOrganisationId ?? "",
+          creditCode: ownerCreditCode,
+        },
+      ]);
+      filter = { ...rest, ...(id ? { ownerOrganisationId: id } : {}) };
+    }
+    if (filter.originConsultationId !== undefined && !isUuid(filter.originConsultationId))
+      v.add("filter.origin_consultation_id", "must be a UUID");
     if (filter.consultationId !== undefined && !isUuid(filter.consultationId)) v.add("filter.consultation_id", "must be a UUID");
     if (filter.seriesId !== undefined && !isUuid(filter.seriesId)) v.add("filter.series_id", "must be a UUID");
     if (filter.ownerOrganisationId !== undefined && !isUuid(filter.ownerOrganisationId))
@@ -195,166 +243,105 @@ export class ActionItemApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.ctx.db;
-    const now = this.ctx.now();
-    const filtered = () => {
-      const q = db<ActionItemRow>("action_items");
-      if (filter.status) q.where("status", filter.status);
-      if (filter.consultationId) q.where("consultation_id", filter.consultationId);
-      if (filter.seriesId) q.where("series_id", filter.seriesId);
-      if (filter.ownerOrganisationId) q.where("owner_organisation_id", filter.ownerOrganisationId);
-      if (filter.assigneeJurisdictionCode) q.where("assignee_jurisdiction_code", filter.assigneeJurisdictionCode);
-      if (filter.origin) q.where("origin", filter.origin);
-      if (filter.overdueOnly) q.whereIn("status", ["OPEN", "IN_PROGRESS"]).where("due_time", "<", now);
-      return q;
-    };
-    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
-    const q = filtered();
-    if (page.after) q.whereRaw("(due_time, action_item_id) > (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy(["due_time", "action_item_id"]).limit(page.size + 1)) as ActionItemRow[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.due_time.toISOString(), id: r.action_item_id }));
-    return { items: await actionItemViews(db, items, now), nextPageToken, totalSize: Number(n) };
+    const now = this.kit.now();
+    const r = await repo.listActionItems(this.kit.db, filter, page, now);
+    return { ...r, items: actionItemViews(r.items, now, await findOrganisations(this.kit.db, r.items.flatMap(ownerIdsOf))) };
   }
 
   // ---- inbound deliveries (run inside the consumer's inbox transaction) ----
 
+  /** Who recorded a change at the sending node, as the audit trail and progress reports keep it. */
+  private inbound(event: ReceivedEvent<{ audit?: liaisonEventsV1.ActionItemAssigned["audit"] }>): InboundContext & { by: Attribution } {
+    const from = parseEventSource(event.source)?.node ?? "";
+    const a = event.data.audit;
+    return {
+      here: this.kit.here,
+      from,
+      now: this.kit.now(),
+      recorded: { actor: a?.actor ?? `node:${from}`, requestId: a?.requestId ?? "", jurisdiction: from, at: a?.occurTime ?? event.time },
+      by: attributionFromEvent(a, from),
+    };
+  }
+
   /** At a district node: an action the city assigned to it, kept under the city's id. */
   async onAssigned(event: ReceivedEvent<liaisonEventsV1.ActionItemAssigned>, trx: Knex.Transaction): Promise<void> {
     const e = event.data;
-    const from = nodeOfSource(event.source);
-    checkAssignment(
-      {
-        actionItemId: e.actionItemId,
-        assigneeJurisdictionCode: e.assigneeJurisdictionCode,
-        title: e.title,
-        dueTime: e.dueTime,
-        consultationId: e.consultationId,
-      },
-      this.ctx.here,
-      from,
-    );
-    if (await repo.findActionItem(trx, e.actionItemId)) return; // a repeat
-    const now = this.ctx.now();
-    await repo.insertActionItem(trx, {
-      action_item_id: e.actionItemId,
-      title: e.title.trim(),
-      owner_organisation_id: null,
-      owner_department_id: null,
-      assignee_jurisdiction_code: this.ctx.here,
-      due_time: e.dueTime!,
-      status: "OPEN",
-      origin: "ASSIGNED_BY_CITY",
-      origin_jurisdiction_code: CITY_JURISDICTION,
-      // Both name the city's deciding consultation; the series is the city's and is not tracked here.
-      origin_consultation_id: e.consultationId,
-      consultation_id: e.consultationId,
-      series_id: null,
-      carry_over_count: 0,
-      revision: 1,
-      created_at: now,
-      updated_at: now,
-      last_report_sequence: 0,
-      overdue_alert_due_at: null,
-    });
-    await this.ctx.audit(trx, {
-      aggregateType: "action_item",
-      aggregateId: e.actionItemId,
-      action: "ActionItemAssigned",
-      revision: 1,
-      actor: actorFromEvent(e.audit, `node:${from}`),
-      reason: e.audit?.reason ?? "",
-      at: now,
-    });
-    this.ctx.logger.info({ action_item_id: e.actionItemId, consultation_id: e.consultationId }, "action item received from the city");
+    const ctx = this.inbound(event);
+    const existing = isUuid(e.actionItemId) ? await repo.loadActionItem(trx, e.actionItemId) : undefined;
+    const decision = decideAssigned(existing, e, ctx);
+    if (!decision) return; // a repeat
+    await this.kit.apply(trx, actionItemStore, undefined, decision, ctx.by, 0, ctx.now);
+    this.kit.logger.info({ action_item_id: e.actionItemId, consultation_id: e.consultationId }, "action item received from the city");
   }
 
-  /** At a district node: the city cancelled an action it assigned here; the local copy becomes final. */
+  /** At the city: an action a district raised to it, kept under the district's id. */
+  async onRaised(event: ReceivedEvent<liaisonEventsV1.ActionItemRaised>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
+    const ctx = this.inbound(event);
+    const existing = isUuid(e.actionItemId) ? await repo.loadActionItem(trx, e.actionItemId) : undefined;
+    const decision = decideRaised(existing, e, ctx);
+    if (!decision) return; // a repeat
+    await this.kit.apply(trx, actionItemStore, undefined, decision, ctx.by, 0, ctx.now);
+    this.kit.logger.info({ action_item_id: e.actionItemId, from: ctx.from }, "action item raised by a district");
+  }
+
+  /** At the node holding an item decided elsewhere: the deciding node extended its due date. */
+  async onDueDateExtended(event: ReceivedEvent<liaisonEventsV1.ActionItemDueDateExtended>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
+    const ctx = this.inbound(event);
+    const before = isUuid(e.actionItemId) ? await repo.loadActionItem(trx, e.actionItemId, true) : undefined;
+    const decision = decideExtensionReceived(
+      before,
+      {
+        assigneeJurisdictionCode: e.assigneeJurisdictionCode,
+        previousDueTime: e.previousDueTime,
+        dueTime: e.dueTime,
+        sequence: e.sequence,
+        reason: e.audit?.reason ?? "",
+        eventId: event.id,
+      },
+      ctx,
+    );
+    if (!decision) return; // a repeat, or older than the last extension applied
+    await this.kit.apply(trx, actionItemStore, before, decision, ctx.by, 0, ctx.now);
+    this.kit.logger.info({ action_item_id: e.actionItemId, due_time: e.dueTime?.toISOString() }, "due date extended by the deciding node");
+  }
+
+  /** At the node holding an item decided elsewhere: the deciding node cancelled it; the local copy becomes final. */
   async onCancelled(event: ReceivedEvent<liaisonEventsV1.ActionItemCancelled>, trx: Knex.Transaction): Promise<void> {
     const e = event.data;
-    const from = nodeOfSource(event.source);
-    const row = isUuid(e.actionItemId) ? await repo.findActionItem(trx, e.actionItemId, true) : undefined;
-    if (!row || row.origin !== "ASSIGNED_BY_CITY" || from !== CITY_JURISDICTION || e.assigneeJurisdictionCode !== this.ctx.here)
-      throw new InvalidArgumentError(
-        [{ field: "action_item_id", description: "is not an action the city assigned to this node" }],
-        `unexpected cancellation ${event.id}`,
-      );
-    if (row.status === "CANCELLED") return; // a repeat
-    const now = this.ctx.now();
-    const revision = row.revision + 1;
+    const ctx = this.inbound(event);
+    const before = isUuid(e.actionItemId) ? await repo.loadActionItem(trx, e.actionItemId, true) : undefined;
     const reason = e.audit?.reason ?? "";
-    await repo.appendProgress(trx, {
-      action_item_id: row.action_item_id,
-      status: "CANCELLED",
-      note: reason,
-      actor: e.audit?.actor ?? `node:${from}`,
-      request_id: e.audit?.requestId ?? "",
-      jurisdiction: from,
-      occurred_at: e.audit?.occurTime ?? event.time,
-    });
-    await repo.updateActionItem(trx, row.action_item_id, { status: "CANCELLED", revision, updated_at: now });
-    await this.ctx.audit(trx, {
-      aggregateType: "action_item",
-      aggregateId: row.action_item_id,
-      action: "ActionItemCancelled",
-      revision,
-      actor: actorFromEvent(e.audit, `node:${from}`),
-      reason,
-      at: now,
-    });
-    this.ctx.logger.info({ action_item_id: row.action_item_id }, "the city cancelled an assigned action item");
+    const decision = decideCancelledByCity(
+      before,
+      { assigneeJurisdictionCode: e.assigneeJurisdictionCode, reason, eventId: event.id },
+      ctx,
+    );
+    if (!decision) return; // a repeat
+    await this.kit.apply(trx, actionItemStore, before, decision, ctx.by, 0, ctx.now);
+    this.kit.logger.info({ action_item_id: e.actionItemId }, "the city cancelled an assigned action item");
   }
 
-  /** At the city: progress a district reported on an action assigned to it, each report once and in order. */
+  /** At the deciding node: progress the node holding an action reported on it, each report once and in order. */
   async onProgressReported(event: ReceivedEvent<liaisonEventsV1.ActionItemProgressReported>, trx: Knex.Transaction): Promise<void> {
     const e = event.data;
-    const from = nodeOfSource(event.source);
-    const row = isUuid(e.actionItemId) ? await repo.findActionItem(trx, e.actionItemId, true) : undefined;
-    if (!row)
+    const ctx = this.inbound(event);
+    const before = isUuid(e.actionItemId) ? await repo.loadActionItem(trx, e.actionItemId, true) : undefined;
+    if (!before)
       throw new InvalidArgumentError(
         [{ field: "action_item_id", description: "is not an action item of this node" }],
         `progress on an unknown action item ${e.actionItemId}`,
       );
-    if (e.reportingJurisdictionCode !== from)
-      throw new InvalidArgumentError(
-        [{ field: "reporting_jurisdiction_code", description: `is ${e.reportingJurisdictionCode}, but the event comes from ${from}` }],
-        `inconsistent progress report ${event.id}`,
-      );
-    const reported = actionItemStatusCodec.fromProto(e.status);
-    const decision = decideReportedProgress({ ...stateOf(row), lastReportSequence: row.last_report_sequence }, this.ctx.here, {
-      from,
-      sequence: e.sequence,
-      status: reported,
-    });
-    if (!decision.apply) return;
-    const now = this.ctx.now();
-    const revision = row.revision + 1;
-    await repo.appendProgress(trx, {
-      action_item_id: row.action_item_id,
-      status: reported!,
-      note: e.note,
-      actor: e.audit?.actor ?? `node:${from}`,
-      request_id: e.audit?.requestId ?? "",
-      jurisdiction: from,
-      occurred_at: e.audit?.occurTime ?? event.time,
-    });
-    await repo.updateActionItem(trx, row.action_item_id, {
-      status: decision.status,
-      last_report_sequence: e.sequence,
-      revision,
-      updated_at: now,
-    });
-    await this.ctx.audit(trx, {
-      aggregateType: "action_item",
-      aggregateId: row.action_item_id,
-      action: "ActionItemProgressReported",
-      revision,
-      actor: actorFromEvent(e.audit, `node:${from}`),
-      reason: e.note,
-      at: now,
-    });
-    this.ctx.logger.info(
-      { action_item_id: row.action_item_id, from, sequence: e.sequence, status: reported },
-      "district reported progress",
+    // The chassis has already refused a report whose reporting_jurisdiction_code is not its sender (reportsFor).
+    const status = actionItemStatusCodec.fromProto(e.status);
+    const decision = decideReportedProgress(
+      before,
+      { from: ctx.from, sequence: e.sequence, status, note: e.note, reportedBy: e.reportedBy },
+      ctx,
     );
+    if (!decision) return; // a repeat, or older than the last report applied
+    await this.kit.apply(trx, actionItemStore, before, decision, { actor: ctx.by.actor, reason: e.note }, 0, ctx.now);
+    this.kit.logger.info({ action_item_id: e.actionItemId, from: ctx.from, sequence: e.sequence, status }, "district reported progress");
   }
 }

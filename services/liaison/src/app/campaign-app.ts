@@ -1,331 +1,185 @@
 import {
-  AlreadyExistsError,
-  CITY_JURISDICTION,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  isDistrictCode,
-  liaisonEvents,
+  assertUuid,
+  checkExpectedRevision as checkRevision,
+  isUuid,
   NotFoundError,
   pageOf,
+  parseEventSource,
   readPageRequest,
-  type ReceivedEvent,
   textField,
+  uuidField,
+  validateExpectedRevision,
   Violations,
+  type Actor,
+  type Attribution,
+  type AuditMetadata,
+  type DecisionWithRevision,
+  type ReceivedEvent,
+  type ServiceKit,
 } from "@jinlian/chassis";
-import type { commonV1, liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
+import type { ActivityDecision } from "../domain/campaign";
+import type { liaisonEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
 import {
-  assertHeldWithin,
   assertKeepsRollUp,
-  assertTakesReports,
   CAMPAIGN_LIMITS,
-  campaignPeriod,
-  checkReportedActivity,
-  decideClose,
-  decideLaunch,
+  checkDeliveredActivity,
+  checkDeliveredCampaignId,
+  decideCloseCampaign,
+  decideCorrectActivity,
+  decideLaunchCampaign,
+  decidePlan,
+  decideReceiveCampaign,
+  decideReceivedActivity,
+  decideReceivedClose,
+  decideReceivedRevision,
+  decideReport,
+  decideWithdrawActivity,
+  receivedCampaign,
   rollUp,
+  totalsOf,
   validateActivity,
   validatePlan,
+  type Activity,
   type ActivityRequest,
+  type Campaign,
+  type CampaignListFilter,
   type CampaignRollUp,
+  type Delivery,
+  type Organiser,
   type PlanRequest,
 } from "../domain/campaign";
-import {
-  campaignRepository as repo,
-  campaignState,
-  type ActivityRow,
-  type CampaignListFilter,
-  type CampaignRow,
-} from "../persistence/campaign-repository";
-import { calendarNodeCodec, campaignOriginCodec, campaignStatusCodec } from "./codecs";
-import { findOrganisation } from "./organisations";
-import {
-  actorFromEvent,
-  assertId,
-  checkExpectedRevision,
-  checkId,
-  checkRevision,
-  isUuid,
-  REASON_MAX,
-  type Actor,
-  type LiaisonContext,
-} from "./support";
+import { CALENDAR_LIMITS, DEFAULT_CALENDAR, type CampaignCalendar, type Period } from "../domain/campaign-calendar";
+import { campaignRepository as repo, campaignStore as store } from "../persistence/campaign-repository";
+import { findOrganisation, findOrganisations, resolveOrganisationNames } from "./organisations";
+import { REASON_MAX } from "./support";
 
 /** A campaign with the activities this node knows of (none in lists). */
 export interface CampaignView {
-  row: CampaignRow;
-  activities: ActivityRow[];
+  campaign: Campaign;
+  activities: Activity[];
 }
 
 export interface ReportRequest extends ActivityRequest {
   organiserOrganisationId: string;
+  /** The organiser by credit code ("" when not given). */
+  organiserCreditCode?: string;
 }
 
-// ---- domain rows -> contract messages (gRPC answers and event payloads alike) ----
-
-export function activityToProto(a: ActivityRow): liaisonV1.CampaignActivity {
-  const organiser: commonV1.OrganisationRef | undefined =
-    a.organiser_credit_code !== null
-      ? { creditCode: a.organiser_credit_code, jurisdictionCode: a.organiser_jurisdiction ?? "", name: a.organiser_name ?? "" }
-      : undefined;
-  return {
-    activityId: a.activity_id,
-    jurisdictionCode: a.jurisdiction_code,
-    title: a.title,
-    heldTime: a.held_at,
-    eventsHeld: a.events_held,
-    audienceReached: String(a.audience_reached),
-    organiser,
-    audit: { actor: a.reported_by, reason: a.reason, requestId: a.request_id, occurTime: a.reported_at, jurisdictionCode: a.reported_in },
-  };
+/** A correction replaces every figure of the activity; the reason is required. */
+export interface CorrectRequest extends ReportRequest {
+  activityId: string;
+  expectedRevision: number;
 }
 
-export function campaignToProto(v: CampaignView): liaisonV1.Campaign {
-  const r = v.row;
-  return {
-    campaignId: r.campaign_id,
-    calendarNode: calendarNodeCodec.toProto(r.calendar_node),
-    year: r.year,
-    title: r.title,
-    theme: r.theme,
-    startTime: r.start_at,
-    endTime: r.end_at,
-    status: campaignStatusCodec.toProto(r.status),
-    origin: campaignOriginCodec.toProto(r.origin),
-    issuingJurisdictionCode: r.issuing_jurisdiction,
-    targetJurisdictionCodes: [...r.target_codes],
-    activities: v.activities.map(activityToProto),
-    revision: r.revision,
-  };
+/** An organisation a request names, by registry id or credit code. */
+export interface NamedOrganisation {
+  organisationId: string;
+  creditCode: string;
 }
 
-/** The node that sent an event, from its source "/jinlian/<node>/liaison". */
-function sourceNode(source: string): string {
-  return source.split("/")[2] ?? "";
+export interface PlanInput extends PlanRequest {
+  coOrganisers?: readonly NamedOrganisation[];
 }
 
-function malformed(event: { type: string; id: string }, field: string, description: string): InvalidArgumentError {
-  return new InvalidArgumentError([{ field, description }], `refused ${event.type} ${event.id}: ${field} ${description}`);
+/** A calendar node and its period in a year. */
+export interface CalendarEntry {
+  code: string;
+  name: string;
+  period: Period;
+  setForYear: boolean;
+}
+
+/** An inbound event as the domain's delivery decisions take it: with the node that sent it. */
+function deliveryOf<T>(event: ReceivedEvent<T>): Delivery<T> {
+  const from = parseEventSource(event.source)?.node ?? "";
+  return { type: event.type, id: event.id, source: event.source, from, time: event.time, data: event.data };
 }
 
 /**
  * Legal-publicity campaigns (art. 7-8): planning and launching at the issuing node, pushing a
  * municipal campaign to its target districts, activity reports flowing up, and the issuer's
- * roll-up. Mutations run through ctx.mutation (one transaction with audit and outbox rows);
+ * roll-up. Mutations run through kit.mutation (one transaction with audit and outbox rows);
  * inbound events run in the consumer's inbox transaction.
  */
 export class CampaignApp {
-  constructor(private readonly ctx: LiaisonContext) {}
+  constructor(
+    private readonly kit: ServiceKit,
+    /** The node's calendar of legal publicity (LIAISON_CAMPAIGN_CALENDAR). */
+    private readonly calendar: CampaignCalendar = DEFAULT_CALENDAR,
+  ) {}
 
-  private async load(db: Knex | Knex.Transaction, id: string, lock?: "update" | "share"): Promise<CampaignRow> {
-    assertId(id, "campaign_id");
-    const row = await repo.find(db, id, lock);
-    if (!row) throw new NotFoundError("campaign", id);
-    return row;
+  private async load(db: Knex | Knex.Transaction, id: string, lock?: "update" | "share"): Promise<Campaign> {
+    assertUuid(id, "campaign_id");
+    const campaign = await repo.load(db, id, lock);
+    if (!campaign) throw new NotFoundError("campaign", id);
+    return campaign;
   }
 
-  async view(id: string, db: Knex | Knex.Transaction = this.ctx.db): Promise<CampaignView> {
-    const row = await this.load(db, id);
-    return { row, activities: await repo.activities(db, id) };
+  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<CampaignView> {
+    const campaign = await this.load(db, id);
+    return { campaign, activities: await repo.activities(db, id) };
   }
 
   // ---- use cases ----
 
-  async plan(r: PlanRequest, actor: Actor): Promise<CampaignView> {
-    const plan = validatePlan(r, this.ctx.here);
-    return this.ctx.mutation(
+  async plan(r: PlanInput, actor: Actor): Promise<CampaignView> {
+    const v = new Violations();
+    const named = r.coOrganisers ?? [];
+    if (named.length > CAMPAIGN_LIMITS.maxCoOrganisers)
+      v.add("co_organisers", `must be at most ${CAMPAIGN_LIMITS.maxCoOrganisers} organisations`);
+    named.forEach((o, i) => {
+      if (o.organisationId.trim() === "" && o.creditCode.trim() === "") v.add(`co_organisers[${i}]`, "names no organisation");
+      uuidField(v, `co_organisers[${i}].organisation_id`, o.organisationId.trim(), false);
+    });
+    const plan = validatePlan(r, this.kit.here, v, this.calendar);
+    return this.kit.mutation(
       "PlanCampaign",
       actor,
       async (trx) => {
-        const exists = () =>
-          new AlreadyExistsError(
-            "campaign",
-            `${plan.calendarNode}/${plan.year}`,
-            `a ${plan.calendarNode} campaign for ${plan.year} has already been planned at ${this.ctx.here}`,
-          );
-        if (await repo.findByNodeYear(trx, this.ctx.here, plan.calendarNode, plan.year)) throw exists();
-        const id = this.ctx.newId();
-        const now = this.ctx.now();
-        const inserted = await repo.insert(trx, {
-          campaign_id: id,
-          calendar_node: plan.calendarNode,
-          year: plan.year,
-          title: plan.title,
-          theme: plan.theme,
-          start_at: plan.period.start,
-          end_at: plan.period.end,
-          status: "PLANNED",
-          origin: "ISSUED",
-          issuing_jurisdiction: this.ctx.here,
-          target_codes: plan.targets,
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-        });
-        // A concurrent plan for the same node and year committed first.
-        if (!inserted) throw exists();
-        await this.ctx.audit(trx, {
-          aggregateType: "campaign",
-          aggregateId: id,
-          action: "PlanCampaign",
-          revision: 1,
-          actor,
-          reason: plan.reason,
-          at: now,
-        });
-        this.ctx.logger.info({ campaign_id: id, calendar_node: plan.calendarNode, year: plan.year }, "campaign planned");
-        return id;
+        const by = { actor, reason: plan.reason };
+        const coOrganisers = await this.coOrganisers(trx, named);
+        const at = this.kit.now();
+        const ctx = { campaignId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
+        const planned = await this.kit.apply(trx, store, undefined, decidePlan(plan, coOrganisers, ctx), by, 0, at);
+        this.kit.logger.info({ campaign_id: planned.campaignId, calendar_node: plan.calendarNode, year: plan.year }, "campaign planned");
+        return planned.campaignId;
       },
       (id, trx) => this.view(id, trx),
     );
   }
 
   async launch(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<CampaignView> {
-    const why = this.checkChange(id, expectedRevision, reason);
-    return this.ctx.mutation(
-      `LaunchCampaign:${id}`,
-      actor,
-      async (trx) => {
-        const row = await this.load(trx, id, "update");
-        this.checkRevision(row, expectedRevision);
-        const status = decideLaunch(campaignState(row));
-        const now = this.ctx.now();
-        const launched: CampaignRow = { ...row, status, revision: row.revision + 1, updated_at: now };
-        await repo.update(trx, id, { status, revision: launched.revision, updated_at: now });
-        await this.ctx.audit(trx, {
-          aggregateType: "campaign",
-          aggregateId: id,
-          action: "LaunchCampaign",
-          revision: launched.revision,
-          actor,
-          reason: why,
-          at: now,
-        });
-        // A municipal campaign is pushed to each target district, which holds it as RECEIVED.
-        await this.ctx.emit(
-          trx,
-          liaisonEvents.campaignLaunched,
-          id,
-          now,
-          { campaignId: id, campaign: campaignToProto({ row: launched, activities: [] }), audit: this.ctx.auditProto(actor, why, now) },
-          row.target_codes.map((d) => this.ctx.topicTo(d)),
-        );
-        this.ctx.logger.info({ campaign_id: id, targets: row.target_codes.length }, "campaign launched");
-        return id;
-      },
-      (x, trx) => this.view(x, trx),
-    );
+    return this.change("LaunchCampaign", id, expectedRevision, reason, actor, decideLaunchCampaign);
   }
 
   async close(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<CampaignView> {
-    const why = this.checkChange(id, expectedRevision, reason);
-    return this.ctx.mutation(
-      `CloseCampaign:${id}`,
-      actor,
-      async (trx) => {
-        const row = await this.load(trx, id, "update");
-        this.checkRevision(row, expectedRevision);
-        const status = decideClose(campaignState(row));
-        const now = this.ctx.now();
-        const revision = row.revision + 1;
-        await repo.update(trx, id, { status, revision, updated_at: now });
-        await this.ctx.audit(trx, {
-          aggregateType: "campaign",
-          aggregateId: id,
-          action: "CloseCampaign",
-          revision,
-          actor,
-          reason: why,
-          at: now,
-        });
-        await this.ctx.emit(
-          trx,
-          liaisonEvents.campaignClosed,
-          id,
-          now,
-          { campaignId: id, audit: this.ctx.auditProto(actor, why, now) },
-          row.target_codes.map((d) => this.ctx.topicTo(d)),
-        );
-        this.ctx.logger.info({ campaign_id: id }, "campaign closed");
-        return id;
-      },
-      (x, trx) => this.view(x, trx),
-    );
+    return this.change("CloseCampaign", id, expectedRevision, reason, actor, decideCloseCampaign);
   }
 
   /**
    * Records an activity held under a launched campaign. At a district, an activity under a
    * campaign received from the city is also reported up to the city, which keeps the roll-up.
    */
-  async report(campaignId: string, r: ReportRequest, actor: Actor): Promise<ActivityRow> {
+  async report(campaignId: string, r: ReportRequest, actor: Actor): Promise<Activity> {
     const v = new Violations();
-    checkId(v, campaignId, "campaign_id");
-    const organiserId = r.organiserOrganisationId.trim();
-    checkId(v, organiserId, "organiser_organisation_id", false);
+    uuidField(v, "campaign_id", campaignId);
+    uuidField(v, "organiser_organisation_id", r.organiserOrganisationId.trim(), false);
     const activity = validateActivity(r, v);
-    return this.ctx.mutation(
+    return this.kit.mutation(
       `ReportCampaignActivity:${campaignId}`,
       actor,
       async (trx) => {
         // A share lock: a concurrent close waits until this report is in (or the close goes first and this is refused).
-        const row = await this.load(trx, campaignId, "share");
-        const state = campaignState(row);
-        assertTakesReports(state);
-        assertHeldWithin(state.period, activity.heldTime);
-        let organiser: { id: string; creditCode: string; jurisdictionCode: string; name: string } | undefined;
-        if (organiserId) {
-          const org = await findOrganisation(trx, organiserId, true);
-          if (!org)
-            throw new InvalidArgumentError([{ field: "organiser_organisation_id", description: "is not a registered organisation" }]);
-          if (org.status !== "ACTIVE")
-            throw new FailedPreconditionError([
-              {
-                type: "ORGANISATION_DEACTIVATED",
-                subject: `organisation/${org.organisationId}`,
-                description: `${org.name} is deactivated`,
-              },
-            ]);
-          organiser = { id: org.organisationId, creditCode: org.creditCode, jurisdictionCode: org.jurisdictionCode, name: org.name };
-        }
-        const now = this.ctx.now();
-        const stored: ActivityRow = {
-          activity_id: this.ctx.newId(),
-          campaign_id: campaignId,
-          jurisdiction_code: this.ctx.here,
-          title: activity.title,
-          held_at: activity.heldTime,
-          events_held: activity.eventsHeld,
-          audience_reached: String(activity.audienceReached),
-          organiser_organisation_id: organiser?.id ?? null,
-          organiser_credit_code: organiser?.creditCode ?? null,
-          organiser_jurisdiction: organiser?.jurisdictionCode ?? null,
-          organiser_name: organiser?.name ?? null,
-          reported_by: actor.subject,
-          reason: activity.reason,
-          request_id: actor.requestId,
-          reported_in: this.ctx.here,
-          reported_at: now,
-        };
-        await repo.insertActivity(trx, stored);
-        await this.ctx.audit(trx, {
-          aggregateType: "campaign",
-          aggregateId: campaignId,
-          action: "ReportCampaignActivity",
-          revision: row.revision,
-          actor,
-          reason: activity.reason,
-          at: now,
-        });
-        if (row.origin === "RECEIVED")
-          await this.ctx.emit(
-            trx,
-            liaisonEvents.campaignActivityReported,
-            campaignId,
-            now,
-            { campaignId, activity: activityToProto(stored) },
-            [this.ctx.topicTo(row.issuing_jurisdiction)],
-          );
-        return stored.activity_id;
+        const campaign = await this.load(trx, campaignId, "share");
+        const { organiserId, organiser } = await this.organiser(trx, r);
+        const by = { actor, reason: activity.reason };
+        const at = this.kit.now();
+        const ctx = { activityId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
+        const decision = decideReport(campaign, activity, organiserId, organiser, ctx);
+        await repo.insertActivity(trx, decision.activity);
+        await this.kit.record(trx, this.aggregate(campaign), decision.action, by, decision.events, at);
+        return decision.activity.activityId;
       },
       async (activityId, trx) => (await repo.activity(trx, activityId))!,
     );
@@ -343,153 +197,263 @@ export class CampaignApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const totalSize = await repo.count(this.ctx.db, filter);
-    const rows = await repo.page(this.ctx.db, filter, page.after && { start: page.after.key, id: page.after.id }, page.size + 1);
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.start_at.toISOString(), id: r.campaign_id }));
-    return { items: items.map((row) => ({ row, activities: [] })), nextPageToken, totalSize };
+    const totalSize = await repo.count(this.kit.db, filter);
+    const campaigns = await repo.page(this.kit.db, filter, page.after && { start: page.after.key, id: page.after.id }, page.size + 1);
+    const { items, nextPageToken } = pageOf(campaigns, page, (c) => ({ key: c.period.start.toISOString(), id: c.campaignId }));
+    return { items: items.map((campaign) => ({ campaign, activities: [] })), nextPageToken, totalSize };
   }
 
+  /**
+   * Corrects an activity reported here (a new revision; the earlier one kept as history). At a
+   * district, a correction under a campaign received from the city goes up to its roll-up.
+   */
+  async correct(campaignId: string, r: CorrectRequest, actor: Actor): Promise<Activity> {
+    const v = new Violations();
+    uuidField(v, "campaign_id", campaignId);
+    uuidField(v, "activity_id", r.activityId);
+    validateExpectedRevision(v, r.expectedRevision);
+    uuidField(v, "organiser_organisation_id", r.organiserOrganisationId.trim(), false);
+    const report = validateActivity(r, v, true);
+    return this.reviseActivity("CorrectCampaignActivity", campaignId, r, report.reason, actor, async (trx, campaign, before, by) => {
+      const { organiserId, organiser } = await this.organiser(trx, r);
+      return decideCorrectActivity(campaign, before, report, organiserId, organiser, { by });
+    });
+  }
+
+  /** Withdraws an activity reported here: it leaves every roll-up (at a district, the city's too). */
+  async withdraw(campaignId: string, r: { activityId: string; expectedRevision: number; reason: string }, actor: Actor): Promise<Activity> {
+    const v = new Violations();
+    uuidField(v, "campaign_id", campaignId);
+    uuidField(v, "activity_id", r.activityId);
+    validateExpectedRevision(v, r.expectedRevision);
+    const reason = textField(v, "reason", r.reason, { required: true, max: REASON_MAX });
+    v.throwIfAny();
+    return this.reviseActivity("WithdrawCampaignActivity", campaignId, r, reason, actor, (_trx, campaign, before, by) =>
+      decideWithdrawActivity(campaign, before, { by }),
+    );
+  }
+
+  /** The roll-up over the activities as they stand: current revisions, withdrawn ones left out. */
   async rollUp(id: string): Promise<{ campaignId: string } & CampaignRollUp> {
-    const row = await this.load(this.ctx.db, id);
-    assertKeepsRollUp(campaignState(row));
-    const totals = await repo.totals(this.ctx.db, id);
-    return { campaignId: id, ...rollUp(row.issuing_jurisdiction, row.target_codes, totals) };
+    const campaign = await this.load(this.kit.db, id);
+    assertKeepsRollUp(campaign);
+    const activities = await repo.activities(this.kit.db, id);
+    return { campaignId: id, ...rollUp(campaign.issuingJurisdictionCode, campaign.targets, totalsOf(activities)) };
+  }
+
+  /** The node's calendar nodes and their periods in a year. */
+  calendarOf(year: number): CalendarEntry[] {
+    if (!Number.isInteger(year) || year < CALENDAR_LIMITS.minYear || year > CALENDAR_LIMITS.maxYear) {
+      const v = new Violations();
+      v.add("year", `must be a year between ${CALENDAR_LIMITS.minYear} and ${CALENDAR_LIMITS.maxYear}`);
+      v.throwIfAny();
+    }
+    return this.calendar.nodes.map((n) => ({
+      code: n.code,
+      name: n.name,
+      period: this.calendar.period(n.code, year),
+      setForYear: this.calendar.setForYear(n.code, year),
+    }));
   }
 
   // ---- inbound deliveries (in the consumer's inbox transaction; a repeat changes nothing) ----
 
   /** A district receives a municipal campaign at launch and holds it as RECEIVED. */
   async onCampaignLaunched(event: ReceivedEvent<liaisonEventsV1.CampaignLaunched>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    const from = sourceNode(event.source);
-    const c = e.campaign;
-    if (!isUuid(e.campaignId)) throw malformed(event, "data.campaign_id", "must be a UUID");
-    if (!c || c.campaignId !== e.campaignId) throw malformed(event, "data.campaign", "must be the campaign named by campaign_id");
-    if (from !== CITY_JURISDICTION || c.issuingJurisdictionCode !== from)
-      throw malformed(event, "data.campaign.issuing_jurisdiction_code", `must be the city ${CITY_JURISDICTION}, which sent it`);
-    const calendarNode = calendarNodeCodec.fromProto(c.calendarNode);
-    if (!calendarNode) throw malformed(event, "data.campaign.calendar_node", `unknown value ${c.calendarNode}`);
-    if (!Number.isInteger(c.year) || c.year < CAMPAIGN_LIMITS.minYear || c.year > CAMPAIGN_LIMITS.maxYear)
-      throw malformed(event, "data.campaign.year", "must be a year between 2000 and 2999");
-    if (c.title.trim() === "") throw malformed(event, "data.campaign.title", "is required");
-    if (!c.targetJurisdictionCodes.every(isDistrictCode))
-      throw malformed(event, "data.campaign.target_jurisdiction_codes", "must all be district codes");
-    if (!c.targetJurisdictionCodes.includes(this.ctx.here))
-      throw malformed(event, "data.campaign.target_jurisdiction_codes", `does not include this node ${this.ctx.here}`);
-    const existing = await repo.find(trx, e.campaignId);
-    if (existing) {
-      if (existing.origin === "RECEIVED") return; // already received
-      throw malformed(event, "data.campaign_id", "names a campaign issued at this node");
-    }
-    const period = campaignPeriod(calendarNode, c.year);
-    const now = this.ctx.now();
-    const inserted = await repo.insert(trx, {
-      campaign_id: e.campaignId,
-      calendar_node: calendarNode,
-      year: c.year,
-      title: c.title,
-      theme: c.theme,
-      start_at: period.start,
-      end_at: period.end,
-      status: "LAUNCHED",
-      origin: "RECEIVED",
-      issuing_jurisdiction: from,
-      target_codes: [...new Set(c.targetJurisdictionCodes)].sort(),
-      revision: 1,
-      created_at: e.audit?.occurTime ?? event.time,
-      updated_at: now,
-    });
-    if (!inserted)
-      throw malformed(event, "data.campaign_id", `another ${calendarNode} campaign for ${c.year} from ${from} is already held here`);
-    await this.ctx.audit(trx, {
-      aggregateType: "campaign",
-      aggregateId: e.campaignId,
-      action: "CampaignLaunched",
-      revision: 1,
-      actor: actorFromEvent(e.audit, event.source),
-      reason: e.audit?.reason ?? "",
-      at: now,
-    });
-    this.ctx.logger.info({ campaign_id: e.campaignId, from }, "campaign received");
+    const d = deliveryOf(event);
+    const now = this.kit.now();
+    const received = receivedCampaign(d, this.kit.here, now);
+    const decision = decideReceiveCampaign(await repo.load(trx, received.campaignId), received, d);
+    if (!decision) return; // already received
+    await this.kit.apply(trx, store, undefined, decision, this.attributionOf(event.data.audit, event.source), 0, now);
+    this.kit.logger.info({ campaign_id: received.campaignId, from: d.from }, "campaign received");
   }
 
   /** The city closed a campaign this district received: no more reports are taken here. */
   async onCampaignClosed(event: ReceivedEvent<liaisonEventsV1.CampaignClosed>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    const from = sourceNode(event.source);
-    if (!isUuid(e.campaignId)) throw malformed(event, "data.campaign_id", "must be a UUID");
-    const row = await repo.find(trx, e.campaignId, "update");
-    if (!row || row.origin !== "RECEIVED" || row.issuing_jurisdiction !== from)
-      throw malformed(event, "data.campaign_id", `is not a campaign this node received from ${from}`);
-    if (row.status === "CLOSED") return; // already applied
-    const now = this.ctx.now();
-    const revision = row.revision + 1;
-    await repo.update(trx, row.campaign_id, { status: "CLOSED", revision, updated_at: now });
-    await this.ctx.audit(trx, {
-      aggregateType: "campaign",
-      aggregateId: row.campaign_id,
-      action: "CampaignClosed",
-      revision,
-      actor: actorFromEvent(e.audit, event.source),
-      reason: e.audit?.reason ?? "",
-      at: now,
-    });
-    this.ctx.logger.info({ campaign_id: row.campaign_id, from }, "received campaign closed");
+    const d = deliveryOf(event);
+    checkDeliveredCampaignId(d);
+    const before = await repo.load(trx, d.data.campaignId, "update");
+    const now = this.kit.now();
+    const decision = decideReceivedClose(before, d, now);
+    if (!decision) return; // already applied
+    await this.kit.apply(trx, store, before, decision, this.attributionOf(event.data.audit, event.source), 0, now);
+    this.kit.logger.info({ campaign_id: d.data.campaignId, from: d.from }, "received campaign closed");
   }
 
   /** The issuing city takes an activity a target district reported. */
   async onCampaignActivityReported(event: ReceivedEvent<liaisonEventsV1.CampaignActivityReported>, trx: Knex.Transaction): Promise<void> {
-    const e = event.data;
-    const a = e.activity;
-    const from = sourceNode(event.source);
-    if (!isUuid(e.campaignId)) throw malformed(event, "data.campaign_id", "must be a UUID");
-    if (!a || !isUuid(a.activityId)) throw malformed(event, "data.activity.activity_id", "must be a UUID");
-    const row = await repo.find(trx, e.campaignId, "share");
-    const audience = checkReportedActivity(row && campaignState(row), this.ctx.here, from, a);
-    const at = a.audit?.occurTime ?? event.time;
-    const inserted = await repo.insertActivity(trx, {
-      activity_id: a.activityId,
-      campaign_id: e.campaignId,
-      jurisdiction_code: a.jurisdictionCode,
-      title: a.title.trim(),
-      held_at: a.heldTime!,
-      events_held: a.eventsHeld,
-      audience_reached: String(audience),
-      organiser_organisation_id: null, // ids are the district registry's own
-      organiser_credit_code: a.organiser?.creditCode ?? null,
-      organiser_jurisdiction: a.organiser?.jurisdictionCode ?? null,
-      organiser_name: a.organiser?.name ?? null,
-      reported_by: a.audit?.actor || event.source,
-      reason: a.audit?.reason ?? "",
-      request_id: a.audit?.requestId ?? "",
-      reported_in: a.audit?.jurisdictionCode || from,
-      reported_at: at,
-    });
-    if (!inserted) return; // a repeat
-    await this.ctx.audit(trx, {
-      aggregateType: "campaign",
-      aggregateId: e.campaignId,
-      action: "CampaignActivityReported",
-      revision: row!.revision,
-      actor: actorFromEvent(a.audit, event.source),
-      reason: a.audit?.reason ?? "",
-      at: this.ctx.now(),
-    });
+    const d = deliveryOf(event);
+    checkDeliveredActivity(d);
+    const campaign = await repo.load(trx, d.data.campaignId, "share");
+    const decision = decideReceivedActivity(campaign, this.kit.here, d);
+    if (!(await repo.insertActivity(trx, decision.activity))) return; // a repeat
+    const by = this.attributionOf(event.data.activity?.audit, event.source);
+    await this.kit.record(trx, this.aggregate(campaign!), decision.action, by, decision.events);
+  }
+
+  /** The issuing city takes a district's correction of an activity it reported; the roll-up follows. */
+  onCampaignActivityCorrected(event: ReceivedEvent<liaisonEventsV1.CampaignActivityCorrected>, trx: Knex.Transaction): Promise<void> {
+    return this.onRevision(event, trx, false);
+  }
+
+  /** The issuing city takes a district's withdrawal of an activity it reported: it leaves the roll-up. */
+  onCampaignActivityWithdrawn(event: ReceivedEvent<liaisonEventsV1.CampaignActivityWithdrawn>, trx: Knex.Transaction): Promise<void> {
+    return this.onRevision(event, trx, true);
+  }
+
+  private async onRevision(
+    event: ReceivedEvent<liaisonEventsV1.CampaignActivityCorrected | liaisonEventsV1.CampaignActivityWithdrawn>,
+    trx: Knex.Transaction,
+    withdrawal: boolean,
+  ): Promise<void> {
+    const d = deliveryOf(event);
+    const { activityId } = checkDeliveredActivity(d);
+    const campaign = await repo.load(trx, d.data.campaignId, "share");
+    const held = await repo.activity(trx, activityId, true);
+    const decision = decideReceivedRevision(campaign, held, this.kit.here, d, withdrawal);
+    if (!decision) return; // a repeat, or older than what is held
+    if (held) await repo.reviseActivity(trx, decision.activity, held);
+    else await repo.insertActivity(trx, decision.activity); // overtook the report it revises
+    const by = this.attributionOf(event.data.activity?.revisionAudit, event.source);
+    await this.kit.record(trx, this.aggregate(campaign!), decision.action, by, decision.events);
   }
 
   // ---- helpers ----
 
-  /** Input checks shared by launch and close; answers the trimmed reason. */
-  private checkChange(id: string, expectedRevision: number, reason: string): string {
-    const v = new Violations();
-    checkId(v, id, "campaign_id");
-    checkExpectedRevision(v, expectedRevision);
-    const why = textField(v, "reason", reason, { max: REASON_MAX });
-    v.throwIfAny();
-    return why;
+  /**
+   * Revises an activity reported here, at most once per request id: the campaign share-locked
+   * (a close waits), the activity locked, and a stale expected revision of the activity is
+   * ABORTED before any rule is looked at. The campaign keeps its revision.
+   */
+  private reviseActivity(
+    method: string,
+    campaignId: string,
+    r: { activityId: string; expectedRevision: number },
+    reason: string,
+    actor: Actor,
+    decide: (
+      trx: Knex.Transaction,
+      campaign: Campaign,
+      before: Activity,
+      by: AuditMetadata,
+    ) => ActivityDecision | Promise<ActivityDecision>,
+  ): Promise<Activity> {
+    return this.kit.mutation(
+      `${method}:${r.activityId}`,
+      actor,
+      async (trx) => {
+        const campaign = await this.load(trx, campaignId, "share");
+        const before = await repo.activity(trx, r.activityId, true);
+        if (!before || before.campaignId !== campaignId) throw new NotFoundError("campaign activity", `${campaignId}/${r.activityId}`);
+        checkRevision("campaign activity", r.activityId, before.revision, r.expectedRevision);
+        const by = { actor, reason };
+        const at = this.kit.now();
+        const decision = await decide(trx, campaign, before, this.kit.auditMetadata(by, at));
+        await repo.reviseActivity(trx, decision.activity, before);
+        await this.kit.record(trx, this.aggregate(campaign), decision.action, by, decision.events, at);
+        return r.activityId;
+      },
+      async (activityId, trx) => (await repo.activity(trx, activityId))!,
+    );
   }
 
-  private checkRevision(row: CampaignRow, expected: number): void {
-    checkRevision("campaign", row.campaign_id, row.revision, expected);
+  /**
+   * The organiser a report names, by id or credit code (both must agree), as the registry holds
+   * it: FOR SHARE, so a concurrent deactivation waits until the report is committed (or refused).
+   */
+  private async organiser(
+    trx: Knex.Transaction,
+    r: { organiserOrganisationId: string; organiserCreditCode?: string },
+  ): Promise<{ organiserId: string; organiser: Organiser | undefined }> {
+    const v = new Violations();
+    const [organiserId = ""] = await resolveOrganisationNames(trx, v, [
+      {
+        idField: "organiser_organisation_id",
+        creditCodeField: "organiser_credit_code",
+        organisationId: r.organiserOrganisationId,
+        creditCode: r.organiserCreditCode ?? "",
+      },
+    ]);
+    v.throwIfAny();
+    return { organiserId, organiser: organiserId ? await findOrganisation(trx, organiserId, true) : undefined };
+  }
+
+  /** Co-organisers named by id or credit code, registered here (FOR SHARE), in the order given, no duplicates. */
+  private async coOrganisers(trx: Knex.Transaction, named: readonly NamedOrganisation[]): Promise<Organiser[]> {
+    const v = new Violations();
+    const ids = await resolveOrganisationNames(
+      trx,
+      v,
+      named.map((o, i) => ({
+        idField: `co_organisers[${i}].organisation_id`,
+        creditCodeField: `co_organisers[${i}].credit_code`,
+        organisationId: o.organisationId,
+        creditCode: o.creditCode,
+      })),
+    );
+    const found = await findOrganisations(
+      trx,
+      ids.filter((id) => id !== ""),
+      true,
+    );
+    const seen = new Map<string, number>();
+    ids.forEach((id, i) => {
+      if (id === "") return;
+      if (!found.has(id) && named[i]!.creditCode.trim() === "")
+        v.add(`co_organisers[${i}].organisation_id`, "is not a registered organisation");
+      else if (seen.has(id)) v.add(`co_organisers[${i}]`, `duplicate of co_organisers[${seen.get(id)}]`);
+      else seen.set(id, i);
+    });
+    v.throwIfAny();
+    return [...seen.keys()].map((id) => found.get(id)!);
+  }
+
+  /**
+   * Decides and applies a change of a campaign issued here, at most once per request id: locked,
+   * and a stale expected revision is ABORTED before any rule is looked at.
+   */
+  private change(
+    method: string,
+    id: string,
+    expectedRevision: number,
+    reason: string,
+    actor: Actor,
+    decide: (campaign: Campaign, ctx: { by: AuditMetadata }) => DecisionWithRevision<Campaign>,
+  ): Promise<CampaignView> {
+    const v = new Violations();
+    uuidField(v, "campaign_id", id);
+    validateExpectedRevision(v, expectedRevision);
+    const why = textField(v, "reason", reason, { max: REASON_MAX });
+    v.throwIfAny();
+    return this.kit.mutation(
+      `${method}:${id}`,
+      actor,
+      async (trx) => {
+        const before = await this.load(trx, id, "update");
+        checkRevision("campaign", id, before.revision, expectedRevision);
+        const by = { actor, reason: why };
+        const at = this.kit.now();
+        const decision = decide(before, { by: this.kit.auditMetadata(by, at) });
+        const after = await this.kit.apply(trx, store, before, decision, by, expectedRevision, at);
+        // "campaign launched", "campaign closed"
+        this.kit.logger.info({ campaign_id: id, targets: after.targets.length }, `campaign ${after.status.toLowerCase()}`);
+        return id;
+      },
+      (x, trx) => this.view(x, trx),
+    );
+  }
+
+  /** Reports are recorded against the campaign as it stands: its revision does not change. */
+  private aggregate(campaign: Campaign) {
+    return { type: store.type, id: campaign.campaignId, revision: campaign.revision };
+  }
+
+  /**
+   * Who changed something at another node, and why, for the audit trail here. Without an actor
+   * in the event, the event's whole source is recorded (unlike the chassis' `node:<code>`).
+   */
+  private attributionOf(audit: { actor?: string; requestId?: string; reason?: string } | undefined, source: string): Attribution {
+    return { actor: { subject: audit?.actor || source, requestId: audit?.requestId ?? "" }, reason: audit?.reason ?? "" };
   }
 }

@@ -1,109 +1,114 @@
 import {
-  containsPattern,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  liaisonEvents,
+  assertUuid,
+  attributionFromEvent,
+  checkExpectedRevision,
+  isUuid,
   NotFoundError,
-  pageOf,
+  parseEventSource,
   readPageRequest,
   textField,
+  validateExpectedRevision,
   Violations,
+  type Actor,
+  type ReceivedEvent,
+  type ServiceKit,
 } from "@jinlian/chassis";
+import type { liaisonEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
 import {
-  assertAgendaItemOf,
-  assertSeriesKind,
-  carriedOverOnSchedule,
-  carryOverTarget,
-  transition,
+  agendaItemRefs,
+  attendeeRefs,
+  decideAddAgendaItem,
+  decideCancel,
+  decideClose,
+  decideCorrectOutcome,
+  decideOutcome,
+  decideRecordAttendees,
+  decideRemoveAgendaItem,
+  decideRemoveAttendee,
+  decideReschedule,
+  decideSchedule,
+  decideStart,
+  outcomeRefs,
+  scheduleRefs,
   validateAgendaItem,
   validateAttendees,
   validateCancellation,
   validateMinutes,
+  validateCorrection,
   validateOutcome,
+  validateRemoval,
+  validateReschedule,
   validateSchedule,
   CONSULTATION_LIMITS,
   type AgendaItemInput,
   type AttendeeInput,
-  type ConsultationKind,
-  type ConsultationStatus,
+  type Consultation,
+  type ConsultationContext,
+  type ConsultationDecision,
+  type ConsultationListFilter,
+  type LeavingFacts,
+  type Outcome,
   type OutcomeInput,
   type ScheduleInput,
 } from "../domain/consultation";
-import {
-  consultationRepository as repo,
-  type AgendaItemRow,
-  type AttendeeRow,
-  type ConsultationRow,
-  type OutcomeRow,
-} from "../persistence/consultation-repository";
-import type { ActionItemApp, ActionItemView } from "./action-item-app";
-import { consultationKindCodec } from "./codecs";
-import { findOrganisation, type OrganisationSnapshot } from "./organisations";
-import { assertId, checkExpectedRevision, checkRevision, isUuid, type Actor, type LiaisonContext } from "./support";
+import { decideAgendaReceived, type ReceivedAgenda, type ReceivedAgendaFilter } from "../domain/consultation-events";
+import { organisationIdsOf, type Parties, type PartyReference } from "../domain/consultation-parties";
+import { actionItemStore, consultationRepository as repo, consultationStore } from "../persistence/consultation-repository";
+import { actionItemViews, ownerIdsOf, type ActionItemView } from "./action-item-app";
+import { findOrganisations, resolveOrganisationNames, type OrganisationName } from "./organisations";
 
-/** A consultation with everything GetConsultation shows. */
+/** A consultation with the action items it currently tracks (none in lists), and the organisations they name. */
 export interface ConsultationView {
-  row: ConsultationRow;
-  agenda: AgendaItemRow[];
-  attendees: AttendeeRow[];
-  outcomes: OutcomeRow[];
-  /** The action items it currently tracks (empty in lists). */
+  consultation: Consultation;
   actionItems: ActionItemView[];
+  /** The organisations named (presenters, attendees, owners), by id, for their references in responses. */
+  names: Parties;
 }
 
-export interface ConsultationListFilter {
-  kind?: ConsultationKind;
-  status?: ConsultationStatus;
-  seriesId?: string;
-  text?: string;
-}
+/** An agenda item as a request names its presenter: by registry id or credit code. */
+export type NamedAgendaItem = AgendaItemInput & { presenterCreditCode: string };
+/** An attendee as a request names the organisation: by registry id or credit code. */
+export type NamedAttendee = AttendeeInput & { creditCode: string };
 
-/** A reference from a request to an organisation of the registry, and how it must stand there. */
-export interface PartyReference {
-  /** The request field naming the organisation, e.g. "attendees[0].organisation_id". */
-  field: string;
-  organisationId: string;
-  /** Deactivated organisations cannot take new roles; a presenter only has to be on record. */
-  mustBeActive: boolean;
-  department?: { field: string; departmentId: string };
+/** The organisation ids a consultation names (presenters and attendees). */
+function idsOf(c: Pick<Consultation, "agenda" | "attendees">): string[] {
+  return [...c.agenda.map((a) => a.presenterOrganisationId).filter((x) => x !== ""), ...c.attendees.map((a) => a.organisationId)];
 }
 
 /**
- * Checks organisations a request names against this node's registry, in the caller's
- * transaction and locking them against a concurrent deactivation: unknown organisations and
- * departments not of theirs are INVALID_ARGUMENT (all named at once), a deactivated one
- * FAILED_PRECONDITION.
+ * Replaces the credit codes of agenda items and attendees by registry ids (either names the
+ * organisation; both must agree). Unknown codes are violations named by field path.
  */
-export async function checkParties(trx: Knex.Transaction, refs: readonly PartyReference[]): Promise<Map<string, OrganisationSnapshot>> {
-  const found = new Map<string, OrganisationSnapshot>();
-  const v = new Violations();
-  const deactivated: OrganisationSnapshot[] = [];
-  for (const ref of refs) {
-    const org = found.get(ref.organisationId) ?? (await findOrganisation(trx, ref.organisationId, true));
-    if (!org) {
-      v.add(ref.field, "is not a registered organisation");
-      continue;
-    }
-    found.set(org.organisationId, org);
-    if (ref.mustBeActive && org.status !== "ACTIVE" && !deactivated.includes(org)) deactivated.push(org);
-    if (ref.department && !org.departments.some((d) => d.departmentId === ref.department!.departmentId))
-      v.add(ref.department.field, `is not a department of ${org.name}`);
-  }
-  v.throwIfAny();
-  if (deactivated.length > 0)
-    throw new FailedPreconditionError(
-      deactivated.map((o) => ({
-        type: "ORGANISATION_DEACTIVATED",
-        subject: `organisation/${o.organisationId}`,
-        description: `${o.name} is deactivated and cannot take new roles`,
-      })),
-    );
-  return found;
-}
-
-function invalid(field: string, description: string): never {
-  throw new InvalidArgumentError([{ field, description }]);
+export async function resolveConsultationNames(
+  db: Knex | Knex.Transaction,
+  v: Violations,
+  agenda: readonly { item: NamedAgendaItem | undefined; path: string }[],
+  attendees: readonly { item: NamedAttendee; path: string }[],
+): Promise<{ agenda: (AgendaItemInput | undefined)[]; attendees: AttendeeInput[] }> {
+  const names: OrganisationName[] = [
+    ...agenda.map(({ item, path }) => ({
+      idField: `${path}.presenter_organisation_id`,
+      creditCodeField: `${path}.presenter_credit_code`,
+      organisationId: item?.presenterOrganisationId ?? "",
+      creditCode: item?.presenterCreditCode ?? "",
+    })),
+    ...attendees.map(({ item, path }) => ({
+      idField: `${path}.organisation_id`,
+      creditCodeField: `${path}.credit_code`,
+      organisationId: item.organisationId,
+      creditCode: item.creditCode,
+    })),
+  ];
+  const ids = await resolveOrganisationNames(db, v, names);
+  return {
+    agenda: agenda.map(({ item }, i) =>
+      item
+        ? { topic: item.topic, presenter: item.presenter, presenterOrganisationId: ids[i]!, durationMinutes: item.durationMinutes }
+        : undefined,
+    ),
+    attendees: attendees.map(({ item }, i) => ({ name: item.name, organisationId: ids[agenda.length + i]!, title: item.title })),
+  };
 }
 
 /**
@@ -111,251 +116,265 @@ function invalid(field: string, description: string): never {
  * its typed outcomes, closing with minutes, and carrying unfinished action items along a series.
  */
 export class ConsultationApp {
-  constructor(
-    private readonly ctx: LiaisonContext,
-    private readonly actionItems: ActionItemApp,
-  ) {}
+  constructor(private readonly kit: ServiceKit) {}
 
-  async schedule(input: ScheduleInput, actor: Actor): Promise<ConsultationView> {
-    const s = validateSchedule(input);
-    return this.ctx.mutation(
+  async schedule(
+    input: Omit<ScheduleInput, "agenda" | "attendees"> & { agenda: readonly NamedAgendaItem[]; attendees: readonly NamedAttendee[] },
+    actor: Actor,
+  ): Promise<ConsultationView> {
+    const named = await this.resolve(
+      input.agenda.map((item, i) => ({ item, path: `agenda[${i}]` })),
+      input.attendees.map((item, i) => ({ item, path: `attendees[${i}]` })),
+    );
+    const s = validateSchedule(
+      { ...input, agenda: named.agenda as AgendaItemInput[], attendees: named.attendees },
+      { here: this.kit.here },
+    );
+    return this.kit.mutation(
       "ScheduleConsultation",
       actor,
       async (trx) => {
-        const now = this.ctx.now();
-        const id = this.ctx.newId();
-        let seriesId = id;
-        if (s.seriesId) {
-          const first = await repo.lockSeries(trx, s.seriesId);
-          if (!first) invalid("series_id", "is not an existing consultation series");
-          assertSeriesKind(s.seriesId, first.kind, s.kind);
-          seriesId = s.seriesId;
-        }
-        if (s.mechanismId && !(await trx("mechanisms").where({ mechanism_id: s.mechanismId }).first()))
-          invalid("mechanism_id", "is not a liaison mechanism of this node");
-        await checkParties(trx, [...this.presenters(s.agenda, (i) => `agenda[${i}]`), ...this.attendeeParties(s.attendees)]);
-        await repo.insert(trx, {
-          consultation_id: id,
-          kind: s.kind,
-          series_id: seriesId,
-          title: s.title,
-          mechanism_id: s.mechanismId || null,
-          scheduled_time: s.scheduledTime,
-          location: s.location,
-          status: "PLANNED",
-          minutes: "",
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-          start_time: null,
-          end_time: null,
-        });
-        await repo.insertAgendaItems(trx, this.agendaRows(id, 1, s.agenda));
-        await repo.insertAttendees(trx, this.attendeeRows(id, 1, s.attendees));
-        await this.ctx.audit(trx, {
-          aggregateType: "consultation",
-          aggregateId: id,
-          action: "ScheduleConsultation",
-          revision: 1,
-          actor,
-          reason: s.reason,
-          at: now,
-        });
-        if (s.seriesId) {
-          // Unfinished items left behind by a closed consultation of the series come to this one.
-          const items = await repo.unfinishedInSeries(trx, seriesId);
-          const moving = new Set(carriedOverOnSchedule(items));
-          await this.carryOver(
-            trx,
-            items.filter((i) => moving.has(i.actionItemId)),
-            id,
-            now,
-            actor,
-          );
-        }
-        this.ctx.logger.info({ consultation_id: id, series_id: seriesId, kind: s.kind }, "consultation scheduled");
-        return id;
+        const series = s.seriesId ? await repo.lockSeries(trx, s.seriesId) : undefined;
+        const ctx = this.context(actor, s.reason);
+        const d = decideSchedule(
+          s,
+          {
+            series,
+            // Held against a concurrent suspension until this transaction ends.
+            mechanism: await repo.mechanismOf(trx, { jurisdictionCode: this.kit.here }, true),
+            parties: await this.parties(trx, scheduleRefs(s)),
+            // Unfinished items left behind by a closed consultation of the series come to this one.
+            inSeries: series ? await repo.unfinishedInSeries(trx, s.seriesId) : [],
+          },
+          ctx,
+        );
+        const c = await this.applyWithCarryOver(trx, undefined, d, actor, s.reason, 0, ctx.now);
+        this.kit.logger.info({ consultation_id: c.consultationId, series_id: c.seriesId, kind: c.kind }, "consultation scheduled");
+        return c.consultationId;
       },
       (id, trx) => this.view(trx, id),
     );
   }
 
-  async addAgendaItem(id: string, expectedRevision: number, item: AgendaItemInput | undefined, reason: string, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    const agendaItem = validateAgendaItem(v, "item", item);
-    const why = textField(v, "reason", reason, { max: CONSULTATION_LIMITS.reasonChars });
-    v.throwIfAny();
-    return this.change("AddAgendaItem", id, expectedRevision, "addAgendaItem", why, actor, async (trx, row) => {
-      await checkParties(
-        trx,
-        this.presenters([agendaItem], () => "item"),
-      );
-      const position = await repo.nextPosition(trx, "consultation_agenda_items", id);
-      if (position > CONSULTATION_LIMITS.agendaItems)
-        invalid("item", `a consultation has at most ${CONSULTATION_LIMITS.agendaItems} agenda items`);
-      await repo.insertAgendaItems(trx, this.agendaRows(row.consultation_id, position, [agendaItem]));
+  async addAgendaItem(id: string, expectedRevision: number, item: NamedAgendaItem | undefined, reason: string, actor: Actor) {
+    const named = await this.resolve([{ item, path: "item" }], []);
+    const v = this.checkChange(id, expectedRevision);
+    const agendaItem = validateAgendaItem(v, "item", named.agenda[0]);
+    const why = this.reason(v, reason);
+    return this.change("AddAgendaItem", id, expectedRevision, actor, async (trx, before) => {
+      const parties = await this.parties(trx, agendaItemRefs(agendaItem), before);
+      const ctx = this.context(actor, why);
+      const decision = decideAddAgendaItem(before, agendaItem, parties, ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
   }
 
-  async recordAttendees(id: string, expectedRevision: number, attendees: readonly AttendeeInput[], reason: string, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    const list = validateAttendees(v, "attendees", attendees, true);
-    const why = textField(v, "reason", reason, { max: CONSULTATION_LIMITS.reasonChars });
-    v.throwIfAny();
-    return this.change("RecordAttendees", id, expectedRevision, "recordAttendees", why, actor, async (trx) => {
-      await checkParties(trx, this.attendeeParties(list));
-      const position = await repo.nextPosition(trx, "consultation_attendees", id);
-      if (position - 1 + list.length > CONSULTATION_LIMITS.attendees)
-        invalid("attendees", `a consultation has at most ${CONSULTATION_LIMITS.attendees} attendees`);
-      await repo.insertAttendees(trx, this.attendeeRows(id, position, list));
+  async recordAttendees(id: string, expectedRevision: number, attendees: readonly NamedAttendee[], reason: string, actor: Actor) {
+    const named = await this.resolve(
+      [],
+      attendees.slice(0, CONSULTATION_LIMITS.attendees + 1).map((item, i) => ({ item, path: `attendees[${i}]` })),
+    );
+    const v = this.checkChange(id, expectedRevision);
+    const list = validateAttendees(v, "attendees", attendees.length > CONSULTATION_LIMITS.attendees ? attendees : named.attendees, true);
+    const why = this.reason(v, reason);
+    return this.change("RecordAttendees", id, expectedRevision, actor, async (trx, before) => {
+      const parties = await this.parties(trx, attendeeRefs(list), before);
+      const ctx = this.context(actor, why);
+      const decision = decideRecordAttendees(before, list, parties, ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
+  }
+
+  async reschedule(
+    id: string,
+    expectedRevision: number,
+    input: { scheduledTime: Date | undefined; location: string; reason: string },
+    actor: Actor,
+  ) {
+    this.checkChange(id, expectedRevision).throwIfAny();
+    const r = validateReschedule(input);
+    return this.change("RescheduleConsultation", id, expectedRevision, actor, async (trx, before) => {
+      const ctx = this.context(actor, r.reason);
+      const decision = decideReschedule(before, r, await this.parties(trx, [], before), ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+    });
+  }
+
+  async removeAgendaItem(id: string, expectedRevision: number, agendaItemId: string, reason: string, actor: Actor) {
+    this.checkChange(id, expectedRevision).throwIfAny();
+    const r = validateRemoval("agenda_item_id", agendaItemId, reason);
+    return this.change("RemoveAgendaItem", id, expectedRevision, actor, async (trx, before) => {
+      const ctx = this.context(actor, r.reason);
+      const decision = decideRemoveAgendaItem(before, r.id, await this.parties(trx, [], before), ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+    });
+  }
+
+  async removeAttendee(id: string, expectedRevision: number, attendeeId: string, reason: string, actor: Actor) {
+    this.checkChange(id, expectedRevision).throwIfAny();
+    const r = validateRemoval("attendee_id", attendeeId, reason);
+    return this.change("RemoveAttendee", id, expectedRevision, actor, async (trx, before) => {
+      const ctx = this.context(actor, r.reason);
+      // The consultation's own mechanism names the two sides that must still attend.
+      const mechanism = before.mechanismId ? await repo.mechanismOf(trx, { mechanismId: before.mechanismId }) : undefined;
+      const decision = decideRemoveAttendee(before, r.id, mechanism, await this.parties(trx, [], before), ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+    });
+  }
+
+  async correctOutcome(
+    id: string,
+    expectedRevision: number,
+    input: { outcomeId: string; text: string; reason: string },
+    actor: Actor,
+  ): Promise<{ consultation: ConsultationView; outcome: Outcome }> {
+    this.checkChange(id, expectedRevision).throwIfAny();
+    const k = validateCorrection(input.outcomeId, input.text, input.reason);
+    const consultation = await this.change("CorrectOutcome", id, expectedRevision, actor, async (trx, before) => {
+      const ctx = this.context(actor, k.reason);
+      const decision = decideCorrectOutcome(before, k, ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: k.reason }, expectedRevision, ctx.now);
+    });
+    return { consultation, outcome: consultation.consultation.outcomes.find((o) => o.outcomeId === k.outcomeId.toLowerCase())! };
   }
 
   async start(id: string, expectedRevision: number, reason: string, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    const why = textField(v, "reason", reason, { max: CONSULTATION_LIMITS.reasonChars });
-    v.throwIfAny();
-    return this.change("StartConsultation", id, expectedRevision, "start", why, actor, async (trx, _row, now) => {
-      await repo.update(trx, id, { start_time: now });
+    const v = this.checkChange(id, expectedRevision);
+    const why = this.reason(v, reason);
+    return this.change("StartConsultation", id, expectedRevision, actor, async (trx, before) => {
+      const ctx = this.context(actor, why);
+      const decision = decideStart(before, ctx);
+      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
   }
 
-  async recordOutcome(id: string, expectedRevision: number, input: OutcomeInput, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    v.throwIfAny();
-    const o = validateOutcome(input, { here: this.ctx.here, now: this.ctx.now() });
-    return this.ctx.mutation(
+  async recordOutcome(
+    id: string,
+    expectedRevision: number,
+    input: OutcomeInput,
+    /** Credit codes naming the owner and joint owners, beside their ids. */
+    creditCodes: { owner: string; jointOwners: readonly string[] },
+    actor: Actor,
+  ): Promise<{ consultation: ConsultationView; outcome: Outcome }> {
+    this.checkChange(id, expectedRevision).throwIfAny();
+    const a = input.action;
+    if (a) {
+      const v = new Violations();
+      const owners = [
+        ...(a.owner ? [{ path: "action.owner", owner: a.owner, code: creditCodes.owner }] : []),
+        ...(a.jointOwners ?? []).map((owner, i) => ({ path: `action.joint_owners[${i}]`, owner, code: creditCodes.jointOwners[i] ?? "" })),
+      ];
+      const ids = await resolveOrganisationNames(
+        this.kit.db,
+        v,
+        owners.map((o) => ({
+          idField: `${o.path}.organisation_id`,
+          creditCodeField: `${o.path}.credit_code`,
+          organisationId: o.owner.organisationId,
+          creditCode: o.code,
+        })),
+      );
+      v.throwIfAny();
+      const resolved = owners.map((o, i) => ({ ...o.owner, organisationId: ids[i]! }));
+      input = {
+        ...input,
+        action: {
+          ...a,
+          owner: a.owner ? resolved[0] : undefined,
+          jointOwners: a.owner ? resolved.slice(1) : a.jointOwners,
+        },
+      };
+    }
+    const o = validateOutcome(input, { here: this.kit.here, now: this.kit.now() });
+    return this.kit.mutation(
       `RecordOutcome:${id}`,
       actor,
       async (trx) => {
-        const row = await this.load(trx, id, true);
-        transition(id, row.status, "recordOutcome");
-        checkRevision("consultation", id, row.revision, expectedRevision);
-        const agenda = (await repo.agenda(trx, [id])).get(id) ?? [];
-        assertAgendaItemOf(
-          agenda.map((a) => a.agenda_item_id),
-          o.agendaItemId,
-        );
-        const now = this.ctx.now();
-        let actionItemId: string | null = null;
-        if (o.action) {
-          const a = o.action;
-          if (a.owner)
-            await checkParties(trx, [
-              {
-                field: "action.owner.organisation_id",
-                organisationId: a.owner.organisationId,
-                mustBeActive: true,
-                department: { field: "action.owner.department_id", departmentId: a.owner.departmentId },
-              },
-            ]);
-          actionItemId = this.ctx.newId();
-          await repo.insertActionItem(trx, {
-            action_item_id: actionItemId,
-            title: a.title,
-            owner_organisation_id: a.owner?.organisationId ?? null,
-            owner_department_id: a.owner?.departmentId ?? null,
-            assignee_jurisdiction_code: a.assigneeJurisdictionCode ?? null,
-            due_time: a.dueTime,
-            status: "OPEN",
-            origin: "LOCAL",
-            origin_jurisdiction_code: this.ctx.here,
-            origin_consultation_id: id,
-            consultation_id: id,
-            series_id: row.series_id,
-            carry_over_count: 0,
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            last_report_sequence: 0,
-            overdue_alert_due_at: null,
-          });
-          await this.ctx.audit(trx, {
-            aggregateType: "action_item",
-            aggregateId: actionItemId,
-            action: "RecordOutcome",
-            revision: 1,
-            actor,
-            reason: o.reason,
-            at: now,
-          });
-          if (a.assigneeJurisdictionCode) {
-            // The district node receives the action under the same id and reports progress back.
-            await this.ctx.emit(
-              trx,
-              liaisonEvents.actionItemAssigned,
-              actionItemId,
-              now,
-              {
-                actionItemId,
-                assigneeJurisdictionCode: a.assigneeJurisdictionCode,
-                title: a.title,
-                dueTime: a.dueTime,
-                consultationId: id,
-                consultationTitle: row.title,
-                consultationKind: consultationKindCodec.toProto(row.kind),
-                outcomeText: o.text,
-                audit: this.ctx.auditProto(actor, o.reason, now),
-              },
-              [this.ctx.topicTo(a.assigneeJurisdictionCode)],
+        const before = this.current(await this.load(trx, id, true), expectedRevision);
+        const parties = await this.parties(trx, outcomeRefs(o));
+        const ctx = this.context(actor, o.reason);
+        const d = decideOutcome(before, o, parties, ctx);
+        await this.kit.apply(trx, consultationStore, before, d.consultation, { actor, reason: o.reason }, expectedRevision, ctx.now);
+        if (d.actionItem) {
+          const item = await this.kit.apply(trx, actionItemStore, undefined, d.actionItem, { actor, reason: o.reason }, 0, ctx.now);
+          if (item.assigneeJurisdictionCode)
+            this.kit.logger.info(
+              { action_item_id: item.actionItemId, assignee: item.assigneeJurisdictionCode },
+              "action handed to another node",
             );
-            this.ctx.logger.info({ action_item_id: actionItemId, assignee: a.assigneeJurisdictionCode }, "action assigned to district");
-          }
         }
-        const outcomeId = this.ctx.newId();
-        await repo.insertOutcome(trx, {
-          outcome_id: outcomeId,
-          consultation_id: id,
-          position: await repo.nextPosition(trx, "consultation_outcomes", id),
-          type: o.type,
-          text: o.text,
-          agenda_item_id: o.agendaItemId || null,
-          action_item_id: actionItemId,
-          actor: actor.subject,
-          reason: o.reason,
-          request_id: actor.requestId,
-          jurisdiction: this.ctx.here,
-          occurred_at: now,
-        });
-        await this.bump(trx, row, now, "RecordOutcome", o.reason, actor);
-        return outcomeId;
+        return d.outcomeId;
       },
       async (outcomeId, trx) => {
-        const outcome = (await repo.findOutcome(trx, outcomeId))!;
-        return { consultation: await this.view(trx, outcome.consultation_id), outcome };
+        const consultation = await this.view(trx, (await repo.consultationOfOutcome(trx, outcomeId))!);
+        return { consultation, outcome: consultation.consultation.outcomes.find((x) => x.outcomeId === outcomeId)! };
       },
     );
   }
 
   async close(id: string, expectedRevision: number, minutes: string, reason: string, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    v.throwIfAny();
+    this.checkChange(id, expectedRevision).throwIfAny();
     const m = validateMinutes(minutes, reason);
-    return this.leave("CloseConsultation", id, expectedRevision, "close", m.reason, actor, { minutes: m.minutes });
+    return this.leave("CloseConsultation", id, expectedRevision, m.reason, actor, (before, facts, ctx) =>
+      decideClose(before, m.minutes, facts, ctx),
+    );
   }
 
   async cancel(id: string, expectedRevision: number, reason: string, actor: Actor) {
-    assertId(id, "consultation_id");
-    const v = new Violations();
-    checkExpectedRevision(v, expectedRevision);
-    v.throwIfAny();
+    this.checkChange(id, expectedRevision).throwIfAny();
     const why = validateCancellation(reason);
-    return this.leave("CancelConsultation", id, expectedRevision, "cancel", why, actor, {});
+    return this.leave("CancelConsultation", id, expectedRevision, why, actor, (before, facts, ctx) => decideCancel(before, facts, ctx));
+  }
+
+  // ---- agendas received at a district ----
+
+  async getReceivedAgenda(consultationId: string): Promise<ReceivedAgenda> {
+    assertUuid(consultationId, "consultation_id");
+    const a = await repo.receivedAgenda(this.kit.db, consultationId);
+    if (!a) throw new NotFoundError("received agenda", consultationId);
+    return a;
+  }
+
+  async listReceivedAgendas(
+    filter: ReceivedAgendaFilter,
+    pageSize: number,
+    pageToken: string,
+    v = new Violations(),
+  ): Promise<{ items: ReceivedAgenda[]; nextPageToken: string; totalSize: number }> {
+    const page = readPageRequest(v, filter, pageSize, pageToken);
+    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
+      v.add("page.page_token", "is not a valid page token");
+    v.throwIfAny();
+    return repo.listReceivedAgendas(this.kit.db, filter, page);
+  }
+
+  /** At a district node: the agenda of a municipal consultation concerning it, the newest revision kept. */
+  async onAgendaSent(event: ReceivedEvent<liaisonEventsV1.ConsultationAgendaSent>, trx: Knex.Transaction): Promise<void> {
+    const from = parseEventSource(event.source)?.node ?? "";
+    const now = this.kit.now();
+    const consultationId = isUuid(event.data.consultationId) ? event.data.consultationId : "";
+    const held = consultationId ? await repo.receivedAgenda(trx, consultationId, true) : undefined;
+    const agenda = decideAgendaReceived(held, event.data, { here: this.kit.here, from, now, eventId: event.id });
+    if (!agenda) return; // a repeat, or older than what is held
+    await repo.saveReceivedAgenda(trx, agenda);
+    const by = attributionFromEvent(event.data.audit, from);
+    await this.kit.record(
+      trx,
+      { type: consultationStore.type, id: agenda.consultationId, revision: agenda.revision },
+      "ConsultationAgendaReceived",
+      by,
+      [],
+      now,
+    );
+    this.kit.logger.info(
+      { consultation_id: agenda.consultationId, revision: agenda.revision, status: agenda.status },
+      "agenda received from the city",
+    );
   }
 
   async get(id: string): Promise<ConsultationView> {
-    assertId(id, "consultation_id");
-    return this.view(this.ctx.db, id);
+    assertUuid(id, "consultation_id");
+    return this.view(this.kit.db, id);
   }
 
   /** `v` may already hold the caller's problems with the request (e.g. unknown enums); all are reported together. */
@@ -371,203 +390,145 @@ export class ConsultationApp {
     const page = readPageRequest(v, filter, pageSize, pageToken);
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
+    if (filter.mechanismId !== undefined && !isUuid(filter.mechanismId)) v.add("filter.mechanism_id", "must be a UUID");
     v.throwIfAny();
-    const db = this.ctx.db;
-    const filtered = () => {
-      const q = db<ConsultationRow>("consultations");
-      if (filter.kind) q.where("kind", filter.kind);
-      if (filter.status) q.where("status", filter.status);
-      if (filter.seriesId) q.where("series_id", filter.seriesId);
-      if (filter.text) q.whereILike("title", containsPattern(filter.text));
-      return q;
-    };
-    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
-    const q = filtered();
-    if (page.after) q.whereRaw("(scheduled_time, consultation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "scheduled_time", order: "desc" },
-        { column: "consultation_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as ConsultationRow[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.scheduled_time.toISOString(), id: r.consultation_id }));
-    const ids = items.map((r) => r.consultation_id);
-    const [agenda, attendees, outcomes] = await Promise.all([repo.agenda(db, ids), repo.attendees(db, ids), repo.outcomes(db, ids)]);
-    return {
-      items: items.map((row) => ({
-        row,
-        agenda: agenda.get(row.consultation_id) ?? [],
-        attendees: attendees.get(row.consultation_id) ?? [],
-        outcomes: outcomes.get(row.consultation_id) ?? [],
-        actionItems: [],
-      })),
-      nextPageToken,
-      totalSize: Number(n),
-    };
+    const r = await repo.list(this.kit.db, filter, page);
+    const names = await findOrganisations(this.kit.db, r.items.flatMap(idsOf));
+    return { ...r, items: r.items.map((consultation) => ({ consultation, actionItems: [], names })) };
   }
 
-  async view(db: Knex | Knex.Transaction, id: string): Promise<ConsultationView> {
-    const row = await this.load(db, id);
-    const [agenda, attendees, outcomes, tracked] = [
-      await repo.agenda(db, [id]),
-      await repo.attendees(db, [id]),
-      await repo.outcomes(db, [id]),
-      await repo.trackedBy(db, id),
-    ];
-    return {
-      row,
-      agenda: agenda.get(id) ?? [],
-      attendees: attendees.get(id) ?? [],
-      outcomes: outcomes.get(id) ?? [],
-      actionItems: await this.actionItems.views(db, tracked),
-    };
+  private async view(db: Knex | Knex.Transaction, id: string): Promise<ConsultationView> {
+    const consultation = await this.load(db, id);
+    const items = await repo.trackedBy(db, id);
+    const names = await findOrganisations(db, [...idsOf(consultation), ...items.flatMap(ownerIdsOf)]);
+    return { consultation, actionItems: actionItemViews(items, this.kit.now(), names), names };
+  }
+
+  /** Credit codes to registry ids (outside the change's transaction: a read of the registry); violations thrown at once. */
+  private async resolve(
+    agenda: readonly { item: NamedAgendaItem | undefined; path: string }[],
+    attendees: readonly { item: NamedAttendee; path: string }[],
+  ) {
+    const v = new Violations();
+    const named = await resolveConsultationNames(this.kit.db, v, agenda, attendees);
+    v.throwIfAny();
+    return named;
   }
 
   // ---- helpers ----
 
-  private async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<ConsultationRow> {
-    const row = await repo.find(db, id, forUpdate);
-    if (!row) throw new NotFoundError("consultation", id);
-    return row;
+  private async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<Consultation> {
+    const c = await repo.load(db, id, forUpdate);
+    if (!c) throw new NotFoundError("consultation", id);
+    return c;
   }
 
-  /** One change of one consultation that may need its state: checks, the change, revision + 1, audit. */
+  private context(actor: Actor, reason: string): ConsultationContext {
+    const now = this.kit.now();
+    return { here: this.kit.here, now, newId: () => this.kit.newId(), audit: this.kit.auditMetadata({ actor, reason }, now) };
+  }
+
+  /** The request's id and expected revision; further problems are added before throwing. */
+  private checkChange(id: string, expectedRevision: number): Violations {
+    assertUuid(id, "consultation_id");
+    const v = new Violations();
+    validateExpectedRevision(v, expectedRevision);
+    return v;
+  }
+
+  private reason(v: Violations, reason: string): string {
+    const why = textField(v, "reason", reason, { max: CONSULTATION_LIMITS.reasonChars });
+    v.throwIfAny();
+    return why;
+  }
+
+  /**
+   * The organisations references name, read in the transaction and locked against a concurrent
+   * deactivation until it ends, with those the consultation already names (for the agenda sent
+   * down to the districts concerned).
+   */
+  private parties(trx: Knex.Transaction, refs: readonly PartyReference[], c?: Consultation): Promise<Parties> {
+    return findOrganisations(trx, [...organisationIdsOf(refs), ...(c ? idsOf(c) : [])], true);
+  }
+
+  /** One change of one consultation, read and locked first, answered with its view. */
   private change(
     method: string,
     id: string,
     expectedRevision: number,
-    action: "addAgendaItem" | "recordAttendees" | "start",
-    reason: string,
     actor: Actor,
-    apply: (trx: Knex.Transaction, row: ConsultationRow, now: Date) => Promise<void>,
+    apply: (trx: Knex.Transaction, before: Consultation) => Promise<void>,
   ): Promise<ConsultationView> {
-    return this.ctx.mutation(
+    return this.kit.mutation(
       `${method}:${id}`,
       actor,
       async (trx) => {
-        const row = await this.load(trx, id, true);
-        const status = transition(id, row.status, action);
-        checkRevision("consultation", id, row.revision, expectedRevision);
-        const now = this.ctx.now();
-        await apply(trx, row, now);
-        await this.bump(trx, row, now, method, reason, actor, status);
+        await apply(trx, this.current(await this.load(trx, id, true), expectedRevision));
         return id;
       },
       (cid, trx) => this.view(trx, cid),
     );
   }
 
-  /**
-   * Closing or cancelling: the consultation stops tracking its unfinished action items, which go
-   * to the earliest planned consultation of the series (or wait for the next one scheduled).
-   */
+  /** A stale revision is refused (ABORTED) before any rule is checked: the caller must re-read first. */
+  private current(before: Consultation, expectedRevision: number): Consultation {
+    checkExpectedRevision(consultationStore.type, before.consultationId, before.revision, expectedRevision);
+    return before;
+  }
+
+  /** Closing or cancelling: the series lock first (as scheduling takes it), then the consultation's own. */
   private leave(
     method: string,
     id: string,
     expectedRevision: number,
-    action: "close" | "cancel",
     reason: string,
     actor: Actor,
-    patch: Partial<ConsultationRow>,
+    decide: (before: Consultation, facts: LeavingFacts & { parties: Parties }, ctx: ConsultationContext) => ConsultationDecision,
   ): Promise<ConsultationView> {
-    return this.ctx.mutation(
+    return this.kit.mutation(
       `${method}:${id}`,
       actor,
       async (trx) => {
-        // The series lock first (as scheduling takes it), then the consultation's own.
-        const seriesId = (await this.load(trx, id)).series_id;
+        const seriesId = await repo.seriesOf(trx, id);
+        if (!seriesId) throw new NotFoundError("consultation", id);
         await repo.lockSeries(trx, seriesId);
-        const row = await this.load(trx, id, true);
-        const status = transition(id, row.status, action);
-        checkRevision("consultation", id, row.revision, expectedRevision);
-        const now = this.ctx.now();
-        await repo.update(trx, id, { ...patch, end_time: now });
-        await this.bump(trx, row, now, method, reason, actor, status);
-        const target = carryOverTarget(id, await repo.seriesMembers(trx, seriesId));
-        if (target) await this.carryOver(trx, await repo.unfinishedTrackedBy(trx, id), target, now, actor);
-        this.ctx.logger.info({ consultation_id: id, status, carried_to: target }, `consultation ${status.toLowerCase()}`);
+        const before = this.current(await this.load(trx, id, true), expectedRevision);
+        const facts = {
+          series: await repo.seriesMembers(trx, seriesId),
+          tracked: await repo.unfinishedTrackedBy(trx, id),
+          parties: await findOrganisations(trx, idsOf(before)),
+        };
+        const ctx = this.context(actor, reason);
+        const d = decide(before, facts, ctx);
+        const c = await this.applyWithCarryOver(trx, before, d, actor, reason, expectedRevision, ctx.now);
+        this.kit.logger.info(
+          { consultation_id: id, status: c.status, carried_to: d.carriedOver[0]?.decision.state.consultationId },
+          `consultation ${c.status.toLowerCase()}`,
+        );
         return id;
       },
       (cid, trx) => this.view(trx, cid),
     );
   }
 
-  private async bump(
+  private async applyWithCarryOver(
     trx: Knex.Transaction,
-    row: ConsultationRow,
-    now: Date,
-    action: string,
+    before: Consultation | undefined,
+    d: ConsultationDecision,
+    actor: Actor,
     reason: string,
-    actor: Actor,
-    status: ConsultationStatus = row.status,
-  ): Promise<void> {
-    const revision = row.revision + 1;
-    await repo.update(trx, row.consultation_id, { status, revision, updated_at: now });
-    await this.ctx.audit(trx, {
-      aggregateType: "consultation",
-      aggregateId: row.consultation_id,
-      action,
-      revision,
-      actor,
-      reason,
-      at: now,
-    });
-  }
-
-  private async carryOver(
-    trx: Knex.Transaction,
-    items: readonly { actionItemId: string; revision: number }[],
-    to: string,
-    now: Date,
-    actor: Actor,
-  ): Promise<void> {
-    const ids = items.map((i) => i.actionItemId);
-    if (ids.length === 0) return;
-    await repo.carryOver(trx, ids, to, now);
-    for (const item of items)
-      await this.ctx.audit(trx, {
-        aggregateType: "action_item",
-        aggregateId: item.actionItemId,
-        action: "CarryOver",
-        revision: item.revision + 1,
-        actor,
-        reason: `carried over to consultation ${to}`,
-        at: now,
-      });
-    this.ctx.logger.info({ consultation_id: to, items: ids.length }, "action items carried over");
-  }
-
-  private presenters(items: readonly AgendaItemInput[], path: (i: number) => string): PartyReference[] {
-    return items.flatMap((a, i) =>
-      a.presenterOrganisationId
-        ? [{ field: `${path(i)}.presenter_organisation_id`, organisationId: a.presenterOrganisationId, mustBeActive: false }]
-        : [],
-    );
-  }
-
-  private attendeeParties(list: readonly AttendeeInput[]): PartyReference[] {
-    return list.map((a, i) => ({ field: `attendees[${i}].organisation_id`, organisationId: a.organisationId, mustBeActive: true }));
-  }
-
-  private agendaRows(consultationId: string, from: number, items: readonly AgendaItemInput[]): AgendaItemRow[] {
-    return items.map((a, i) => ({
-      agenda_item_id: this.ctx.newId(),
-      consultation_id: consultationId,
-      position: from + i,
-      topic: a.topic,
-      presenter: a.presenter,
-      presenter_organisation_id: a.presenterOrganisationId || null,
-      duration_minutes: a.durationMinutes,
-    }));
-  }
-
-  private attendeeRows(consultationId: string, from: number, list: readonly AttendeeInput[]): AttendeeRow[] {
-    return list.map((a, i) => ({
-      consultation_id: consultationId,
-      position: from + i,
-      name: a.name,
-      organisation_id: a.organisationId,
-      title: a.title,
-    }));
+    expectedRevision: number,
+    /** The decision's time, so the audit entries and the events agree with the states. */
+    at: Date,
+  ): Promise<Consultation> {
+    const c = await this.kit.apply(trx, consultationStore, before, d.consultation, { actor, reason }, expectedRevision, at);
+    for (const { before: item, decision } of d.carriedOver)
+      await this.kit.apply(trx, actionItemStore, item, decision, { actor, reason: d.carryReason }, 0, at);
+    if (d.carriedOver.length > 0)
+      this.kit.logger.info(
+        { consultation_id: d.carriedOver[0]!.decision.state.consultationId, items: d.carriedOver.length },
+        "action items carried over",
+      );
+    return c;
   }
 }

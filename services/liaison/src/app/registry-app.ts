@@ -1,68 +1,69 @@
+import { CITY_JURISDICTION, creditCodeProblem, describeCreditCodeProblem, isJurisdictionCode } from "@jinlian/kernel";
 import {
-  AlreadyExistsError,
-  containsPattern,
-  type EventDescriptor,
-  FailedPreconditionError,
+  assertUuid,
+  attributionFromEvent,
+  isUuid,
   InvalidArgumentError,
-  isJurisdictionCode,
-  liaisonEvents,
   NotFoundError,
+  parseEventSource,
+  type ReceivedEvent,
   pageOf,
   readPageRequest,
   textField,
   Violations,
+  type Actor,
+  type Decision,
+  type ServiceKit,
 } from "@jinlian/chassis";
-import { liaisonV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
+import type { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import {
-  assertChangeable,
+  checkAffiliations,
+  decideAffiliations,
+  decideArrival,
+  decideCorrection,
+  decideMove,
+  decideReactivation,
+  decideUpdateContact,
+  NO_ROLES,
+  validateMove,
+  type AffiliationsInput,
+  type Correction,
+  type OrganisationType,
+  type ValidAffiliations,
+  decideAddContact,
+  decideAddDepartment,
+  decideDeactivation,
+  decideRegistration,
+  decideRemoveContact,
+  decideRemoveDepartment,
+  decideRename,
   departmentName,
   organisationName,
-  REGISTRY_LIMITS,
-  validateContact,
   validateRegistration,
   type ContactInput,
-  type OrganisationStatus,
-  type OrganisationType,
+  type Organisation,
+  type OrganisationFilter,
   type Registration,
+  type RegistryContext,
 } from "../domain/registry";
-import { registryRepository as repo, type OrganisationAggregate, type OrganisationRow } from "../persistence/registry-repository";
-import { organisationChangeCodec, organisationStatusCodec, organisationTypeCodec } from "./codecs";
-import { assertId, checkRevision, REASON_MAX, type Actor, type LiaisonContext } from "./support";
+import { organisationFromProto } from "../domain/registry-events";
+import { organisationStore as store, registryRepository as repo } from "../persistence/registry-repository";
+import { findOrganisations, resolveOrganisationNames, type OrganisationName } from "./organisations";
+import { REASON_MAX } from "./support";
 
-export interface OrganisationFilter {
-  type?: OrganisationType;
-  jurisdictionCode?: string;
-  text?: string;
-  status?: OrganisationStatus;
-}
+/** Industry and memberships as a request gives them (liaison.v1.Affiliations). */
+export type AffiliationsRequest = liaisonV1.Affiliations | undefined;
+/** An organisation of this registry as a request names it (liaison.v1.OrganisationKey). */
+export type OrganisationKeyRequest = liaisonV1.OrganisationKey | undefined;
 
-type Change = "DETAILS" | "DEPARTMENT_ADDED" | "DEPARTMENT_REMOVED" | "CONTACT_ADDED" | "CONTACT_REMOVED";
-
-/** The organisation as the contract shows it (also the state every registry event carries). */
-export function organisationToProto(a: OrganisationAggregate, registryJurisdiction: string): liaisonV1.Organisation {
-  const r = a.row;
-  return {
-    organisationId: r.organisation_id,
-    type: organisationTypeCodec.toProto(r.type),
-    name: r.name,
-    creditCode: r.credit_code,
-    jurisdictionCode: r.jurisdiction_code,
-    departments: a.departments.map((d) => ({ departmentId: d.department_id, name: d.name })),
-    contacts: a.contacts.map((c) => ({
-      contactId: c.contact_id,
-      name: c.name,
-      title: c.title,
-      departmentId: c.department_id ?? "",
-      phone: c.phone,
-      email: c.email,
-    })),
-    status: organisationStatusCodec.toProto(r.status),
-    revision: r.revision,
-    createTime: r.created_at,
-    updateTime: r.updated_at,
-    registryJurisdictionCode: registryJurisdiction,
-  };
+/** The corrections a request asks for; empty fields stay as they are. */
+export interface CorrectionRequest {
+  type: OrganisationType | undefined;
+  name: string;
+  creditCode: string;
+  jurisdictionCode: string;
+  chamber: OrganisationKeyRequest;
 }
 
 /**
@@ -70,261 +71,336 @@ export function organisationToProto(a: OrganisationAggregate, registryJurisdicti
  * registry stream carrying the whole organisation, so other services can project from it.
  */
 export class RegistryApp {
-  constructor(private readonly ctx: LiaisonContext) {}
+  constructor(private readonly kit: ServiceKit) {}
 
-  private async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<OrganisationRow> {
-    assertId(id, "organisation_id");
-    const row = await repo.find(db, id, forUpdate);
-    if (!row) throw new NotFoundError("organisation", id);
-    return row;
+  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<Organisation> {
+    assertUuid(id, "organisation_id");
+    const o = await repo.load(db, id);
+    if (!o) throw new NotFoundError("organisation", id);
+    return o;
   }
 
-  async view(id: string, db: Knex | Knex.Transaction = this.ctx.db): Promise<OrganisationAggregate> {
-    return repo.aggregate(db, await this.load(db, id));
-  }
-
-  async register(input: Registration, reason: string, actor: Actor): Promise<OrganisationAggregate> {
-    const valid = validateRegistration(input, this.ctx.here);
+  register(
+    input: Registration,
+    reason: string,
+    actor: Actor,
+    affiliations: AffiliationsRequest = undefined,
+    chamber: OrganisationKeyRequest = undefined,
+  ): Promise<Organisation> {
+    const valid = validateRegistration(input, this.kit.here);
     const why = reasonOf(reason);
-    return this.ctx.mutation(
+    return this.kit.mutation(
       "RegisterOrganisation",
       actor,
       async (trx) => {
-        const taken = () =>
-          new AlreadyExistsError("organisation", valid.creditCode, `credit code ${valid.creditCode} is already registered`);
-        if (await repo.findByCreditCode(trx, valid.creditCode)) throw taken();
-        const now = this.ctx.now();
-        const id = this.ctx.newId();
-        const inserted = await repo.insert(trx, {
-          organisation_id: id,
-          type: valid.type,
-          name: valid.name,
-          credit_code: valid.creditCode,
-          jurisdiction_code: valid.jurisdictionCode,
-          status: "ACTIVE",
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-        });
-        // A concurrent registration of the same code won the unique index meanwhile.
-        if (!inserted) throw taken();
-        await repo.insertDepartments(
-          trx,
-          valid.departmentNames.map((name, position) => ({ department_id: this.ctx.newId(), organisation_id: id, name, position })),
-        );
-        await this.recorded(trx, id, "RegisterOrganisation", liaisonEvents.organisationRegistered, undefined, actor, why, now);
-        return id;
+        const holder = await repo.holderOf(trx, valid.creditCode);
+        const related = await this.affiliations(trx, valid.type, affiliations, chamber, "chamber", "affiliations");
+        const ctx = this.context(actor, why);
+        const decision = decideRegistration(valid, holder, ctx, related);
+        return (await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now)).organisationId;
       },
       (id, trx) => this.view(id, trx),
     );
   }
 
-  async rename(id: string, expectedRevision: number, name: string, reason: string, actor: Actor): Promise<OrganisationAggregate> {
+  rename(id: string, expectedRevision: number, name: string, reason: string, actor: Actor): Promise<Organisation> {
     const v = new Violations();
     const newName = organisationName(v, "name", name);
     const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
-    return this.change("UpdateOrganisation", id, expectedRevision, actor, why, "DETAILS", async (trx) => {
-      await repo.update(trx, id, { name: newName });
-    });
+    return this.change("UpdateOrganisation", id, expectedRevision, actor, why, (before, ctx) =>
+      decideRename(before, { expectedRevision, name: newName }, ctx),
+    );
   }
 
-  async addDepartment(
-    id: string,
-    expectedRevision: number,
-    name: string,
-    reason: string,
-    actor: Actor,
-  ): Promise<{ organisation: OrganisationAggregate; departmentId: string }> {
+  async addDepartment(id: string, expectedRevision: number, name: string, reason: string, actor: Actor) {
     const v = new Violations();
     const deptName = departmentName(v, "name", name);
     const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
-    const organisation = await this.change("AddDepartment", id, expectedRevision, actor, why, "DEPARTMENT_ADDED", async (trx, current) => {
-      if (current.departments.some((d) => d.name === deptName))
-        throw new AlreadyExistsError("department", deptName, `${current.row.name} already has a department "${deptName}"`);
-      if (current.departments.length >= REGISTRY_LIMITS.departmentsPerOrganisation)
-        throw new FailedPreconditionError([
-          {
-            type: "LIMIT",
-            subject: `organisation/${id}`,
-            description: `at most ${REGISTRY_LIMITS.departmentsPerOrganisation} departments`,
-          },
-        ]);
-      const position = Math.max(-1, ...current.departments.map((d) => d.position)) + 1;
-      await repo.insertDepartments(trx, [{ department_id: this.ctx.newId(), organisation_id: id, name: deptName, position }]);
-    });
-    return { organisation, departmentId: organisation.departments.find((d) => d.name === deptName)!.department_id };
+    const organisation = await this.change("AddDepartment", id, expectedRevision, actor, why, (before, ctx) =>
+      decideAddDepartment(before, { expectedRevision, name: deptName }, ctx),
+    );
+    // Found by name, which also answers a repeated request (same request id) that changed nothing.
+    return { organisation, departmentId: organisation.departments.find((d) => d.name === deptName)!.departmentId };
   }
 
-  async removeDepartment(id: string, expectedRevision: number, departmentId: string, reason: string, actor: Actor) {
-    const v = new Violations();
-    const why = textField(v, "reason", reason, { max: REASON_MAX });
-    v.throwIfAny();
-    assertId(departmentId, "department_id");
-    return this.change("RemoveDepartment", id, expectedRevision, actor, why, "DEPARTMENT_REMOVED", async (trx, current) => {
-      if (!current.departments.some((d) => d.department_id === departmentId))
-        throw new InvalidArgumentError([{ field: "department_id", description: "is not a department of this organisation" }]);
-      const naming = await repo.mechanismsNamingDepartment(trx, departmentId);
-      if (naming.length > 0)
-        throw new FailedPreconditionError(
-          naming.map((m) => ({
-            type: "RESPONSIBLE_DEPARTMENT",
-            subject: `mechanism/${m}`,
-            description: "the department is the responsible department of a liaison mechanism (art. 3)",
-          })),
-        );
-      await repo.deleteDepartment(trx, departmentId);
-    });
-  }
-
-  async addContact(
-    id: string,
-    expectedRevision: number,
-    contact: ContactInput | undefined,
-    reason: string,
-    actor: Actor,
-  ): Promise<{ organisation: OrganisationAggregate; contactId: string }> {
-    const v = new Violations();
-    const why = textField(v, "reason", reason, { max: REASON_MAX });
-    v.throwIfAny();
-    let contactId = "";
-    const organisation = await this.change("AddLiaisonContact", id, expectedRevision, actor, why, "CONTACT_ADDED", async (trx, current) => {
-      const valid = validateContact(
-        contact,
-        current.departments.map((d) => d.department_id),
-      );
-      if (current.contacts.length >= REGISTRY_LIMITS.contactsPerOrganisation)
-        throw new FailedPreconditionError([
-          { type: "LIMIT", subject: `organisation/${id}`, description: `at most ${REGISTRY_LIMITS.contactsPerOrganisation} contacts` },
-        ]);
-      contactId = this.ctx.newId();
-      await repo.insertContact(trx, {
-        contact_id: contactId,
-        organisation_id: id,
-        department_id: valid.departmentId || null,
-        name: valid.name,
-        title: valid.title,
-        phone: valid.phone,
-        email: valid.email,
-        position: Math.max(-1, ...current.contacts.map((c) => c.position)) + 1,
-      });
-    });
-    // A repeated request (same request id) did not run the change: answer with the newest contact.
-    return { organisation, contactId: contactId || (organisation.contacts[organisation.contacts.length - 1]?.contact_id ?? "") };
-  }
-
-  async removeContact(id: string, expectedRevision: number, contactId: string, reason: string, actor: Actor) {
-    const v = new Violations();
-    const why = textField(v, "reason", reason, { max: REASON_MAX });
-    v.throwIfAny();
-    assertId(contactId, "contact_id");
-    return this.change("RemoveLiaisonContact", id, expectedRevision, actor, why, "CONTACT_REMOVED", async (trx, current) => {
-      if (!current.contacts.some((c) => c.contact_id === contactId))
-        throw new InvalidArgumentError([{ field: "contact_id", description: "is not a liaison contact of this organisation" }]);
-      await repo.deleteContact(trx, contactId);
-    });
-  }
-
-  async deactivate(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<OrganisationAggregate> {
-    const v = new Violations();
-    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
-    v.throwIfAny();
-    return this.ctx.mutation(
-      `DeactivateOrganisation:${id}`,
-      actor,
-      async (trx) => {
-        const row = await this.load(trx, id, true);
-        assertChangeable(id, row.status);
-        checkRevision("organisation", id, row.revision, expectedRevision);
-        const now = this.ctx.now();
-        await repo.update(trx, id, { status: "DEACTIVATED", revision: row.revision + 1, updated_at: now });
-        await this.recorded(trx, id, "DeactivateOrganisation", liaisonEvents.organisationDeactivated, undefined, actor, why, now);
-        return id;
-      },
-      (x, trx) => this.view(x, trx),
+  removeDepartment(id: string, expectedRevision: number, departmentId: string, reason: string, actor: Actor): Promise<Organisation> {
+    const why = reasonOf(reason);
+    assertUuid(departmentId, "department_id");
+    return this.change("RemoveDepartment", id, expectedRevision, actor, why, async (before, ctx, trx) =>
+      decideRemoveDepartment(before, { expectedRevision, departmentId }, await repo.mechanismsNamingDepartment(trx, departmentId), ctx),
     );
   }
 
-  async list(filter: OrganisationFilter, pageSize: number, pageToken: string) {
+  async addContact(id: string, expectedRevision: number, contact: ContactInput | undefined, reason: string, actor: Actor) {
+    const why = reasonOf(reason);
+    let contactId = "";
+    const organisation = await this.change("AddLiaisonContact", id, expectedRevision, actor, why, (before, ctx) => {
+      const decision = decideAddContact(before, { expectedRevision, contact }, ctx);
+      contactId = decision.contactId;
+      return decision;
+    });
+    // A repeated request (same request id) did not run the change: answer with the newest contact.
+    return { organisation, contactId: contactId || (organisation.contacts[organisation.contacts.length - 1]?.contactId ?? "") };
+  }
+
+  removeContact(id: string, expectedRevision: number, contactId: string, reason: string, actor: Actor): Promise<Organisation> {
+    const why = reasonOf(reason);
+    assertUuid(contactId, "contact_id");
+    return this.change("RemoveLiaisonContact", id, expectedRevision, actor, why, (before, ctx) =>
+      decideRemoveContact(before, { expectedRevision, contactId }, ctx),
+    );
+  }
+
+  deactivate(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<Organisation> {
+    const v = new Violations();
+    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
+    v.throwIfAny();
+    return this.change("DeactivateOrganisation", id, expectedRevision, actor, why, (before, ctx) =>
+      decideDeactivation(before, { expectedRevision }, ctx),
+    );
+  }
+
+  /** Corrects what was registered wrongly (see decideCorrection); a reason is required. */
+  correct(id: string, expectedRevision: number, req: CorrectionRequest, reason: string, actor: Actor): Promise<Organisation> {
+    const v = new Violations();
+    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
+    const correction: { -readonly [K in keyof Correction]: Correction[K] } = { type: req.type };
+    if (req.name.trim()) correction.name = organisationName(v, "name", req.name);
+    const code = req.creditCode.trim().toUpperCase();
+    if (code) {
+      const problem = creditCodeProblem(code);
+      if (problem) v.add("credit_code", describeCreditCodeProblem(problem));
+      correction.creditCode = code;
+    }
+    const jurisdiction = req.jurisdictionCode.trim();
+    if (jurisdiction) {
+      if (!isJurisdictionCode(jurisdiction)) v.add("jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
+      else if (this.kit.here !== CITY_JURISDICTION && jurisdiction !== this.kit.here)
+        v.add(
+          "jurisdiction_code",
+          `a district registry holds only its own district's organisations (${this.kit.here}); MoveOrganisation moves it to the city`,
+        );
+      correction.jurisdictionCode = jurisdiction;
+    }
+    v.throwIfAny();
+    return this.change("CorrectOrganisation", id, expectedRevision, actor, why, async (before, ctx, trx) => {
+      const type = correction.type ?? before.type;
+      if (req.chamber && (req.chamber.organisationId.trim() || req.chamber.creditCode.trim())) {
+        if (type !== "MEDIATION_COMMITTEE")
+          throw new InvalidArgumentError([{ field: "chamber", description: "only a mediation committee has a chamber" }]);
+        const related = await this.affiliations(trx, type, undefined, req.chamber, "chamber", "affiliations", id);
+        correction.chamber = related.chamber;
+      }
+      const codeChanges = correction.creditCode !== undefined && correction.creditCode !== before.creditCode;
+      const typeChanges = correction.type !== undefined && correction.type !== before.type;
+      return decideCorrection(
+        before,
+        { expectedRevision, ...correction },
+        {
+          roles: typeChanges ? await repo.typeBoundRoles(trx, id) : NO_ROLES,
+          creditCodeHolder: codeChanges ? await repo.holderOf(trx, correction.creditCode!) : undefined,
+        },
+        ctx,
+      );
+    });
+  }
+
+  async updateContact(id: string, expectedRevision: number, contact: liaisonV1.LiaisonContact | undefined, reason: string, actor: Actor) {
+    const why = reasonOf(reason);
+    const contactId = contact?.contactId.trim().toLowerCase() ?? "";
+    if (contact) assertUuid(contactId, "contact.contact_id");
+    const organisation = await this.change("UpdateLiaisonContact", id, expectedRevision, actor, why, (before, ctx) =>
+      decideUpdateContact(before, { expectedRevision, contactId, contact }, ctx),
+    );
+    return { organisation, contactId };
+  }
+
+  /** Sets the industry and memberships as they stand from now on. */
+  updateAffiliations(id: string, expectedRevision: number, affiliations: AffiliationsRequest, reason: string, actor: Actor) {
+    const why = reasonOf(reason);
+    return this.change("UpdateAffiliations", id, expectedRevision, actor, why, async (before, ctx, trx) => {
+      const related = await this.affiliations(trx, before.type, affiliations, undefined, "chamber", "affiliations", id);
+      return decideAffiliations(before, { expectedRevision, affiliations: related }, ctx);
+    });
+  }
+
+  reactivate(id: string, expectedRevision: number, reason: string, actor: Actor): Promise<Organisation> {
+    const v = new Violations();
+    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
+    v.throwIfAny();
+    return this.change("ReactivateOrganisation", id, expectedRevision, actor, why, (before, ctx) =>
+      decideReactivation(before, { expectedRevision }, ctx),
+    );
+  }
+
+  /** Moves an organisation to another node's registry (see decideMove). */
+  move(id: string, expectedRevision: number, to: string, jurisdictionCode: string, reason: string, actor: Actor): Promise<Organisation> {
+    const v = new Violations();
+    const why = textField(v, "reason", reason, { required: true, max: REASON_MAX });
+    v.throwIfAny();
+    return this.change("MoveOrganisation", id, expectedRevision, actor, why, async (before, ctx, trx) => {
+      const target = validateMove(this.kit.here, to, jurisdictionCode, before.jurisdictionCode);
+      return decideMove(before, { expectedRevision, ...target }, await repo.moveBlockers(trx, id), ctx);
+    });
+  }
+
+  /**
+   * At the receiving node: an organisation moved here from the other node's registry. Registered
+   * under the same id and revision, audited as the mover's change, and announced on this node's
+   * registry stream. A repeat changes nothing; a credit code another organisation holds here
+   * refuses it (dead-lettered: correct or deactivate one of them at either node and move again).
+   */
+  async onOrganisationMoved(event: ReceivedEvent<liaisonEventsV1.OrganisationMoved>, trx: Knex.Transaction): Promise<void> {
+    const e = event.data;
+    const from = parseEventSource(event.source)?.node ?? "";
+    const organisation = organisationFromProto(e.organisation);
+    if (organisation.organisationId !== e.organisationId.toLowerCase())
+      throw new InvalidArgumentError([{ field: "data.organisation.organisation_id", description: "must equal data.organisation_id" }]);
+    const existing = await repo.load(trx, organisation.organisationId, true);
+    const codes = [...(organisation.memberOf ?? []), ...(organisation.chamber ? [organisation.chamber] : [])].map((r) => r.creditCode);
+    const now = this.kit.now();
+    const by = attributionFromEvent(e.audit, from);
+    const ctx: RegistryContext = {
+      here: this.kit.here,
+      now,
+      newId: () => this.kit.newId(),
+      // The events carry the mover's audit: who moved it, why, when, at which node.
+      audit: e.audit ? { ...e.audit, occurTime: e.audit.occurTime ?? event.time } : this.kit.auditMetadata(by, now),
+    };
+    const decision = decideArrival(
+      existing,
+      { organisation, from, to: e.toRegistryJurisdictionCode, previousJurisdiction: e.previousJurisdictionCode },
+      { holder: await repo.holderOf(trx, organisation.creditCode), here: await repo.heldByCreditCodes(trx, codes) },
+      ctx,
+    );
+    if (!decision) return; // a repeat
+    // The revision is the organisation's own, carried across nodes, not this node's next one.
+    await store.save(trx, decision.state, existing);
+    await this.kit.record(
+      trx,
+      { type: store.type, id: organisation.organisationId, revision: decision.state.revision },
+      decision.action,
+      by,
+      decision.events,
+      now,
+    );
+    this.kit.logger.info({ organisation_id: organisation.organisationId, from }, "organisation moved here from another node's registry");
+  }
+
+  async list(filter: OrganisationFilter & { memberOfCreditCode?: string }, pageSize: number, pageToken: string) {
     const v = new Violations();
     if (filter.jurisdictionCode !== undefined && !isJurisdictionCode(filter.jurisdictionCode))
       v.add("filter.jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
     if (filter.text !== undefined && [...filter.text].length > 200) v.add("filter.text", "must be at most 200 characters");
+    if (filter.industrySection !== undefined && !/^[A-T]$/.test(filter.industrySection))
+      v.add("filter.industry_section", "must be a GB/T 4754 section letter, A to T");
+    if (filter.memberOfOrganisationId !== undefined && !isUuid(filter.memberOfOrganisationId))
+      v.add("filter.member_of_organisation_id", "must be a UUID");
+    const { memberOfCreditCode, ...rest } = filter;
+    if (memberOfCreditCode !== undefined) {
+      const [of] = await resolveOrganisationNames(this.kit.db, v, [
+        {
+          idField: "filter.member_of_organisation_id",
+          creditCodeField: "filter.member_of_credit_code",
+          organisationId: filter.memberOfOrganisationId ?? "",
+          creditCode: memberOfCreditCode,
+        },
+      ]);
+      rest.memberOfOrganisationId = of;
+    }
+    filter = rest;
     const page = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    const db = this.ctx.db;
-    const filtered = () => {
-      const q = db<OrganisationRow>("organisations");
-      if (filter.type) q.where("type", filter.type);
-      if (filter.jurisdictionCode) q.where("jurisdiction_code", filter.jurisdictionCode);
-      if (filter.status) q.where("status", filter.status);
-      if (filter.text) {
-        const t = filter.text;
-        q.where((w) => w.whereILike("name", containsPattern(t)).orWhere("credit_code", t.toUpperCase()));
-      }
-      return q;
-    };
-    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
-    const q = filtered();
-    if (page.after) q.whereRaw("(name, organisation_id::text) > (?, ?)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy([{ column: "name" }, { column: "organisation_id" }]).limit(page.size + 1)) as OrganisationRow[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.organisation_id }));
-    return { items: await repo.aggregates(db, items), nextPageToken, totalSize: Number(n) };
+    const result = await repo.list(this.kit.db, filter, page.size + 1, page.after);
+    const { items, nextPageToken } = pageOf(result.items, page, (i) => ({ key: i.key, id: i.organisation.organisationId }));
+    return { items: items.map((i) => i.organisation), nextPageToken, totalSize: result.total };
   }
 
-  /** One change to an organisation: lock, check state and revision, change, bump, audit, publish. */
+  /** One change to an organisation, at most once per request id: lock, decide, apply. */
   private change(
     method: string,
     id: string,
     expectedRevision: number,
     actor: Actor,
     reason: string,
-    change: Change,
-    apply: (trx: Knex.Transaction, current: OrganisationAggregate) => Promise<void>,
-  ): Promise<OrganisationAggregate> {
-    assertId(id, "organisation_id");
-    return this.ctx.mutation(
+    decide: (before: Organisation, ctx: RegistryContext, trx: Knex.Transaction) => Decision<Organisation> | Promise<Decision<Organisation>>,
+  ): Promise<Organisation> {
+    assertUuid(id, "organisation_id");
+    return this.kit.mutation(
       `${method}:${id}`,
       actor,
       async (trx) => {
-        const row = await this.load(trx, id, true);
-        assertChangeable(id, row.status);
-        checkRevision("organisation", id, row.revision, expectedRevision);
-        await apply(trx, await repo.aggregate(trx, row));
-        const now = this.ctx.now();
-        await repo.update(trx, id, { revision: row.revision + 1, updated_at: now });
-        await this.recorded(trx, id, method, liaisonEvents.organisationUpdated, change, actor, reason, now);
+        const before = await repo.load(trx, id, true);
+        if (!before) throw new NotFoundError("organisation", id);
+        const ctx = this.context(actor, reason);
+        const decision = await decide(before, ctx, trx);
+        await this.kit.apply(trx, store, before, decision, { actor, reason }, expectedRevision, ctx.now);
         return id;
       },
       (x, trx) => this.view(x, trx),
     );
   }
 
-  /** The audit entry and the registry event of a change, with the organisation as it now stands. */
-  private async recorded(
+  /**
+   * Resolves and checks the industry, memberships and chamber a request names (by id or credit
+   * code), reading the named organisations locked against a concurrent deactivation.
+   */
+  private async affiliations(
     trx: Knex.Transaction,
-    id: string,
-    method: string,
-    descriptor: EventDescriptor<unknown>,
-    change: Change | undefined,
-    actor: Actor,
-    reason: string,
-    at: Date,
-  ): Promise<void> {
-    const organisation = organisationToProto(await this.view(id, trx), this.ctx.here);
-    await this.ctx.audit(trx, {
-      aggregateType: "organisation",
-      aggregateId: id,
-      action: method,
-      revision: organisation.revision,
-      actor,
-      reason,
-      at,
+    type: OrganisationType,
+    a: AffiliationsRequest,
+    chamber: OrganisationKeyRequest,
+    chamberField: string,
+    prefix: string,
+    self?: string,
+  ): Promise<ValidAffiliations> {
+    const v = new Violations();
+    const keys = a?.memberOf ?? [];
+    if (keys.length > 200) {
+      v.add(`${prefix}.member_of`, "too many memberships");
+      v.throwIfAny();
+    }
+    const names: OrganisationName[] = keys.map((k, i) => ({
+      idField: `${prefix}.member_of[${i}].organisation_id`,
+      creditCodeField: `${prefix}.member_of[${i}].credit_code`,
+      organisationId: k.organisationId,
+      creditCode: k.creditCode,
+    }));
+    if (chamber)
+      names.push({
+        idField: `${chamberField}.organisation_id`,
+        creditCodeField: `${chamberField}.credit_code`,
+        organisationId: chamber.organisationId,
+        creditCode: chamber.creditCode,
+      });
+    names.forEach((n) => {
+      if (n.organisationId.trim() && !isUuid(n.organisationId.trim())) v.add(n.idField, "must be a UUID");
     });
-    const audit = this.ctx.auditProto(actor, reason, at);
-    const data = { organisationId: id, organisation, audit, ...(change ? { change: organisationChangeCodec.toProto(change) } : {}) };
-    await this.ctx.emit(trx, descriptor as EventDescriptor<typeof data>, id, at, data, [this.ctx.localTopic("registry")]);
+    v.throwIfAny();
+    const ids = await resolveOrganisationNames(trx, v, names);
+    v.throwIfAny();
+    const named = await findOrganisations(
+      trx,
+      ids.filter((id) => id !== ""),
+      true,
+    );
+    const input: AffiliationsInput = { industry: a?.industry, memberOf: ids.slice(0, keys.length) };
+    const chamberId = chamber ? ids[keys.length]! : "";
+    return checkAffiliations(
+      type,
+      input,
+      chamber || type === "MEDIATION_COMMITTEE" ? { field: chamberField, organisationId: chamberId } : undefined,
+      named,
+      { industry: `${prefix}.industry`, memberOf: `${prefix}.member_of` },
+      self,
+    );
+  }
+
+  private context(actor: Actor, reason: string): RegistryContext {
+    const now = this.kit.now();
+    return { here: this.kit.here, now, newId: () => this.kit.newId(), audit: this.kit.auditMetadata({ actor, reason }, now) };
   }
 }
 

@@ -1,38 +1,48 @@
-import { NotFoundError, pageOf, readPageRequest, textField, Violations } from "@jinlian/chassis";
+import {
+  assertUuid,
+  checkExpectedRevision as checkRevision,
+  isUuid,
+  NotFoundError,
+  pageOf,
+  readPageRequest,
+  textField,
+  uuidField,
+  validateExpectedRevision,
+  Violations,
+  type Actor,
+  type AuditMetadata,
+  type Decision,
+  type ServiceKit,
+} from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
-  assertActiveParty,
-  assertCanRecordFinding,
-  assertCanRecordOutcome,
   checkAnswer,
   checkFinding,
   checkLinkTarget,
   checkOptionalLink,
   checkOutcomeSummary,
   checkProposal,
-  conclude,
-  decideInvitation,
-  decideLink,
-  decideResponse,
+  decideConclude,
+  decideCorrectFinding,
+  decideCorrectOutcome,
+  decideInvite,
+  decideLinkOutcome,
+  decidePropose,
+  decideRecordFinding,
+  decideRecordOutcome,
+  decideRespond,
+  decideWithdrawFinding,
+  decideWithdrawOutcome,
   type InvitationStatus,
-  type OutcomeLink,
+  type JointResearch,
   type Party,
   type ResearchStatus,
   type TransformationKind,
 } from "../domain/research";
-import {
-  linkOf,
-  researchRepository as repo,
-  researchStateOf,
-  type LinkAudit,
-  type ResearchListFilter,
-  type ResearchRecord,
-  type ResearchRow,
-} from "../persistence/research-repository";
-import { findOrganisation } from "./organisations";
-import { assertId, checkExpectedRevision, checkId, checkRevision, isUuid, REASON_MAX, type Actor, type LiaisonContext } from "./support";
-
-export type ResearchView = ResearchRecord;
+import { researchRepository as repo, researchStore as store, type ResearchListFilter } from "../persistence/research-repository";
+import type { LinkableArtefacts } from "./linkable-artefacts";
+import { findOrganisations, resolveOrganisationNames } from "./organisations";
+import { REASON_MAX } from "./support";
 
 /** Fields every mutation of a project carries. */
 interface Mutation {
@@ -44,14 +54,24 @@ interface Mutation {
 export interface ProposeInput {
   topic: string;
   leadOrganisationId: string;
+  /** The lead by credit code ("" when not given; one of the two is required). */
+  leadCreditCode?: string;
   description: string;
   reason: string;
 }
 
 export interface InviteInput extends Mutation {
   organisationId: string;
-  /** Empty: the lead invites. */
+  creditCode?: string;
+  /** Empty (and no credit code): the lead invites. */
   invitedByOrganisationId: string;
+  invitedByCreditCode?: string;
+}
+
+/** A correction of a finding's text or an outcome's summary, or (text undefined) a withdrawal. */
+export interface RevisionInput extends Mutation {
+  itemId: string;
+  text?: string;
 }
 
 export interface RespondInput extends Mutation {
@@ -78,248 +98,230 @@ export interface LinkInput extends Mutation {
 export interface ListFilterInput {
   status?: ResearchStatus;
   leadOrganisationId: string;
+  leadCreditCode?: string;
+  participantOrganisationId?: string;
+  participantCreditCode?: string;
   linkedKind?: TransformationKind;
   linkedTargetId: string;
   text: string;
 }
 
-const AGGREGATE = "research" as const;
+/** A decision about an existing project, given it as it stands (undefined: nothing changes). */
+type Decide = (
+  before: JointResearch,
+  by: AuditMetadata,
+  trx: Knex.Transaction,
+) => Decision<JointResearch> | undefined | Promise<Decision<JointResearch> | undefined>;
 
 /** Collects the fields every project mutation validates the same way. */
 function checkMutation(v: Violations, m: Mutation): string {
-  checkId(v, m.researchId, "research_id");
-  checkExpectedRevision(v, m.expectedRevision);
+  uuidField(v, "research_id", m.researchId);
+  validateExpectedRevision(v, m.expectedRevision);
   return textField(v, "reason", m.reason, { max: REASON_MAX });
 }
 
-async function partyOf(trx: Knex.Transaction, organisationId: string): Promise<Party | undefined> {
+/** The registry's answer for each organisation id, in the order given (undefined: not registered). */
+async function partiesOf(trx: Knex.Transaction, organisationIds: readonly string[]): Promise<(Party | undefined)[]> {
   // FOR SHARE: a concurrent deactivation waits until the new role is committed (or refused).
-  const org = await findOrganisation(trx, organisationId, true);
-  return org && { organisationId: org.organisationId, status: org.status };
+  const found = await findOrganisations(trx, organisationIds, true);
+  return organisationIds.map((id) => {
+    const org = found.get(id);
+    return org && { organisationId: org.organisationId, status: org.status };
+  });
 }
 
 /**
- * Use cases of joint research (art. 4). A project is local to its node (no events); every
- * mutation runs in one transaction, bumps the project's revision and writes an audit entry.
+ * Use cases of joint research (art. 4). A project is local to its node; only what its outcomes
+ * became is published (research-links stream). Every mutation runs in one transaction, bumps the
+ * project's revision and writes an audit entry.
  */
 export class ResearchApp {
-  constructor(private readonly ctx: LiaisonContext) {}
+  constructor(
+    private readonly kit: ServiceKit,
+    /** What outcomes may link to: drafts, plan items and trainings the node's other services announced. */
+    private readonly artefacts: LinkableArtefacts,
+  ) {}
 
   /** A project with its invitations, findings and outcomes; NOT_FOUND when unknown. */
-  async view(id: string, db: Knex | Knex.Transaction = this.ctx.db): Promise<ResearchView> {
-    assertId(id, "research_id");
-    const row = await repo.find(db, id);
-    if (!row) throw new NotFoundError("research", id);
-    return (await this.assemble(db, [row]))[0]!;
+  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<JointResearch> {
+    assertUuid(id, "research_id");
+    const research = await repo.load(db, id);
+    if (!research) throw new NotFoundError("research", id);
+    return research;
   }
 
-  private async assemble(db: Knex | Knex.Transaction, rows: ResearchRow[]): Promise<ResearchView[]> {
-    const ids = rows.map((r) => r.research_id);
-    const [invitations, findings, outcomes] = await Promise.all([
-      repo.invitations(db, ids),
-      repo.findings(db, ids),
-      repo.outcomes(db, ids),
-    ]);
-    return rows.map((row) => ({
-      row,
-      invitations: invitations.filter((x) => x.research_id === row.research_id),
-      findings: findings.filter((x) => x.research_id === row.research_id),
-      outcomes: outcomes.filter((x) => x.research_id === row.research_id),
-    }));
+  /**
+   * Decides and applies a change of an existing project in `trx`: locked, and a stale expected
+   * revision is ABORTED before any rule is looked at (as a caller retrying on a stale copy expects).
+   */
+  private async changeIn(trx: Knex.Transaction, m: Mutation, reason: string, actor: Actor, decide: Decide): Promise<void> {
+    const before = await repo.load(trx, m.researchId, true);
+    if (!before) throw new NotFoundError("research", m.researchId);
+    checkRevision("research", m.researchId, before.revision, m.expectedRevision);
+    const by = { actor, reason };
+    const at = this.kit.now();
+    const decision = await decide(before, this.kit.auditMetadata(by, at), trx);
+    if (decision) await this.kit.apply(trx, store, before, decision, by, m.expectedRevision, at);
   }
 
-  /** Loads a project for a change: locked, revision checked. */
-  private async lock(trx: Knex.Transaction, m: Mutation): Promise<ResearchView> {
-    const row = await repo.find(trx, m.researchId, true);
-    if (!row) throw new NotFoundError("research", m.researchId);
-    checkRevision("research", m.researchId, row.revision, m.expectedRevision);
-    return (await this.assemble(trx, [row]))[0]!;
+  /** A change of a project at most once per request id, answered with the project as it stands. */
+  private change(method: string, m: Mutation, reason: string, actor: Actor, decide: Decide): Promise<JointResearch> {
+    return this.kit.mutation(
+      `${method}:${m.researchId}`,
+      actor,
+      async (trx) => {
+        await this.changeIn(trx, m, reason, actor, decide);
+        return m.researchId;
+      },
+      (id, trx) => this.view(id, trx),
+    );
   }
 
-  /** Records a change of the project: next revision, optionally a new status, the audit entry. */
-  private async changed(
-    trx: Knex.Transaction,
-    current: ResearchRow,
-    action: string,
-    actor: Actor,
-    reason: string,
-    at: Date,
-    status: ResearchStatus = current.status,
-  ): Promise<void> {
-    const revision = current.revision + 1;
-    await repo.update(trx, current.research_id, { status, revision, updated_at: at });
-    await this.ctx.audit(trx, { aggregateType: AGGREGATE, aggregateId: current.research_id, action, revision, actor, reason, at });
-  }
-
-  private linkAudit(actor: Actor, reason: string, at: Date): LinkAudit {
-    return { actor: actor.subject, reason, requestId: actor.requestId, jurisdiction: this.ctx.here, at };
-  }
-
-  async propose(input: ProposeInput, actor: Actor): Promise<ResearchView> {
+  async propose(input: ProposeInput, actor: Actor): Promise<JointResearch> {
     const v = new Violations();
     const proposal = checkProposal(v, input);
-    checkId(v, input.leadOrganisationId, "lead_organisation_id");
+    const leadCode = input.leadCreditCode ?? "";
+    uuidField(v, "lead_organisation_id", input.leadOrganisationId.trim(), leadCode.trim() === "");
     const reason = textField(v, "reason", input.reason, { max: REASON_MAX });
     v.throwIfAny();
-    return this.ctx.mutation(
+    return this.kit.mutation(
       "ProposeJointResearch",
       actor,
       async (trx) => {
-        assertActiveParty(await partyOf(trx, input.leadOrganisationId), "lead_organisation_id", input.leadOrganisationId);
-        const id = this.ctx.newId();
-        const now = this.ctx.now();
-        await repo.insert(trx, {
-          research_id: id,
-          topic: proposal.topic,
-          lead_organisation_id: input.leadOrganisationId,
-          description: proposal.description,
-          status: "PROPOSED",
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-        });
-        await this.ctx.audit(trx, {
-          aggregateType: AGGREGATE,
-          aggregateId: id,
-          action: "ProposeJointResearch",
-          revision: 1,
-          actor,
-          reason,
-          at: now,
-        });
-        return id;
+        const [leadId] = await this.resolve(trx, [["lead_organisation_id", "lead_credit_code", input.leadOrganisationId, leadCode]]);
+        const [lead] = await partiesOf(trx, [leadId!]);
+        const by = { actor, reason };
+        const at = this.kit.now();
+        const ctx = { researchId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
+        const created = await this.kit.apply(trx, store, undefined, decidePropose(proposal, leadId!, lead, ctx), by, 0, at);
+        return created.researchId;
       },
       (id, trx) => this.view(id, trx),
     );
   }
 
-  async invite(input: InviteInput, actor: Actor): Promise<ResearchView> {
+  async invite(input: InviteInput, actor: Actor): Promise<JointResearch> {
     const v = new Violations();
     const reason = checkMutation(v, input);
-    checkId(v, input.organisationId, "organisation_id");
-    checkId(v, input.invitedByOrganisationId, "invited_by_organisation_id", false);
+    uuidField(v, "organisation_id", input.organisationId.trim(), (input.creditCode ?? "").trim() === "");
+    uuidField(v, "invited_by_organisation_id", input.invitedByOrganisationId.trim(), false);
     v.throwIfAny();
-    return this.ctx.mutation(
-      `InviteToJointResearch:${input.researchId}`,
-      actor,
-      async (trx) => {
-        const current = await this.lock(trx, input);
-        const state = researchStateOf(current);
-        const inviterId = input.invitedByOrganisationId || state.leadOrganisationId;
-        const invitee = await partyOf(trx, input.organisationId);
-        const inviter = await partyOf(trx, inviterId);
-        const { invitedByOrganisationId } = decideInvitation(state, input, invitee, inviter);
-        const now = this.ctx.now();
-        await repo.insertInvitation(trx, {
-          invitation_id: this.ctx.newId(),
-          research_id: input.researchId,
-          organisation_id: input.organisationId,
-          invited_by_organisation_id: invitedByOrganisationId,
-          status: "PENDING",
-          invited_at: now,
-          responded_at: null,
-        });
-        await this.changed(trx, current.row, "InviteToJointResearch", actor, reason, now);
-        return input.researchId;
-      },
-      (id, trx) => this.view(id, trx),
-    );
+    return this.change("InviteToJointResearch", input, reason, actor, async (before, by, trx) => {
+      const [organisationId, invitedBy] = await this.resolve(trx, [
+        ["organisation_id", "credit_code", input.organisationId, input.creditCode ?? ""],
+        ["invited_by_organisation_id", "invited_by_credit_code", input.invitedByOrganisationId, input.invitedByCreditCode ?? ""],
+      ]);
+      const request = { organisationId: organisationId!, invitedByOrganisationId: invitedBy! };
+      const [invitee, inviter] = await partiesOf(trx, [
+        request.organisationId,
+        request.invitedByOrganisationId || before.leadOrganisationId,
+      ]);
+      return decideInvite(before, request, invitee, inviter, { invitationId: this.kit.newId(), by });
+    });
   }
 
-  async respond(input: RespondInput, actor: Actor): Promise<ResearchView> {
+  async respond(input: RespondInput, actor: Actor): Promise<JointResearch> {
     const v = new Violations();
     const reason = checkMutation(v, input);
-    checkId(v, input.invitationId, "invitation_id");
+    uuidField(v, "invitation_id", input.invitationId);
     const answer = checkAnswer(v, input.answer);
     v.throwIfAny();
-    return this.ctx.mutation(
-      `RespondToResearchInvitation:${input.researchId}`,
-      actor,
-      async (trx) => {
-        const current = await this.lock(trx, input);
-        const state = researchStateOf(current);
-        const invitee = state.invitations.find((i) => i.invitationId === input.invitationId);
-        const party = invitee && (await partyOf(trx, invitee.organisationId));
-        const decision = decideResponse(state, input.invitationId, answer!, party);
-        const now = this.ctx.now();
-        await repo.answerInvitation(trx, input.invitationId, decision.invitation.status, now);
-        await this.changed(trx, current.row, "RespondToResearchInvitation", actor, reason, now, decision.status);
-        return input.researchId;
-      },
-      (id, trx) => this.view(id, trx),
+    return this.change("RespondToResearchInvitation", input, reason, actor, async (before, by, trx) => {
+      const invitation = before.invitations.find((i) => i.invitationId === input.invitationId);
+      const [invitee] = invitation ? await partiesOf(trx, [invitation.organisationId]) : [];
+      return decideRespond(before, input.invitationId, answer!, invitee, { by });
+    });
+  }
+
+  async recordFinding(input: FindingInput, actor: Actor): Promise<JointResearch> {
+    const v = new Violations();
+    const reason = checkMutation(v, input);
+    const text = checkFinding(v, input.text);
+    v.throwIfAny();
+    return this.change("RecordResearchFinding", input, reason, actor, (before, by) =>
+      decideRecordFinding(before, text, { findingId: this.kit.newId(), by }),
     );
   }
 
-  async recordFinding(input: FindingInput, actor: Actor): Promise<ResearchView> {
-    const v = new Violations();
-    const reason = checkMutation(v, input);
-    const finding = checkFinding(v, input.text);
-    v.throwIfAny();
-    return this.ctx.mutation(
-      `RecordResearchFinding:${input.researchId}`,
-      actor,
-      async (trx) => {
-        const current = await this.lock(trx, input);
-        assertCanRecordFinding(researchStateOf(current));
-        const now = this.ctx.now();
-        await repo.insertFinding(trx, {
-          finding_id: this.ctx.newId(),
-          research_id: input.researchId,
-          text: finding,
-          actor: actor.subject,
-          reason,
-          request_id: actor.requestId,
-          jurisdiction: this.ctx.here,
-          recorded_at: now,
-        });
-        await this.changed(trx, current.row, "RecordResearchFinding", actor, reason, now);
-        return input.researchId;
-      },
-      (id, trx) => this.view(id, trx),
+  /** Corrects a finding's text (a new version; the earlier one kept as history). The reason is required. */
+  async correctFinding(input: RevisionInput, actor: Actor): Promise<JointResearch> {
+    const { reason, text } = this.checkRevision(input, "finding_id", (v) => checkFinding(v, input.text ?? ""));
+    return this.change("CorrectResearchFinding", input, reason, actor, (before, by) =>
+      decideCorrectFinding(before, input.itemId, text!, { by }),
     );
   }
 
-  async conclude(input: Mutation, actor: Actor): Promise<ResearchView> {
+  /** Withdraws a finding (kept on record as withdrawn). The reason is required. */
+  async withdrawFinding(input: RevisionInput, actor: Actor): Promise<JointResearch> {
+    const { reason } = this.checkRevision(input, "finding_id");
+    return this.change("WithdrawResearchFinding", input, reason, actor, (before, by) =>
+      decideWithdrawFinding(before, input.itemId, { by }),
+    );
+  }
+
+  /** Corrects an outcome's summary (a new version; the earlier one kept as history). The reason is required. */
+  async correctOutcome(input: RevisionInput, actor: Actor): Promise<JointResearch> {
+    const { reason, text } = this.checkRevision(input, "outcome_id", (v) => checkOutcomeSummary(v, input.text ?? ""));
+    return this.change("CorrectResearchOutcome", input, reason, actor, (before, by) =>
+      decideCorrectOutcome(before, input.itemId, text!, { by }),
+    );
+  }
+
+  /** Withdraws an outcome (kept on record; its link no longer counts). The reason is required. */
+  async withdrawOutcome(input: RevisionInput, actor: Actor): Promise<JointResearch> {
+    const { reason } = this.checkRevision(input, "outcome_id");
+    return this.change("WithdrawResearchOutcome", input, reason, actor, (before, by) =>
+      decideWithdrawOutcome(before, input.itemId, { by }),
+    );
+  }
+
+  /** The fields of a correction or withdrawal: the item's id, and a reason, which is required. */
+  private checkRevision(input: RevisionInput, idField: string, text?: (v: Violations) => string): { reason: string; text?: string } {
+    const v = new Violations();
+    checkMutation(v, input);
+    uuidField(v, idField, input.itemId);
+    const checked = text?.(v);
+    const reason = input.reason.trim();
+    if (reason === "") v.add("reason", "is required: say why the record is corrected or withdrawn");
+    v.throwIfAny();
+    return { reason, text: checked };
+  }
+
+  /** Registry ids of organisations named by id or credit code ([idField, codeField, id, code]); throws the violations. */
+  private async resolve(db: Knex | Knex.Transaction, names: readonly [string, string, string, string][]): Promise<string[]> {
+    const v = new Violations();
+    const ids = await resolveOrganisationNames(
+      db,
+      v,
+      names.map(([idField, creditCodeField, organisationId, creditCode]) => ({ idField, creditCodeField, organisationId, creditCode })),
+    );
+    v.throwIfAny();
+    return ids;
+  }
+
+  async conclude(input: Mutation, actor: Actor): Promise<JointResearch> {
     const v = new Violations();
     const reason = checkMutation(v, input);
     v.throwIfAny();
-    return this.ctx.mutation(
-      `ConcludeJointResearch:${input.researchId}`,
-      actor,
-      async (trx) => {
-        const current = await this.lock(trx, input);
-        const status = conclude(researchStateOf(current));
-        await this.changed(trx, current.row, "ConcludeJointResearch", actor, reason, this.ctx.now(), status);
-        return input.researchId;
-      },
-      (id, trx) => this.view(id, trx),
-    );
+    return this.change("ConcludeJointResearch", input, reason, actor, (before, by) => decideConclude(before, { by }));
   }
 
   /** Records an outcome, optionally already linked; answers with the project and the outcome's id. */
-  async recordOutcome(input: OutcomeInput, actor: Actor): Promise<{ research: ResearchView; outcomeId: string }> {
+  async recordOutcome(input: OutcomeInput, actor: Actor): Promise<{ research: JointResearch; outcomeId: string }> {
     const v = new Violations();
     const reason = checkMutation(v, input);
     const summary = checkOutcomeSummary(v, input.summary);
     const link = checkOptionalLink(v, input.linkKind, input.linkTargetId);
     v.throwIfAny();
-    return this.ctx.mutation(
+    return this.kit.mutation(
       `RecordResearchOutcome:${input.researchId}`,
       actor,
       async (trx) => {
-        const current = await this.lock(trx, input);
-        const state = researchStateOf(current);
-        assertCanRecordOutcome(state);
-        const outcomeId = this.ctx.newId();
-        if (link) decideLink(state, { outcomeId }, link, await repo.outcomeLinkedTo(trx, link));
-        const now = this.ctx.now();
-        await repo.insertOutcome(
-          trx,
-          { outcome_id: outcomeId, research_id: input.researchId, summary, recorded_at: now },
-          link,
-          this.linkAudit(actor, reason, now),
-        );
-        await this.changed(trx, current.row, "RecordResearchOutcome", actor, reason, now);
+        const outcomeId = this.kit.newId();
+        await this.changeIn(trx, input, reason, actor, async (before, by) => {
+          if (link) await this.artefacts.assertKnown(trx, link, "link_target_id");
+          return decideRecordOutcome(before, summary, link, link && (await repo.outcomeLinkedTo(trx, link)), { outcomeId, by });
+        });
         // Both ids, so that a repeat of the request answers with the same outcome.
         return `${input.researchId}/${outcomeId}`;
       },
@@ -334,34 +336,18 @@ export class ResearchApp {
    * Links an outcome to what it became. Linking again to the same artefact is a no-op: no audit
    * entry, revision unchanged (the expected revision is still checked, as for every mutation).
    */
-  async linkOutcome(input: LinkInput, actor: Actor): Promise<ResearchView> {
+  async linkOutcome(input: LinkInput, actor: Actor): Promise<JointResearch> {
     const v = new Violations();
     const reason = checkMutation(v, input);
-    checkId(v, input.outcomeId, "outcome_id");
+    uuidField(v, "outcome_id", input.outcomeId);
     const targetId = checkLinkTarget(v, input.kind, input.targetId, { kind: "kind", targetId: "target_id" });
     v.throwIfAny();
-    const link: OutcomeLink = { kind: input.kind!, targetId };
-    return this.ctx.mutation(
-      `LinkResearchOutcome:${input.researchId}`,
-      actor,
-      async (trx) => {
-        const current = await this.lock(trx, input);
-        const outcome = current.outcomes.find((o) => o.outcome_id === input.outcomeId);
-        if (!outcome) throw new NotFoundError("research outcome", `${input.researchId}/${input.outcomeId}`);
-        const decision = decideLink(
-          researchStateOf(current),
-          { outcomeId: outcome.outcome_id, link: linkOf(outcome) },
-          link,
-          await repo.outcomeLinkedTo(trx, link),
-        );
-        if (decision === "UNCHANGED") return input.researchId;
-        const now = this.ctx.now();
-        await repo.linkOutcome(trx, outcome.outcome_id, link, this.linkAudit(actor, reason, now));
-        await this.changed(trx, current.row, "LinkResearchOutcome", actor, reason, now);
-        return input.researchId;
-      },
-      (id, trx) => this.view(id, trx),
-    );
+    const link = { kind: input.kind!, targetId };
+    return this.change("LinkResearchOutcome", input, reason, actor, async (before, by, trx) => {
+      // An unknown outcome is NOT_FOUND (decideLinkOutcome) before its target is looked at.
+      if (before.outcomes.some((o) => o.outcomeId === input.outcomeId)) await this.artefacts.assertKnown(trx, link, "target_id");
+      return decideLinkOutcome(before, input.outcomeId, link, await repo.outcomeLinkedTo(trx, link), { by });
+    });
   }
 
   /** Projects newest first; `linkedTargetId` finds the project an artefact came from. */
@@ -369,25 +355,44 @@ export class ResearchApp {
     input: ListFilterInput,
     pageSize: number,
     pageToken: string,
-  ): Promise<{ items: ResearchView[]; nextPageToken: string; totalSize: number }> {
+  ): Promise<{ items: JointResearch[]; nextPageToken: string; totalSize: number }> {
     const v = new Violations();
     const filter: ResearchListFilter = {};
     if (input.status) filter.status = input.status;
     if (input.linkedKind) filter.linkedKind = input.linkedKind;
     const lead = input.leadOrganisationId.trim();
-    checkId(v, lead, "filter.lead_organisation_id", false);
-    if (lead) filter.leadOrganisationId = lead;
+    uuidField(v, "filter.lead_organisation_id", lead, false);
+    const participant = (input.participantOrganisationId ?? "").trim();
+    uuidField(v, "filter.participant_organisation_id", participant, false);
     const target = textField(v, "filter.linked_target_id", input.linkedTargetId, { max: 128 });
-    // Bulletin ids are stored in lower case; a UUID typed in upper case still finds its project.
+    // Target ids are stored in lower case; a UUID typed in upper case still finds its project.
     if (target) filter.linkedTargetId = isUuid(target) ? target.toLowerCase() : target;
     const topic = textField(v, "filter.text", input.text, { max: 200 });
     if (topic) filter.text = topic;
+    // Either may be named by credit code (an unknown code is INVALID_ARGUMENT, as anywhere else);
+    // resolved before paging, so a page token is bound to the organisations the filter names.
+    const [leadId, participantId] = await resolveOrganisationNames(this.kit.db, v, [
+      {
+        idField: "filter.lead_organisation_id",
+        creditCodeField: "filter.lead_credit_code",
+        organisationId: lead,
+        creditCode: input.leadCreditCode ?? "",
+      },
+      {
+        idField: "filter.participant_organisation_id",
+        creditCodeField: "filter.participant_credit_code",
+        organisationId: participant,
+        creditCode: input.participantCreditCode ?? "",
+      },
+    ]);
+    if (leadId) filter.leadOrganisationId = leadId;
+    if (participantId) filter.participantOrganisationId = participantId;
     const page = readPageRequest(v, filter, pageSize, pageToken);
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const { rows, total } = await repo.list(this.ctx.db, filter, page);
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.research_id }));
-    return { items: await this.assemble(this.ctx.db, items), nextPageToken, totalSize: total };
+    const { projects, total } = await repo.list(this.kit.db, filter, page.after, page.size + 1);
+    const { items, nextPageToken } = pageOf(projects, page, (r) => ({ key: r.createdAt.toISOString(), id: r.researchId }));
+    return { items, nextPageToken, totalSize: total };
   }
 }

@@ -1,4 +1,4 @@
-import { DISTRICT_CODES } from "@jinlian/chassis";
+import { DISTRICT_CODES } from "@jinlian/kernel";
 import {
   assertHeldWithin,
   assertKeepsRollUp,
@@ -6,19 +6,32 @@ import {
   campaignPeriod,
   checkReportedActivity,
   decideClose,
+  decideCloseCampaign,
   decideLaunch,
+  decideLaunchCampaign,
+  decidePlan,
+  decideReceiveCampaign,
+  decideReceivedActivity,
+  decideReceivedClose,
+  decideReport,
+  receivedCampaign,
   isWithin,
   parseAudience,
   rollUp,
   validateActivity,
   validatePlan,
   type ActivityRequest,
+  type Campaign,
+  type Delivery,
   type CampaignState,
   type IssuedCampaign,
   type PlanRequest,
   type ReportedActivity,
 } from "./campaign";
+import { liaisonEvents, type AuditMetadata, type EventToEmit } from "@jinlian/chassis";
 import { preconditionType as preconditionOf, violatedFields as violationsOf } from "@jinlian/chassis/testing";
+import type { liaisonEventsV1 } from "@jinlian/proto";
+import { campaignMessage } from "./campaign-events";
 
 const plan = (r: Partial<PlanRequest> = {}): PlanRequest => ({
   calendarNode: "CONSTITUTION_WEEK",
@@ -299,5 +312,308 @@ describe("given the reports of a municipal campaign", () => {
     expect(r.jurisdictions.map((j) => j.jurisdictionCode)).toEqual(["120101"]);
     expect(r.total).toMatchObject({ jurisdictionCode: "120101", activities: 1, eventsHeld: 2, audienceReached: 30n });
     expect(r.silentJurisdictionCodes).toEqual([]);
+  });
+});
+
+// ---- decisions: given a campaign, when a command or delivery, then the campaign after it and the events ----
+
+const NOW = new Date("2026-11-20T02:00:00Z");
+const stamp = (jurisdictionCode = "120000", reason = "年度计划"): AuditMetadata => ({
+  actor: "user:wang",
+  reason,
+  requestId: "req-1",
+  occurTime: NOW,
+  jurisdictionCode,
+});
+const WEEK = campaignPeriod("CONSTITUTION_WEEK", 2026);
+
+const campaign = (c: Partial<Campaign> = {}): Campaign => ({
+  campaignId: "c1",
+  calendarNode: "CONSTITUTION_WEEK",
+  calendarNodeName: "宪法宣传周",
+  year: 2026,
+  title: "2026年宪法宣传周",
+  theme: "",
+  topicTags: ["宪法"],
+  audienceKinds: ["ENTERPRISES"],
+  coOrganisers: [],
+  period: WEEK,
+  status: "PLANNED",
+  origin: "ISSUED",
+  issuingJurisdictionCode: "120000",
+  targets: ["120101", "120102"],
+  revision: 2,
+  createdAt: new Date("2026-11-01T00:00:00Z"),
+  updatedAt: new Date("2026-11-01T00:00:00Z"),
+  ...c,
+});
+
+/** Each event as type, key and destination nodes. */
+const routed = (events: readonly EventToEmit[]) =>
+  events.map((e) => ({ type: e.descriptor.type, subject: e.subject, to: e.to.map((d) => ("node" in d ? d.node : `local:${d.local}`)) }));
+
+describe("given a plan at the municipal node", () => {
+  const planned = validatePlan(plan({ targetJurisdictionCodes: ["120102", "120101"] }), "120000");
+
+  it("when it is decided, then the campaign is PLANNED, ISSUED here, with no events", () => {
+    const d = decidePlan(planned, [], { campaignId: "c9", by: stamp() });
+    expect(d.action).toBe("PlanCampaign");
+    expect(d.events).toEqual([]);
+    expect(d.state).toMatchObject({
+      campaignId: "c9",
+      status: "PLANNED",
+      origin: "ISSUED",
+      issuingJurisdictionCode: "120000",
+      targets: ["120101", "120102"],
+      period: WEEK,
+      createdAt: NOW,
+    });
+  });
+
+  it("when a co-organiser is deactivated, then FAILED_PRECONDITION: it takes no new roles", () => {
+    const chamber = { organisationId: "o1", creditCode: "C", jurisdictionCode: "120000", name: "市总商会" };
+    const d = decidePlan(planned, [{ ...chamber, status: "ACTIVE" }], { campaignId: "c9", by: stamp() });
+    expect(d.state.coOrganisers).toEqual([chamber]);
+    expect(preconditionOf(() => decidePlan(planned, [{ ...chamber, status: "DEACTIVATED" }], { campaignId: "c9", by: stamp() }))).toBe(
+      "ORGANISATION_DEACTIVATED",
+    );
+  });
+});
+
+describe("given a planned municipal campaign", () => {
+  it("when it is launched, then it is LAUNCHED and CampaignLaunched carrying the new revision goes to each target", () => {
+    const d = decideLaunchCampaign(campaign(), { by: stamp("120000", "启动") });
+    expect(d.action).toBe("LaunchCampaign");
+    expect(d.state.status).toBe("LAUNCHED");
+    const after = { ...d.state, revision: 3 };
+    const events = typeof d.events === "function" ? d.events(after) : d.events;
+    expect(routed(events)).toEqual([{ type: liaisonEvents.campaignLaunched.type, subject: "c1", to: ["120101", "120102"] }]);
+    const data = events[0]!.data as liaisonEventsV1.CampaignLaunched;
+    expect(data.campaign).toEqual(campaignMessage(after));
+    expect(data.campaign?.revision).toBe(3);
+    expect(data.audit).toEqual(stamp("120000", "启动"));
+  });
+
+  it("when a district's own campaign is launched, then no event leaves the district", () => {
+    const d = decideLaunchCampaign(campaign({ issuingJurisdictionCode: "120101", targets: [] }), { by: stamp("120101") });
+    expect(routed(typeof d.events === "function" ? d.events(d.state) : d.events)).toEqual([
+      { type: liaisonEvents.campaignLaunched.type, subject: "c1", to: [] },
+    ]);
+  });
+
+  it("when it is closed, then it is refused: it was never launched", () => {
+    expect(preconditionOf(() => decideCloseCampaign(campaign(), { by: stamp() }))).toBe("CAMPAIGN_NOT_LAUNCHED");
+  });
+});
+
+describe("given a launched municipal campaign", () => {
+  it("when it is closed, then it is CLOSED and CampaignClosed goes to each target", () => {
+    const d = decideCloseCampaign(campaign({ status: "LAUNCHED" }), { by: stamp() });
+    expect(d.action).toBe("CloseCampaign");
+    expect(d.state.status).toBe("CLOSED");
+    expect(routed(d.events)).toEqual([{ type: liaisonEvents.campaignClosed.type, subject: "c1", to: ["120101", "120102"] }]);
+    expect(d.events[0]!.data).toEqual({ campaignId: "c1", audit: stamp() });
+  });
+
+  it("when the city reports an activity of its own, then it is recorded and no event is emitted", () => {
+    const report = validateActivity({
+      title: " 宪法进商会 ",
+      heldTime: new Date("2026-12-02T02:00:00Z"),
+      eventsHeld: 2,
+      audienceReached: "80",
+      reason: "",
+    });
+    const d = decideReport(campaign({ status: "LAUNCHED" }), report, "", undefined, { activityId: "a1", by: stamp() });
+    expect(d.action).toBe("ReportCampaignActivity");
+    expect(d.events).toEqual([]);
+    expect(d.activity).toMatchObject({
+      activityId: "a1",
+      campaignId: "c1",
+      jurisdictionCode: "120000",
+      title: "宪法进商会",
+      audienceReached: 80,
+    });
+    expect(d.activity.organiser).toBeUndefined();
+  });
+});
+
+describe("given a municipal campaign a district received", () => {
+  const received = campaign({ status: "LAUNCHED", origin: "RECEIVED" });
+  const report = validateActivity({
+    title: "宪法进企业",
+    heldTime: new Date("2026-12-03T02:00:00Z"),
+    eventsHeld: 1,
+    audienceReached: "40",
+    reason: "",
+  });
+  const organiser = {
+    organisationId: "o1",
+    creditCode: "91120101MA05ABCD1X",
+    jurisdictionCode: "120101",
+    name: "和平区工商联",
+    status: "ACTIVE" as const,
+  };
+
+  it("when the district reports an activity, then CampaignActivityReported goes up to the city, with the organiser's reference", () => {
+    const d = decideReport(received, report, "o1", organiser, { activityId: "a1", by: stamp("120101") });
+    expect(routed(d.events)).toEqual([{ type: liaisonEvents.campaignActivityReported.type, subject: "c1", to: ["120000"] }]);
+    const data = d.events[0]!.data as liaisonEventsV1.CampaignActivityReported;
+    expect(data.activity).toMatchObject({
+      activityId: "a1",
+      jurisdictionCode: "120101",
+      audienceReached: "40",
+      organiser: { creditCode: organiser.creditCode, jurisdictionCode: "120101", name: "和平区工商联" },
+      audit: stamp("120101"),
+    });
+    expect(d.activity.organiser?.organisationId).toBe("o1");
+  });
+
+  it("when the organiser is unknown or deactivated, then it is refused", () => {
+    expect(violationsOf(() => decideReport(received, report, "o1", undefined, { activityId: "a1", by: stamp("120101") }))).toEqual([
+      "organiser_organisation_id",
+    ]);
+    expect(
+      preconditionOf(() =>
+        decideReport(received, report, "o1", { ...organiser, status: "DEACTIVATED" }, { activityId: "a1", by: stamp("120101") }),
+      ),
+    ).toBe("ORGANISATION_DEACTIVATED");
+  });
+
+  it("when the activity was held outside the period, or the campaign is closed, then it is refused", () => {
+    const late = { ...report, heldTime: new Date("2026-12-08T00:00:00Z") };
+    expect(violationsOf(() => decideReport(received, late, "", undefined, { activityId: "a1", by: stamp("120101") }))).toEqual([
+      "held_time",
+    ]);
+    expect(
+      preconditionOf(() =>
+        decideReport({ ...received, status: "CLOSED" }, report, "", undefined, { activityId: "a1", by: stamp("120101") }),
+      ),
+    ).toBe("CAMPAIGN_NOT_LAUNCHED");
+  });
+
+  it("when a district tries to launch or close it, then only the issuer may", () => {
+    expect(preconditionOf(() => decideCloseCampaign(received, { by: stamp("120101") }))).toBe("CAMPAIGN_RECEIVED");
+    expect(preconditionOf(() => decideLaunchCampaign({ ...received, status: "PLANNED" }, { by: stamp("120101") }))).toBe(
+      "CAMPAIGN_RECEIVED",
+    );
+  });
+});
+
+describe("given deliveries from the city at district 120101", () => {
+  const delivery = <T>(data: T, from = "120000"): Delivery<T> => ({
+    type: "t",
+    id: "e1",
+    source: `/jinlian/${from}/liaison`,
+    from,
+    time: new Date("2026-11-25T00:00:00Z"),
+    data,
+  });
+  const ID = "6f1e4c7a-9b3d-4e8f-a1b2-c3d4e5f60718";
+  const launched = (c: Partial<Campaign> = {}): liaisonEventsV1.CampaignLaunched => ({
+    campaignId: ID,
+    campaign: campaignMessage(campaign({ campaignId: ID, status: "LAUNCHED", ...c })),
+    audit: stamp(),
+  });
+
+  it("when CampaignLaunched arrives, then the district holds the campaign RECEIVED and LAUNCHED, created when the city launched it", () => {
+    const c = receivedCampaign(delivery(launched()), "120101", NOW);
+    expect(c).toMatchObject({
+      campaignId: ID,
+      status: "LAUNCHED",
+      origin: "RECEIVED",
+      issuingJurisdictionCode: "120000",
+      period: WEEK,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
+    const d = decideReceiveCampaign(undefined, c, delivery(launched()));
+    expect(d).toMatchObject({ action: "CampaignLaunched", events: [] });
+  });
+
+  it("when it arrives again, then nothing changes; when its id is a campaign issued here, then it is malformed", () => {
+    const c = receivedCampaign(delivery(launched()), "120101", NOW);
+    expect(decideReceiveCampaign(c, c, delivery(launched()))).toBeUndefined();
+    expect(violationsOf(() => decideReceiveCampaign({ ...c, origin: "ISSUED" }, c, delivery(launched())))).toEqual(["data.campaign_id"]);
+  });
+
+  it("when it does not target this district, names no valid node or comes from a district, then it is malformed", () => {
+    expect(violationsOf(() => receivedCampaign(delivery(launched({ targets: ["120102"] })), "120101", NOW))).toEqual([
+      "data.campaign.target_jurisdiction_codes",
+    ]);
+    expect(violationsOf(() => receivedCampaign(delivery(launched(), "120102"), "120101", NOW))).toEqual([
+      "data.campaign.issuing_jurisdiction_code",
+    ]);
+    expect(violationsOf(() => receivedCampaign(delivery({ ...launched(), campaignId: "x" }), "120101", NOW))).toEqual(["data.campaign_id"]);
+  });
+
+  it("when CampaignClosed arrives, then the received campaign is CLOSED; again, nothing changes", () => {
+    const held = campaign({ campaignId: ID, status: "LAUNCHED", origin: "RECEIVED" });
+    const d = decideReceivedClose(held, delivery({ campaignId: ID, audit: stamp() }), NOW);
+    expect(d).toMatchObject({ action: "CampaignClosed", events: [], state: { status: "CLOSED", updatedAt: NOW } });
+    expect(decideReceivedClose({ ...held, status: "CLOSED" }, delivery({ campaignId: ID, audit: stamp() }), NOW)).toBeUndefined();
+    expect(
+      violationsOf(() => decideReceivedClose(campaign({ campaignId: ID }), delivery({ campaignId: ID, audit: stamp() }), NOW)),
+    ).toEqual(["data.campaign_id"]);
+  });
+});
+
+describe("given an activity a target district reported up to the city", () => {
+  const ID = "6f1e4c7a-9b3d-4e8f-a1b2-c3d4e5f60718";
+  const ACTIVITY = "7a1e4c7a-9b3d-4e8f-a1b2-c3d4e5f60718";
+  const issued = campaign({ campaignId: ID, status: "LAUNCHED" });
+  const delivery = (
+    activity: Partial<NonNullable<liaisonEventsV1.CampaignActivityReported["activity"]>> = {},
+  ): Delivery<liaisonEventsV1.CampaignActivityReported> => ({
+    type: "t",
+    id: "e1",
+    source: "/jinlian/120101/liaison",
+    from: "120101",
+    time: new Date("2026-12-04T00:00:00Z"),
+    data: {
+      campaignId: ID,
+      activity: {
+        activityId: ACTIVITY,
+        jurisdictionCode: "120101",
+        title: " 宪法进商会 ",
+        heldTime: new Date("2026-12-02T02:00:00Z"),
+        eventsHeld: 2,
+        audienceReached: "80",
+        organiser: { creditCode: "91120101MA05ABCD1X", jurisdictionCode: "120101", name: "和平区工商联" },
+        audit: stamp("120101", "上报"),
+        ...activity,
+      },
+    },
+  });
+
+  it("when it arrives, then the city records it as the district reported it, without the district's organisation id", () => {
+    const d = decideReceivedActivity(issued, "120000", delivery());
+    expect(d.action).toBe("CampaignActivityReported");
+    expect(d.events).toEqual([]);
+    expect(d.activity).toMatchObject({
+      activityId: ACTIVITY,
+      jurisdictionCode: "120101",
+      title: "宪法进商会",
+      audienceReached: 80,
+      reported: stamp("120101", "上报"),
+    });
+    expect(d.activity.organiser).toEqual({ creditCode: "91120101MA05ABCD1X", jurisdictionCode: "120101", name: "和平区工商联" });
+  });
+
+  it("when it carries no audit, then the sender's source and the event time stand in", () => {
+    const d = decideReceivedActivity(issued, "120000", delivery({ audit: undefined }));
+    expect(d.activity.reported).toEqual({
+      actor: "/jinlian/120101/liaison",
+      reason: "",
+      requestId: "",
+      occurTime: new Date("2026-12-04T00:00:00Z"),
+      jurisdictionCode: "120101",
+    });
+  });
+
+  it("when the activity id is not a UUID or the campaign is not issued here, then it is malformed", () => {
+    expect(violationsOf(() => decideReceivedActivity(issued, "120000", delivery({ activityId: "a1" })))).toEqual([
+      "data.activity.activity_id",
+    ]);
+    expect(violationsOf(() => decideReceivedActivity(undefined, "120000", delivery()))).toEqual(["data.campaign_id"]);
   });
 });

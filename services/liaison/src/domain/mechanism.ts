@@ -2,27 +2,28 @@
  * Liaison mechanisms (art. 2-3): pure rules, no I/O. A node holds at most one mechanism, between
  * the justice bureau (司法局) and the federation (工商联) of its own jurisdiction, each side with a
  * responsible department. Proposed -> established <-> suspended. The city node rolls up every
- * district's status from the districts' reports.
+ * district's status from the districts' reports. The decisions of every change (state after it,
+ * audit action, report to the city) are here; the events' payloads in mechanism-events.ts.
  */
+import { CITY_JURISDICTION, DISTRICT_CODES, isDistrictCode } from "@jinlian/kernel";
 import {
-  CITY_JURISDICTION,
-  DISTRICT_CODES,
+  AlreadyExistsError,
+  checkExpectedRevision,
   FailedPreconditionError,
   InvalidArgumentError,
-  isDistrictCode,
   Violations,
+  type AuditMetadata,
+  type Decision,
+  type EventToEmit,
   type FieldViolation,
 } from "@jinlian/chassis";
+import { mechanismStatusReported } from "./mechanism-events";
 import type { OrganisationType } from "./registry";
 
 export const MECHANISM_STATUSES = ["PROPOSED", "ESTABLISHED", "SUSPENDED"] as const;
 export type MechanismStatus = (typeof MECHANISM_STATUSES)[number];
 /** In the roll-up, a jurisdiction that has reported nothing is NONE. */
 export type RollUpStatus = MechanismStatus | "NONE";
-
-export function isMechanismStatus(s: string): s is MechanismStatus {
-  return (MECHANISM_STATUSES as readonly string[]).includes(s);
-}
 
 /** The two sides of a mechanism, named as in the request (justice_bureau / federation). */
 export type Side = "justice_bureau" | "federation";
@@ -278,36 +279,20 @@ export function rollUp(here: string, entries: readonly RollUpEntry[], filter?: R
   };
 }
 
-/** The node named by an event source "/jinlian/<node>/liaison", or undefined if it is not one. */
-export function sourceNode(source: string): string | undefined {
-  return /^\/jinlian\/(\d{6})\/liaison$/.exec(source)?.[1];
-}
-
-/** The sending node of a liaison delivery topic "<namespace>.<from>.liaison.to.<to>", or undefined. */
-export function deliveryTopicSender(topic: string): string | undefined {
-  return /\.(\d{6})\.liaison\.to\.\d{6}$/.exec(topic)?.[1];
-}
-
 /**
  * Checks a district's status report as the city receives it: only the city takes reports, and a
- * district reports only its own mechanism (source node = reported jurisdiction = the mechanism's),
- * on its own delivery topic when that is known. Returns the violations; empty when the report may
- * be applied.
+ * district reports its own mechanism (reported jurisdiction = the mechanism's). That the reported
+ * jurisdiction is the sending node is checked by the chassis before this runs (reportsFor).
+ * Returns the violations; empty when the report may be applied.
  */
 export function reportViolations(
   here: string,
-  source: string,
   report: { jurisdictionCode: string; mechanismJurisdictionCode: string | undefined },
-  topicSender?: string,
 ): FieldViolation[] {
   const out: FieldViolation[] = [];
-  const from = sourceNode(source);
   if (here !== CITY_JURISDICTION) out.push({ field: "source", description: `mechanism reports go to the city, not to ${here}` });
-  if (!from || !isDistrictCode(from)) out.push({ field: "source", description: `${source} is not a district node's liaison service` });
-  else if (topicSender !== undefined && topicSender !== from)
-    out.push({ field: "source", description: `${source} sent on the delivery topic of ${topicSender}` });
-  if (report.jurisdictionCode !== from)
-    out.push({ field: "data.jurisdiction_code", description: `${report.jurisdictionCode} is not the reporting node ${from ?? source}` });
+  if (!isDistrictCode(report.jurisdictionCode))
+    out.push({ field: "data.jurisdiction_code", description: `${report.jurisdictionCode} is not a district` });
   if (report.mechanismJurisdictionCode !== report.jurisdictionCode)
     out.push({
       field: "data.mechanism.jurisdiction_code",
@@ -319,4 +304,76 @@ export function reportViolations(
 /** A report supersedes what the city holds only with a higher revision (repeats and stale reports change nothing). */
 export function supersedes(held: { revision: number } | undefined, incomingRevision: number): boolean {
   return held === undefined || incomingRevision > held.revision;
+}
+
+// ---- decisions ----
+
+/** One side of a proposal as the caller names it. */
+export interface PartyRequest {
+  organisationId: string;
+  departmentId: string;
+}
+
+/** What a mechanism decision needs besides the state and the command: the node, time, ids, the audit. */
+export interface MechanismContext {
+  readonly here: string;
+  readonly now: Date;
+  readonly newId: () => string;
+  /** Who, why, when: recorded in the history and carried by the report. */
+  readonly audit: AuditMetadata;
+}
+
+export const MECHANISM_RPC: Readonly<Record<MechanismAction, string>> = { establish: "EstablishMechanism", suspend: "SuspendMechanism" };
+
+export function mechanismAlreadyExists(here: string, existing: string): AlreadyExistsError {
+  return new AlreadyExistsError("mechanism", existing, `this node (${here}) already has a liaison mechanism: ${existing}`);
+}
+
+function transitionBy(ctx: MechanismContext): Omit<MechanismTransition, "status"> {
+  const a = ctx.audit;
+  return { actor: a.actor, reason: a.reason, requestId: a.requestId, jurisdictionCode: ctx.here, at: ctx.now };
+}
+
+/** A district reports every change up to the city; the city rolls up its own mechanism itself (ownRollUpEntry). */
+function reported(m: Mechanism, ctx: MechanismContext): EventToEmit[] {
+  return isDistrictCode(ctx.here) ? [mechanismStatusReported(m, ctx.here, ctx.audit)] : [];
+}
+
+/**
+ * Proposes this node's mechanism between the two candidates (see decideParties), unless the node
+ * has one already (`existing`: its id).
+ */
+export function decideProposal(
+  candidates: readonly [PartyCandidate, PartyCandidate],
+  existing: string | undefined,
+  ctx: MechanismContext,
+): Decision<Mechanism> {
+  const parties = decideParties(ctx.here, candidates);
+  if (existing !== undefined) throw mechanismAlreadyExists(ctx.here, existing);
+  const m = propose(ctx.newId(), ctx.here, parties, transitionBy(ctx));
+  return { state: m, action: "ProposeMechanism", events: reported(m, ctx) };
+}
+
+/**
+ * Establishes or suspends a mechanism: a stale revision is ABORTED, a transition the status does
+ * not allow FAILED_PRECONDITION, and establishing needs both parties active in the registry
+ * (`registered`: the registry's answer for the justice bureau, then the federation).
+ */
+export function decideMechanismChange(
+  m: Mechanism,
+  cmd:
+    | { action: "establish"; registered: readonly [RegisteredOrganisation | undefined, RegisteredOrganisation | undefined] }
+    | { action: "suspend" },
+  expectedRevision: number,
+  ctx: MechanismContext,
+): Decision<Mechanism> {
+  checkExpectedRevision("mechanism", m.mechanismId, m.revision, expectedRevision);
+  const next = transition(m, cmd.action, transitionBy(ctx));
+  if (cmd.action === "establish") assertPartiesActive(m, cmd.registered);
+  return { state: next, action: MECHANISM_RPC[cmd.action], events: reported(next, ctx) };
+}
+
+/** At the city, a change of its own mechanism is its row in the roll-up; a district's arrives as reports. */
+export function ownRollUpEntry(here: string, m: Mechanism): RollUpEntry | undefined {
+  return here === CITY_JURISDICTION ? rollUpEntryOf(m, m.statusSince) : undefined;
 }

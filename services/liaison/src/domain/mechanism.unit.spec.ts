@@ -1,14 +1,20 @@
-import { DISTRICT_CODES, FailedPreconditionError, Violations } from "@jinlian/chassis";
+import { DISTRICT_CODES } from "@jinlian/kernel";
+import { FailedPreconditionError, Violations } from "@jinlian/chassis";
+import { AbortedError, AlreadyExistsError, liaisonEvents, type Decision } from "@jinlian/chassis";
+import { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
+import { rollUpEntryFromReport } from "./mechanism-events";
 import {
   assertPartiesActive,
+  decideMechanismChange,
   decideParties,
-  deliveryTopicSender,
+  decideProposal,
+  ownRollUpEntry,
+  type MechanismContext,
   nextStatus,
   propose,
   reportViolations,
   rollUp,
   rollUpEntryOf,
-  sourceNode,
   supersedes,
   transition,
   validateReason,
@@ -254,34 +260,22 @@ describe("the roll-up", () => {
 describe("a district's report at the city", () => {
   const report = { jurisdictionCode: "120101", mechanismJurisdictionCode: "120101" };
 
-  it("given a report from the district it names, when checked, then it is accepted", () => {
-    expect(sourceNode("/jinlian/120101/liaison")).toBe("120101");
-    expect(reportViolations("120000", "/jinlian/120101/liaison", report)).toEqual([]);
-  });
-
-  it("given a report naming another district than its source, when checked, then it is refused", () => {
-    expect(reportViolations("120000", "/jinlian/120102/liaison", report).map((v) => v.field)).toEqual(["data.jurisdiction_code"]);
+  it("given a district's report of its own mechanism, when checked, then it is accepted", () => {
+    expect(reportViolations("120000", report)).toEqual([]);
   });
 
   it("given a mechanism of another jurisdiction than the report's, when checked, then it is refused", () => {
     const mixed = { ...report, mechanismJurisdictionCode: "120102" };
-    expect(reportViolations("120000", "/jinlian/120101/liaison", mixed).map((v) => v.field)).toEqual(["data.mechanism.jurisdiction_code"]);
+    expect(reportViolations("120000", mixed).map((v) => v.field)).toEqual(["data.mechanism.jurisdiction_code"]);
   });
 
-  it("given a report from the city or another service, when checked, then the source is refused", () => {
+  it("given a report for the city, when checked, then it is refused: only districts report", () => {
     const city = { jurisdictionCode: "120000", mechanismJurisdictionCode: "120000" };
-    expect(reportViolations("120000", "/jinlian/120000/liaison", city).map((v) => v.field)).toEqual(["source"]);
-    expect(reportViolations("120000", "/jinlian/120101/bulletins", report).map((v) => v.field)).toContain("source");
-  });
-
-  it("given a report on another district's delivery topic than its source, when checked, then it is refused", () => {
-    expect(deliveryTopicSender("jinlian.120102.liaison.to.120000")).toBe("120102");
-    expect(reportViolations("120000", "/jinlian/120101/liaison", report, "120102").map((v) => v.field)).toEqual(["source"]);
-    expect(reportViolations("120000", "/jinlian/120101/liaison", report, "120101")).toEqual([]);
+    expect(reportViolations("120000", city).map((v) => v.field)).toEqual(["data.jurisdiction_code"]);
   });
 
   it("given a report arriving at a district node, when checked, then it is refused", () => {
-    expect(reportViolations("120102", "/jinlian/120101/liaison", report).map((v) => v.field)).toEqual(["source"]);
+    expect(reportViolations("120102", report).map((v) => v.field)).toEqual(["source"]);
   });
 
   it("given the held revision, when a repeat, an older or a newer report arrives, then only the newer supersedes", () => {
@@ -289,5 +283,178 @@ describe("a district's report at the city", () => {
     expect(supersedes({ revision: 2 }, 2)).toBe(false);
     expect(supersedes({ revision: 2 }, 1)).toBe(false);
     expect(supersedes({ revision: 2 }, 3)).toBe(true);
+  });
+});
+
+// ---- decisions: given a mechanism, when a command, then this state and these events ----
+
+function contextAt(here: string, iso: string, reason = ""): MechanismContext {
+  let n = 0;
+  const now = at(iso);
+  return {
+    here,
+    now,
+    newId: () => `00000000-0000-4000-8000-00000000000${++n}`,
+    audit: { actor: "operator", reason, requestId: "req-1", occurTime: now, jurisdictionCode: here },
+  };
+}
+
+/** The report a decision sends up to the city, decoded as the city reads it. */
+function reportOf(d: Decision<Mechanism>) {
+  expect(d.events).toHaveLength(1);
+  const e = d.events[0]!;
+  const codec = liaisonEventsV1.MechanismStatusReported;
+  return {
+    type: e.descriptor.type,
+    subject: e.subject,
+    to: e.to,
+    data: codec.decode(codec.encode(e.data as liaisonEventsV1.MechanismStatusReported).finish()),
+  };
+}
+
+const thrown = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a refusal");
+};
+
+describe("given a district node without a mechanism", () => {
+  it("when the bureau and the federation propose one, then it is PROPOSED and reported up to the city", () => {
+    const d = decideProposal(candidates(), undefined, contextAt(HERE, "2026-01-01T00:00:00Z", "kick-off"));
+    expect(d.action).toBe("ProposeMechanism");
+    expect(d.state).toMatchObject({
+      mechanismId: "00000000-0000-4000-8000-000000000001",
+      jurisdictionCode: HERE,
+      status: "PROPOSED",
+      revision: 1,
+    });
+    expect(d.state.history).toEqual([
+      {
+        status: "PROPOSED",
+        actor: "operator",
+        reason: "kick-off",
+        requestId: "req-1",
+        jurisdictionCode: HERE,
+        at: at("2026-01-01T00:00:00Z"),
+      },
+    ]);
+    const r = reportOf(d);
+    expect(r.type).toBe(liaisonEvents.mechanismStatusReported.type);
+    expect(r.subject).toBe(HERE);
+    expect(r.to).toEqual([{ node: "120000" }]);
+    expect(r.data.jurisdictionCode).toBe(HERE);
+    expect(r.data.mechanism).toMatchObject({
+      revision: 1,
+      status: liaisonV1.MechanismStatus.MECHANISM_STATUS_PROPOSED,
+      jurisdictionCode: HERE,
+    });
+    expect(r.data.audit).toMatchObject({ actor: "operator", reason: "kick-off", jurisdictionCode: HERE });
+  });
+
+  it("when it has one already, then a second proposal already exists (after the parties are checked)", () => {
+    expect(thrown(() => decideProposal(candidates(), "m-1", contextAt(HERE, "2026-01-01T00:00:00Z")))).toBeInstanceOf(AlreadyExistsError);
+    expect(
+      fieldsOf(() => decideProposal(candidates({}, { registered: undefined }), "m-1", contextAt(HERE, "2026-01-01T00:00:00Z"))),
+    ).toEqual(["federation.organisation_id"]);
+  });
+});
+
+describe("given the city's own mechanism", () => {
+  const cityParties = candidates(
+    { registered: org({ jurisdictionCode: "120000" }) },
+    { registered: { ...federation, jurisdictionCode: "120000" } },
+  );
+
+  it("when proposed, then nothing is sent: the city rolls up its own mechanism, reported when it changed", () => {
+    const d = decideProposal(cityParties, undefined, contextAt("120000", "2026-01-01T00:00:00Z"));
+    expect(d.events).toEqual([]);
+    expect(ownRollUpEntry("120000", d.state)).toMatchObject({
+      jurisdictionCode: "120000",
+      status: "PROPOSED",
+      reportedAt: at("2026-01-01T00:00:00Z"),
+    });
+  });
+
+  it("when a district's mechanism changes, then the district has no roll-up entry of its own", () => {
+    expect(ownRollUpEntry(HERE, proposed())).toBeUndefined();
+  });
+});
+
+describe("given a proposed mechanism at revision 1", () => {
+  const active = [bureau, federation] as const;
+
+  it("when established with both parties active, then it is ESTABLISHED at revision 2 and reported", () => {
+    const d = decideMechanismChange(proposed(), { action: "establish", registered: active }, 1, contextAt(HERE, "2026-02-01T00:00:00Z"));
+    expect(d.action).toBe("EstablishMechanism");
+    expect(d.state).toMatchObject({ status: "ESTABLISHED", revision: 2, firstEstablishedAt: at("2026-02-01T00:00:00Z") });
+    expect(reportOf(d).data.mechanism).toMatchObject({ revision: 2, status: liaisonV1.MechanismStatus.MECHANISM_STATUS_ESTABLISHED });
+  });
+
+  it("when the change names another revision, then it is aborted before anything else", () => {
+    const act = () => decideMechanismChange(proposed(), { action: "suspend" }, 2, contextAt(HERE, "2026-02-01T00:00:00Z"));
+    expect(thrown(act)).toBeInstanceOf(AbortedError);
+  });
+
+  it("when suspended, then it is a failed precondition: only an established mechanism can be", () => {
+    expect(() => decideMechanismChange(proposed(), { action: "suspend" }, 0, contextAt(HERE, "2026-02-01T00:00:00Z"))).toThrow(
+      FailedPreconditionError,
+    );
+  });
+
+  it("when established while the federation is deactivated, then it is refused naming the federation", () => {
+    const act = () =>
+      decideMechanismChange(
+        proposed(),
+        { action: "establish", registered: [bureau, { ...federation, status: "DEACTIVATED" }] },
+        0,
+        contextAt(HERE, "2026-02-01T00:00:00Z"),
+      );
+    expect(act).toThrow(/和平区工商联 has been deactivated/);
+  });
+
+  it("when suspended after establishment, then the suspension is SuspendMechanism, with its reason in the history", () => {
+    const established = decideMechanismChange(
+      proposed(),
+      { action: "establish", registered: active },
+      0,
+      contextAt(HERE, "2026-02-01T00:00:00Z"),
+    ).state;
+    const d = decideMechanismChange(established, { action: "suspend" }, 2, contextAt(HERE, "2026-03-01T00:00:00Z", "reorganisation"));
+    expect(d.action).toBe("SuspendMechanism");
+    expect(d.state).toMatchObject({ status: "SUSPENDED", revision: 3, firstEstablishedAt: at("2026-02-01T00:00:00Z") });
+    expect(d.state.history.at(-1)).toMatchObject({ status: "SUSPENDED", reason: "reorganisation" });
+  });
+});
+
+describe("given a district's report as the city reads it", () => {
+  const reportedBy = (m: Mechanism): liaisonEventsV1.MechanismStatusReported =>
+    reportOf(
+      decideMechanismChange(m, { action: "establish", registered: [bureau, federation] }, 0, contextAt(HERE, "2026-02-01T00:00:00Z")),
+    ).data;
+
+  it("when well-formed, then it is the district's roll-up entry, received now", () => {
+    const { entry, violations } = rollUpEntryFromReport("120000", reportedBy(proposed()), at("2026-02-02T00:00:00Z"));
+    expect(violations).toEqual([]);
+    expect(entry).toMatchObject({ jurisdictionCode: HERE, status: "ESTABLISHED", revision: 2, reportedAt: at("2026-02-02T00:00:00Z") });
+    expect(entry!.justiceBureau.departmentName).toBe("法治调研处");
+  });
+
+  it("when it lacks its mechanism or carries a malformed one, then every problem is named", () => {
+    const d = reportedBy(proposed());
+    expect(
+      rollUpEntryFromReport("120000", { ...d, mechanism: undefined }, at("2026-02-02T00:00:00Z")).violations.map((v) => v.field),
+    ).toEqual(["data.mechanism.jurisdiction_code", "data.mechanism"]);
+    const bad = { ...d, mechanism: { ...d.mechanism!, revision: 0, mechanismId: "x" } };
+    expect(rollUpEntryFromReport("120000", bad, at("2026-02-02T00:00:00Z")).violations.map((v) => v.field)).toEqual([
+      "data.mechanism.mechanism_id",
+      "data.mechanism.revision",
+    ]);
+  });
+
+  it("when it arrives at a district, then it is refused", () => {
+    expect(rollUpEntryFromReport("120102", reportedBy(proposed()), at("2026-02-02T00:00:00Z")).entry).toBeUndefined();
   });
 });

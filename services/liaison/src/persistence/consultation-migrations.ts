@@ -110,4 +110,90 @@ export const consultationMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    name: "0007_consultation_changes",
+    async up(db) {
+      // Districts a municipal consultation concerns (they receive its agenda).
+      await db.schema.alterTable("consultations", (t) => {
+        t.specificType("concerned_jurisdiction_codes", "text[]").notNullable().defaultTo("{}");
+      });
+      await db.raw("create index consultations_by_mechanism on consultations (mechanism_id, scheduled_time)");
+      // Attendees get an id so one can be removed; those recorded before get one now.
+      await db.schema.alterTable("consultation_attendees", (t) => t.uuid("attendee_id"));
+      await db.raw("update consultation_attendees set attendee_id = gen_random_uuid()");
+      await db.raw("alter table consultation_attendees alter column attendee_id set not null");
+      await db.raw("create unique index consultation_attendees_by_id on consultation_attendees (attendee_id)");
+      // Corrections of an outcome's text: versions 2, 3, ...; the row in consultation_outcomes
+      // keeps the text as recorded (version 1).
+      await db.schema.createTable("consultation_outcome_corrections", (t) => {
+        t.uuid("outcome_id").notNullable().references("outcome_id").inTable("consultation_outcomes").onDelete("CASCADE");
+        t.integer("version").notNullable();
+        t.text("text").notNullable();
+        t.text("reason").notNullable();
+        t.text("actor").notNullable();
+        t.text("request_id").notNullable().defaultTo("");
+        t.text("jurisdiction").notNullable();
+        t.timestamp("occurred_at", { useTz: true }).notNullable();
+        t.primary(["outcome_id", "version"]);
+        t.check("version >= 2");
+      });
+      // Joint owners beside the lead owner ({organisationId, departmentId} objects, in order).
+      await db.schema.alterTable("action_items", (t) => {
+        t.jsonb("joint_owners").notNullable().defaultTo("[]");
+      });
+      await db.raw("create index action_items_by_origin_consultation on action_items (origin_consultation_id)");
+      // The origin constraint gains items raised by a district to the city.
+      const checks = await db.raw(
+        `select conname from pg_constraint
+          where conrelid = 'action_items'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%origin%'`,
+      );
+      for (const r of checks.rows as { conname: string }[]) await db.raw(`alter table action_items drop constraint "${r.conname}"`);
+      await db.raw(
+        "alter table action_items add constraint action_items_origin_check check (origin in ('LOCAL','ASSIGNED_BY_CITY','RAISED_BY_DISTRICT'))",
+      );
+      // The owning organisation a progress report names ({creditCode, jurisdictionCode, name}).
+      await db.schema.alterTable("action_item_progress", (t) => t.jsonb("reported_by"));
+      // Due-date extensions, oldest first; their count numbers them across nodes.
+      await db.schema.createTable("action_item_extensions", (t) => {
+        t.uuid("action_item_id").notNullable().references("action_item_id").inTable("action_items").onDelete("CASCADE");
+        t.integer("position").notNullable();
+        t.timestamp("previous_due_time", { useTz: true }).notNullable();
+        t.timestamp("due_time", { useTz: true }).notNullable();
+        t.text("reason").notNullable();
+        t.text("actor").notNullable();
+        t.text("request_id").notNullable().defaultTo("");
+        t.text("jurisdiction").notNullable();
+        t.timestamp("occurred_at", { useTz: true }).notNullable();
+        t.primary(["action_item_id", "position"]);
+      });
+      // At a district: agendas of municipal consultations concerning it, the newest revision each.
+      await db.schema.createTable("received_agendas", (t) => {
+        t.uuid("consultation_id").primary();
+        t.text("issuing_jurisdiction_code").notNullable();
+        t.text("kind").notNullable();
+        t.text("title").notNullable();
+        t.timestamp("scheduled_time", { useTz: true }).notNullable();
+        t.text("location").notNullable().defaultTo("");
+        t.text("status").notNullable();
+        t.jsonb("agenda").notNullable();
+        t.jsonb("attendees").notNullable();
+        t.specificType("concerned_jurisdiction_codes", "text[]").notNullable();
+        t.integer("revision").notNullable();
+        t.text("reason").notNullable().defaultTo("");
+        t.timestamp("received_at", { useTz: true }).notNullable();
+        t.check("status in ('PLANNED','CANCELLED')");
+      });
+      await db.raw("create index received_agendas_listing on received_agendas (scheduled_time, consultation_id)");
+    },
+  },
+  {
+    // A district may raise an action to the city outside a consultation (RaiseActionItem): such
+    // an item, here and at the city, has no deciding or tracking consultation.
+    name: "0013_action_items_raised_directly",
+    async up(db) {
+      await db.raw(
+        "alter table action_items alter column origin_consultation_id drop not null, alter column consultation_id drop not null",
+      );
+    },
+  },
 ];

@@ -1,9 +1,17 @@
+import type { AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
-import type { Mechanism, MechanismParty, MechanismStatus, MechanismTransition, RollUpEntry } from "../domain/mechanism";
+import {
+  mechanismAlreadyExists,
+  type Mechanism,
+  type MechanismParty,
+  type MechanismStatus,
+  type MechanismTransition,
+  type RollUpEntry,
+} from "../domain/mechanism";
 
 type Db = Knex | Knex.Transaction;
 
-export interface MechanismRow {
+interface MechanismRow {
   mechanism_id: string;
   jurisdiction_code: string;
   justice_bureau_organisation_id: string;
@@ -103,6 +111,69 @@ async function historyOf(db: Db, ids: readonly string[]): Promise<Map<string, Tr
   return out;
 }
 
+async function insertTransitions(
+  trx: Knex.Transaction,
+  id: string,
+  transitions: readonly MechanismTransition[],
+  seqBefore: number,
+): Promise<void> {
+  if (transitions.length === 0) return;
+  await trx("mechanism_transitions").insert(
+    transitions.map((t, i) => ({
+      mechanism_id: id,
+      seq: seqBefore + i + 1,
+      status: t.status,
+      actor: t.actor,
+      reason: t.reason,
+      request_id: t.requestId,
+      jurisdiction: t.jurisdictionCode,
+      occurred_at: t.at,
+    })),
+  );
+}
+
+/**
+ * Writes a mechanism and appends the transitions not yet stored; the audit trail knows it as
+ * "mechanism". Every change is a transition, so the row is updated when its status changed.
+ */
+export const mechanismStore: AggregateStore<Mechanism> = {
+  type: "mechanism",
+  id: (m) => m.mechanismId,
+  async save(trx, after, before) {
+    if (!before) {
+      const inserted = await trx("mechanisms")
+        .insert({
+          mechanism_id: after.mechanismId,
+          jurisdiction_code: after.jurisdictionCode,
+          ...partyColumns("justice_bureau", after.justiceBureau),
+          ...partyColumns("federation", after.federation),
+          status: after.status,
+          status_since: after.statusSince,
+          first_established_at: after.firstEstablishedAt,
+          revision: after.revision,
+          created_at: after.statusSince,
+          updated_at: after.statusSince,
+        })
+        .onConflict("jurisdiction_code")
+        .ignore()
+        .returning("mechanism_id");
+      // The unique jurisdiction serialises two concurrent proposals: the second finds the first.
+      if (inserted.length === 0)
+        throw mechanismAlreadyExists(after.jurisdictionCode, (await mechanismRepository.idAt(trx, after.jurisdictionCode)) ?? "");
+    } else {
+      await trx("mechanisms").where({ mechanism_id: after.mechanismId }).update({
+        status: after.status,
+        status_since: after.statusSince,
+        first_established_at: after.firstEstablishedAt,
+        revision: after.revision,
+        updated_at: after.statusSince,
+      });
+    }
+    const stored = before?.history.length ?? 0;
+    await insertTransitions(trx, after.mechanismId, after.history.slice(stored), stored);
+  },
+};
+
 export interface MechanismPage {
   /** Each mechanism with its sort key (the jurisdiction), for the page token. */
   items: { mechanism: Mechanism; key: string }[];
@@ -112,7 +183,7 @@ export interface MechanismPage {
 /** Knex queries over the mechanism tables; callers pass a transaction where one is needed. */
 export const mechanismRepository = {
   /** One mechanism with its history; `forUpdate` locks the row for the caller's transaction. */
-  async find(db: Db, id: string, forUpdate = false): Promise<Mechanism | undefined> {
+  async load(db: Db, id: string, forUpdate = false): Promise<Mechanism | undefined> {
     const q = db<MechanismRow>("mechanisms").where({ mechanism_id: id }).first();
     if (forUpdate) q.forUpdate();
     const row = (await q) as MechanismRow | undefined;
@@ -124,65 +195,6 @@ export const mechanismRepository = {
     const row = (await db("mechanisms").where({ jurisdiction_code: jurisdictionCode }).first("mechanism_id")) as
       { mechanism_id: string } | undefined;
     return row?.mechanism_id;
-  },
-
-  /**
-   * Inserts a new mechanism with its first transition, unless the jurisdiction already has one
-   * (the unique index serialises concurrent proposals). Returns false when it already had one.
-   */
-  async insert(trx: Knex.Transaction, m: Mechanism, at: Date): Promise<boolean> {
-    const inserted = await trx("mechanisms")
-      .insert({
-        mechanism_id: m.mechanismId,
-        jurisdiction_code: m.jurisdictionCode,
-        ...partyColumns("justice_bureau", m.justiceBureau),
-        ...partyColumns("federation", m.federation),
-        status: m.status,
-        status_since: m.statusSince,
-        first_established_at: m.firstEstablishedAt,
-        revision: m.revision,
-        created_at: at,
-        updated_at: at,
-      })
-      .onConflict("jurisdiction_code")
-      .ignore()
-      .returning("mechanism_id");
-    if (inserted.length === 0) return false;
-    await this.insertTransitions(trx, m.mechanismId, m.history, 0);
-    return true;
-  },
-
-  /** Writes the state after a transition and appends the transitions not yet stored. */
-  async update(trx: Knex.Transaction, before: Mechanism, after: Mechanism, at: Date): Promise<void> {
-    await trx("mechanisms").where({ mechanism_id: after.mechanismId }).update({
-      status: after.status,
-      status_since: after.statusSince,
-      first_established_at: after.firstEstablishedAt,
-      revision: after.revision,
-      updated_at: at,
-    });
-    await this.insertTransitions(trx, after.mechanismId, after.history.slice(before.history.length), before.history.length);
-  },
-
-  async insertTransitions(
-    trx: Knex.Transaction,
-    id: string,
-    transitions: readonly MechanismTransition[],
-    seqBefore: number,
-  ): Promise<void> {
-    if (transitions.length === 0) return;
-    await trx("mechanism_transitions").insert(
-      transitions.map((t, i) => ({
-        mechanism_id: id,
-        seq: seqBefore + i + 1,
-        status: t.status,
-        actor: t.actor,
-        reason: t.reason,
-        request_id: t.requestId,
-        jurisdiction: t.jurisdictionCode,
-        occurred_at: t.at,
-      })),
-    );
   },
 
   /** Up to `limit` mechanisms by (jurisdiction, id) after a cursor, with the total under the filter. */

@@ -74,4 +74,58 @@ export const researchMigrations: readonly Migration[] = [
       );
     },
   },
+  {
+    name: "0011_research_corrections",
+    async up(db) {
+      // A finding or outcome row holds its current version; earlier ones move to research_text_versions.
+      for (const table of ["research_findings", "research_outcomes"])
+        await db.schema.alterTable(table, (t) => {
+          t.integer("version").notNullable().defaultTo(1);
+          t.boolean("withdrawn").notNullable().defaultTo(false);
+          t.text("revised_by");
+          t.text("revised_reason");
+          t.text("revised_request_id");
+          t.text("revised_jurisdiction");
+          t.timestamp("revised_at", { useTz: true });
+        });
+      await db.schema.createTable("research_text_versions", (t) => {
+        // A finding's or an outcome's id (both UUIDs, never shared).
+        t.uuid("item_id").notNullable();
+        t.uuid("research_id").notNullable().references("research_id").inTable("research_projects").onDelete("CASCADE");
+        t.integer("version").notNullable();
+        t.text("text").notNullable();
+        t.text("actor").notNullable();
+        t.text("reason").notNullable().defaultTo("");
+        t.text("request_id").notNullable().defaultTo("");
+        t.text("jurisdiction").notNullable();
+        t.timestamp("made_at", { useTz: true }).notNullable();
+        t.primary(["item_id", "version"]);
+      });
+      await db.raw("create index research_text_versions_by_project on research_text_versions (research_id)");
+      // A withdrawn outcome's link no longer counts: the artefact may be linked from another outcome.
+      await db.raw("drop index research_outcomes_link_target");
+      await db.raw(
+        "create unique index research_outcomes_link_target on research_outcomes (link_target_id, link_kind) where link_kind is not null and not withdrawn",
+      );
+      // The filter by participant: accepted invitations by organisation.
+      await db.raw("create index research_invitations_by_organisation on research_invitations (organisation_id) where status = 'ACCEPTED'");
+    },
+  },
+  {
+    // The drafts and plan items of the node's legislation service and the trainings of its
+    // legal-services service, projected from their compacted local streams: the ids an outcome
+    // may link to as LEGISLATION_PROPOSAL or TRAINING.
+    name: "0014_linkable_artefacts",
+    async up(db) {
+      await db.schema.createTable("linkable_artefacts", (t) => {
+        t.text("kind").notNullable();
+        t.uuid("artefact_id").notNullable();
+        t.text("title").notNullable().defaultTo("");
+        t.text("event_id").notNullable();
+        t.timestamp("recorded_at", { useTz: true }).notNullable();
+        t.primary(["kind", "artefact_id"]);
+        t.check("kind in ('LEGISLATION_DRAFT','LEGISLATION_PLAN_ITEM','TRAINING')");
+      });
+    },
+  },
 ];

@@ -1,8 +1,21 @@
-import { AlreadyExistsError, containsPattern } from "@jinlian/chassis";
+import { AlreadyExistsError, containsPattern, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
-import type { InvitationStatus, OutcomeLink, ResearchState, ResearchStatus, TransformationKind } from "../domain/research";
+import type {
+  Finding,
+  InvitationRecord,
+  InvitationStatus,
+  JointResearch,
+  Outcome,
+  OutcomeLink,
+  PartyName,
+  ResearchStatus,
+  Revisable,
+  Stamp,
+  TextVersion,
+  TransformationKind,
+} from "../domain/research";
 
-export interface ResearchRow {
+interface ResearchRow {
   research_id: string;
   topic: string;
   lead_organisation_id: string;
@@ -13,7 +26,7 @@ export interface ResearchRow {
   updated_at: Date;
 }
 
-export interface InvitationRow {
+interface InvitationRow {
   invitation_id: string;
   research_id: string;
   organisation_id: string;
@@ -24,7 +37,7 @@ export interface InvitationRow {
   responded_at: Date | null;
 }
 
-export interface FindingRow {
+interface FindingRow extends RevisionColumns {
   finding_id: string;
   research_id: string;
   text: string;
@@ -36,7 +49,30 @@ export interface FindingRow {
   recorded_at: Date;
 }
 
-export interface OutcomeRow {
+/** Columns of a finding or outcome that say which version it is at and who revised it. */
+interface RevisionColumns {
+  version: number;
+  withdrawn: boolean;
+  revised_by: string | null;
+  revised_reason: string | null;
+  revised_request_id: string | null;
+  revised_jurisdiction: string | null;
+  revised_at: Date | null;
+}
+
+interface TextVersionRow {
+  item_id: string;
+  research_id: string;
+  version: number;
+  text: string;
+  actor: string;
+  reason: string;
+  request_id: string;
+  jurisdiction: string;
+  made_at: Date;
+}
+
+interface OutcomeRow extends RevisionColumns {
   outcome_id: string;
   research_id: string;
   summary: string;
@@ -55,48 +91,151 @@ export interface OutcomeRow {
   linked_at: Date | null;
 }
 
-/** Who linked an outcome, why and when, for OutcomeLink.audit. */
-export interface LinkAudit {
-  actor: string;
-  reason: string;
-  requestId: string;
-  jurisdiction: string;
-  at: Date;
-}
-
-/** A project with everything that belongs to it, in the order things were added. */
-export interface ResearchRecord {
-  row: ResearchRow;
-  invitations: InvitationRow[];
-  findings: FindingRow[];
-  outcomes: OutcomeRow[];
-}
-
 export interface ResearchListFilter {
   status?: ResearchStatus;
   leadOrganisationId?: string;
+  /** The lead or an organisation that accepted an invitation. */
+  participantOrganisationId?: string;
   linkedKind?: TransformationKind;
   linkedTargetId?: string;
   text?: string;
 }
 
-export function researchStateOf(record: Pick<ResearchRecord, "row" | "invitations">): ResearchState {
+// ---- rows -> domain ----
+
+function invitationOf(r: InvitationRow): InvitationRecord {
   return {
-    researchId: record.row.research_id,
-    status: record.row.status,
-    leadOrganisationId: record.row.lead_organisation_id,
-    invitations: record.invitations.map((i) => ({
-      invitationId: i.invitation_id,
-      organisationId: i.organisation_id,
-      invitedByOrganisationId: i.invited_by_organisation_id,
-      status: i.status,
-    })),
+    invitationId: r.invitation_id,
+    organisationId: r.organisation_id,
+    invitedByOrganisationId: r.invited_by_organisation_id,
+    status: r.status,
+    invitedAt: r.invited_at,
+    respondedAt: r.responded_at ?? undefined,
   };
 }
 
-export function linkOf(row: OutcomeRow): OutcomeLink | undefined {
-  return row.link_kind && row.link_target_id !== null ? { kind: row.link_kind, targetId: row.link_target_id } : undefined;
+type Histories = ReadonlyMap<string, TextVersion[]>;
+
+function revisionOf(r: RevisionColumns, itemId: string, histories: Histories): Revisable {
+  return {
+    version: r.version,
+    withdrawn: r.withdrawn,
+    revised:
+      r.revised_at !== null
+        ? {
+            actor: r.revised_by ?? "",
+            reason: r.revised_reason ?? "",
+            requestId: r.revised_request_id ?? "",
+            occurTime: r.revised_at,
+            jurisdictionCode: r.revised_jurisdiction ?? "",
+          }
+        : undefined,
+    history: histories.get(itemId) ?? [],
+  };
 }
+
+function revisionColumns(item: Revisable): RevisionColumns {
+  return {
+    version: item.version,
+    withdrawn: item.withdrawn,
+    revised_by: item.revised?.actor ?? null,
+    revised_reason: item.revised?.reason ?? null,
+    revised_request_id: item.revised?.requestId ?? null,
+    revised_jurisdiction: item.revised?.jurisdictionCode ?? null,
+    revised_at: item.revised?.occurTime ?? null,
+  };
+}
+
+function findingOf(r: FindingRow, histories: Histories): Finding {
+  return {
+    findingId: r.finding_id,
+    text: r.text,
+    recorded: { actor: r.actor, reason: r.reason, requestId: r.request_id, occurTime: r.recorded_at, jurisdictionCode: r.jurisdiction },
+    ...revisionOf(r, r.finding_id, histories),
+  };
+}
+
+function outcomeOf(r: OutcomeRow, histories: Histories): Outcome {
+  return {
+    ...revisionOf(r, r.outcome_id, histories),
+    outcomeId: r.outcome_id,
+    summary: r.summary,
+    recorded: {
+      actor: r.recorded_by,
+      reason: r.recorded_reason,
+      requestId: r.recorded_request_id,
+      occurTime: r.recorded_at,
+      jurisdictionCode: r.recorded_jurisdiction,
+    },
+    link:
+      r.link_kind && r.link_target_id !== null
+        ? {
+            kind: r.link_kind,
+            targetId: r.link_target_id,
+            linked: {
+              actor: r.linked_by ?? "",
+              reason: r.linked_reason ?? "",
+              requestId: r.linked_request_id ?? "",
+              // A link always has its time; the fallback only satisfies the nullable column.
+              occurTime: r.linked_at ?? r.recorded_at,
+              jurisdictionCode: r.linked_jurisdiction ?? "",
+            },
+          }
+        : undefined,
+  };
+}
+
+async function assemble(db: Knex | Knex.Transaction, rows: readonly ResearchRow[]): Promise<JointResearch[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.research_id);
+  const [invitations, findings, outcomes, versions] = await Promise.all([
+    db<InvitationRow>("research_invitations").whereIn("research_id", ids).orderBy("position"),
+    db<FindingRow>("research_findings").whereIn("research_id", ids).orderBy("position"),
+    db<OutcomeRow>("research_outcomes").whereIn("research_id", ids).orderBy("position"),
+    db<TextVersionRow>("research_text_versions").whereIn("research_id", ids).orderBy(["item_id", "version"]),
+  ]);
+  const histories = new Map<string, TextVersion[]>();
+  for (const v of versions)
+    histories.set(v.item_id, [
+      ...(histories.get(v.item_id) ?? []),
+      {
+        version: v.version,
+        text: v.text,
+        made: { actor: v.actor, reason: v.reason, requestId: v.request_id, occurTime: v.made_at, jurisdictionCode: v.jurisdiction },
+      },
+    ]);
+  // How the registry names every party, for the answers (credit code, jurisdiction, name).
+  const partyIds = new Set<string>(rows.map((r) => r.lead_organisation_id));
+  for (const i of invitations) partyIds.add(i.organisation_id).add(i.invited_by_organisation_id);
+  const names = new Map<string, PartyName>(
+    (
+      (await db("organisations")
+        .whereIn("organisation_id", [...partyIds])
+        .select("organisation_id", "credit_code", "jurisdiction_code", "name")) as {
+        organisation_id: string;
+        credit_code: string;
+        jurisdiction_code: string;
+        name: string;
+      }[]
+    ).map((o) => [o.organisation_id, { creditCode: o.credit_code, jurisdictionCode: o.jurisdiction_code, name: o.name }]),
+  );
+  return rows.map((r) => ({
+    names,
+    researchId: r.research_id,
+    topic: r.topic,
+    leadOrganisationId: r.lead_organisation_id,
+    description: r.description,
+    status: r.status,
+    revision: r.revision,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    invitations: invitations.filter((x) => x.research_id === r.research_id).map(invitationOf),
+    findings: findings.filter((x) => x.research_id === r.research_id).map((x) => findingOf(x, histories)),
+    outcomes: outcomes.filter((x) => x.research_id === r.research_id).map((x) => outcomeOf(x, histories)),
+  }));
+}
+
+// ---- domain -> rows ----
 
 const LINK_TARGET_INDEX = "research_outcomes_link_target";
 
@@ -112,108 +251,192 @@ function rethrowDuplicateLink(err: unknown, link: OutcomeLink): never {
   throw err;
 }
 
-function nextPosition(db: Knex | Knex.Transaction, table: string, researchId: string): Promise<number> {
-  return db(table)
+function nextPosition(trx: Knex.Transaction, table: string, researchId: string): Promise<number> {
+  return trx(table)
     .where({ research_id: researchId })
     .max<{ max: number | null }>({ max: "position" })
     .first()
     .then((r) => (r?.max ?? 0) + 1);
 }
 
-/** Knex queries over the research tables; callers pass the transaction of the use case. */
-export const researchRepository = {
-  async find(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<ResearchRow | undefined> {
-    const q = db<ResearchRow>("research_projects").where({ research_id: id }).first();
-    return forUpdate ? q.forUpdate() : q;
-  },
+function linkColumns(link: OutcomeLink, by: Stamp) {
+  return {
+    link_kind: link.kind,
+    link_target_id: link.targetId,
+    linked_by: by.actor,
+    linked_reason: by.reason,
+    linked_request_id: by.requestId,
+    linked_jurisdiction: by.jurisdictionCode,
+    linked_at: by.occurTime,
+  };
+}
 
-  async insert(trx: Knex.Transaction, row: ResearchRow): Promise<void> {
-    await trx("research_projects").insert(row);
-  },
+/** The version a revision replaced (the last of its history) goes to research_text_versions. */
+async function saveReplacedVersion(trx: Knex.Transaction, researchId: string, itemId: string, item: Revisable): Promise<void> {
+  const v = item.history.at(-1)!;
+  await trx("research_text_versions").insert({
+    item_id: itemId,
+    research_id: researchId,
+    version: v.version,
+    text: v.text,
+    actor: v.made.actor,
+    reason: v.made.reason,
+    request_id: v.made.requestId,
+    jurisdiction: v.made.jurisdictionCode,
+    made_at: v.made.occurTime,
+  });
+}
 
-  async update(trx: Knex.Transaction, id: string, patch: Partial<Pick<ResearchRow, "status" | "revision" | "updated_at">>): Promise<void> {
-    await trx("research_projects").where({ research_id: id }).update(patch);
-  },
-
-  async invitations(db: Knex | Knex.Transaction, ids: readonly string[]): Promise<InvitationRow[]> {
-    if (ids.length === 0) return [];
-    return db<InvitationRow>("research_invitations").whereIn("research_id", ids).orderBy("position");
-  },
-
-  async insertInvitation(trx: Knex.Transaction, row: Omit<InvitationRow, "position">): Promise<void> {
-    await trx("research_invitations").insert({ ...row, position: await nextPosition(trx, "research_invitations", row.research_id) });
-  },
-
-  async answerInvitation(trx: Knex.Transaction, invitationId: string, status: InvitationStatus, at: Date): Promise<void> {
-    await trx("research_invitations").where({ invitation_id: invitationId, status: "PENDING" }).update({ status, responded_at: at });
-  },
-
-  async findings(db: Knex | Knex.Transaction, ids: readonly string[]): Promise<FindingRow[]> {
-    if (ids.length === 0) return [];
-    return db<FindingRow>("research_findings").whereIn("research_id", ids).orderBy("position");
-  },
-
-  async insertFinding(trx: Knex.Transaction, row: Omit<FindingRow, "position">): Promise<void> {
-    await trx("research_findings").insert({ ...row, position: await nextPosition(trx, "research_findings", row.research_id) });
-  },
-
-  async outcomes(db: Knex | Knex.Transaction, ids: readonly string[]): Promise<OutcomeRow[]> {
-    if (ids.length === 0) return [];
-    return db<OutcomeRow>("research_outcomes").whereIn("research_id", ids).orderBy("position");
-  },
-
-  async insertOutcome(
-    trx: Knex.Transaction,
-    row: { outcome_id: string; research_id: string; summary: string; recorded_at: Date },
-    link: OutcomeLink | undefined,
-    /** Who records it (and, with a link, who links it). */
-    audit: LinkAudit,
-  ): Promise<void> {
-    const position = await nextPosition(trx, "research_outcomes", row.research_id);
-    const recorded = {
-      recorded_by: audit.actor,
-      recorded_reason: audit.reason,
-      recorded_request_id: audit.requestId,
-      recorded_jurisdiction: audit.jurisdiction,
-    };
+/** Child rows are added, answered, linked, corrected or withdrawn: the ones `after` adds or changes are written. */
+async function saveChildren(trx: Knex.Transaction, after: JointResearch, before: JointResearch | undefined): Promise<void> {
+  const id = after.researchId;
+  for (const i of after.invitations) {
+    const was = before?.invitations.find((x) => x.invitationId === i.invitationId);
+    if (!was)
+      await trx("research_invitations").insert({
+        invitation_id: i.invitationId,
+        research_id: id,
+        organisation_id: i.organisationId,
+        invited_by_organisation_id: i.invitedByOrganisationId,
+        status: i.status,
+        position: await nextPosition(trx, "research_invitations", id),
+        invited_at: i.invitedAt,
+        responded_at: i.respondedAt ?? null,
+      });
+    else if (was.status !== i.status)
+      await trx("research_invitations")
+        .where({ invitation_id: i.invitationId, status: "PENDING" })
+        .update({ status: i.status, responded_at: i.respondedAt ?? null });
+  }
+  for (const f of after.findings) {
+    const was = before?.findings.find((x) => x.findingId === f.findingId);
+    if (was) {
+      if (was.version !== f.version) {
+        await saveReplacedVersion(trx, id, f.findingId, f);
+        await trx("research_findings")
+          .where({ finding_id: f.findingId, version: was.version })
+          .update({ text: f.text, ...revisionColumns(f) });
+      }
+      continue;
+    }
+    await trx("research_findings").insert({
+      finding_id: f.findingId,
+      research_id: id,
+      text: f.text,
+      position: await nextPosition(trx, "research_findings", id),
+      actor: f.recorded.actor,
+      reason: f.recorded.reason,
+      request_id: f.recorded.requestId,
+      jurisdiction: f.recorded.jurisdictionCode,
+      recorded_at: f.recorded.occurTime,
+    });
+  }
+  for (const o of after.outcomes) {
+    const was = before?.outcomes.find((x) => x.outcomeId === o.outcomeId);
     try {
-      await trx("research_outcomes").insert({ ...row, ...recorded, position, ...(link ? linkColumns(link, audit) : {}) });
+      if (!was)
+        await trx("research_outcomes").insert({
+          outcome_id: o.outcomeId,
+          research_id: id,
+          summary: o.summary,
+          position: await nextPosition(trx, "research_outcomes", id),
+          recorded_at: o.recorded.occurTime,
+          recorded_by: o.recorded.actor,
+          recorded_reason: o.recorded.reason,
+          recorded_request_id: o.recorded.requestId,
+          recorded_jurisdiction: o.recorded.jurisdictionCode,
+          ...(o.link ? linkColumns(o.link, o.link.linked) : {}),
+        });
+      else if (o.link && !was.link)
+        await trx("research_outcomes").where({ outcome_id: o.outcomeId }).whereNull("link_kind").update(linkColumns(o.link, o.link.linked));
+      else if (was.version !== o.version) {
+        await saveReplacedVersion(trx, id, o.outcomeId, o);
+        await trx("research_outcomes")
+          .where({ outcome_id: o.outcomeId, version: was.version })
+          .update({ summary: o.summary, ...revisionColumns(o) });
+      }
     } catch (err) {
-      if (link) rethrowDuplicateLink(err, link);
+      if (o.link) rethrowDuplicateLink(err, o.link);
       throw err;
     }
-  },
+  }
+}
 
-  async linkOutcome(trx: Knex.Transaction, outcomeId: string, link: OutcomeLink, audit: LinkAudit): Promise<void> {
-    try {
-      await trx("research_outcomes").where({ outcome_id: outcomeId }).whereNull("link_kind").update(linkColumns(link, audit));
-    } catch (err) {
-      rethrowDuplicateLink(err, link);
-    }
+/** How the kit writes a project: the project row, then what was added to it. */
+export const researchStore: AggregateStore<JointResearch> = {
+  type: "research",
+  id: (s) => s.researchId,
+  async save(trx, after, before) {
+    if (!before)
+      await trx("research_projects").insert({
+        research_id: after.researchId,
+        topic: after.topic,
+        lead_organisation_id: after.leadOrganisationId,
+        description: after.description,
+        status: after.status,
+        revision: after.revision,
+        created_at: after.createdAt,
+        updated_at: after.updatedAt,
+      });
+    else
+      await trx("research_projects")
+        .where({ research_id: after.researchId })
+        .update({ status: after.status, revision: after.revision, updated_at: after.updatedAt });
+    await saveChildren(trx, after, before);
+  },
+};
+
+/** Knex queries over the research tables; callers pass the transaction of the use case. */
+export const researchRepository = {
+  /** A project with its invitations, findings and outcomes; `forUpdate` locks the project row. */
+  async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<JointResearch | undefined> {
+    const q = db<ResearchRow>("research_projects").where({ research_id: id }).first();
+    const row = await (forUpdate ? q.forUpdate() : q);
+    return row && (await assemble(db, [row]))[0];
   },
 
   /** The outcome (of any project here) already linked to this artefact, if any. */
   async outcomeLinkedTo(db: Knex | Knex.Transaction, link: OutcomeLink): Promise<string | undefined> {
     const row = await db<OutcomeRow>("research_outcomes")
-      .where({ link_kind: link.kind, link_target_id: link.targetId })
+      .where({ link_kind: link.kind, link_target_id: link.targetId, withdrawn: false })
       .first("outcome_id");
     return row?.outcome_id;
   },
 
-  /** A page of projects, newest first, and how many match the filter. */
+  /**
+   * Projects newest first after the cursor, at most `limit` of them, and how many match the
+   * filter; the caller pages them.
+   */
   async list(
     db: Knex,
     filter: ResearchListFilter,
-    page: { size: number; after?: { key: string; id: string } },
-  ): Promise<{ rows: ResearchRow[]; total: number }> {
+    after: { key: string; id: string } | undefined,
+    limit: number,
+  ): Promise<{ projects: JointResearch[]; total: number }> {
     const filtered = () => {
       const q = db<ResearchRow>("research_projects as r");
       if (filter.status) q.where("r.status", filter.status);
       if (filter.leadOrganisationId) q.where("r.lead_organisation_id", filter.leadOrganisationId);
+      if (filter.participantOrganisationId) {
+        const who = filter.participantOrganisationId;
+        q.where((w) =>
+          w
+            .where("r.lead_organisation_id", who)
+            .orWhereExists(
+              db("research_invitations as i")
+                .whereRaw("i.research_id = r.research_id")
+                .where({ "i.organisation_id": who, "i.status": "ACCEPTED" }),
+            ),
+        );
+      }
       if (filter.text) q.whereILike("r.topic", containsPattern(filter.text));
       if (filter.linkedKind || filter.linkedTargetId) {
         // Kind and id must hold for the same outcome: "the project this artefact came from".
-        const linked = db("research_outcomes as o").whereRaw("o.research_id = r.research_id").whereNotNull("o.link_kind");
+        // A withdrawn outcome's link no longer counts.
+        const linked = db("research_outcomes as o")
+          .whereRaw("o.research_id = r.research_id")
+          .whereNotNull("o.link_kind")
+          .where("o.withdrawn", false);
         if (filter.linkedKind) linked.where("o.link_kind", filter.linkedKind);
         if (filter.linkedTargetId) linked.where("o.link_target_id", filter.linkedTargetId);
         q.whereExists(linked);
@@ -222,25 +445,13 @@ export const researchRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered().select("r.*");
-    if (page.after) q.whereRaw("(r.created_at, r.research_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+    if (after) q.whereRaw("(r.created_at, r.research_id) < (?::timestamptz, ?::uuid)", [after.key, after.id]);
     const rows = (await q
       .orderBy([
         { column: "r.created_at", order: "desc" },
         { column: "r.research_id", order: "desc" },
       ])
-      .limit(page.size + 1)) as ResearchRow[];
-    return { rows, total: Number(n) };
+      .limit(limit)) as ResearchRow[];
+    return { projects: await assemble(db, rows), total: Number(n) };
   },
 };
-
-function linkColumns(link: OutcomeLink, audit: LinkAudit) {
-  return {
-    link_kind: link.kind,
-    link_target_id: link.targetId,
-    linked_by: audit.actor,
-    linked_reason: audit.reason,
-    linked_request_id: audit.requestId,
-    linked_jurisdiction: audit.jurisdiction,
-    linked_at: audit.at,
-  };
-}

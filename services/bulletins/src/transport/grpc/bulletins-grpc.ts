@@ -1,8 +1,17 @@
-import { actorOf, implement, type Authenticator, type Authorizer, type Logger, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  type Attribution,
+  type Authenticator,
+  type Authorizer,
+  type CallContext,
+  type Logger,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { bulletinsV1 } from "@jinlian/proto";
 import type { Duration } from "@jinlian/proto";
-import { Violations } from "@jinlian/chassis";
-import type { BulletinsApp, BulletinView, ListFilter, RecipientStatus } from "../../app/bulletins-app";
+import { auditEntriesResponse, auditQueryOf, validateExpectedRevision, Violations } from "@jinlian/chassis";
+import type { BulletinsApp, BulletinView } from "../../app/bulletins-app";
 import {
   changeCodec,
   classificationCodec,
@@ -10,17 +19,38 @@ import {
   organisationTypeCodec,
   originCodec,
   readFilterCodec,
-  readStateCodec,
-  roleCodec,
   statusCodec,
   urgencyCodec,
-} from "../../app/codecs";
-import { audienceFromProto, audienceToProto, orgFromProto, recipientFromProto, recipientToProto } from "../../app/events";
-import type { KnownOrganisationFilter, OrganisationProjection } from "../../app/organisation-projection";
-import { displayNumber, type DraftContent } from "../../domain/bulletin";
-import type { KnownOrganisation } from "../../domain/known-organisation";
+} from "./codecs";
+import {
+  audienceFromProto,
+  audienceToProto,
+  orgFromProto,
+  orgToProto,
+  recipientFromProto,
+  approvalToProto,
+} from "../../domain/bulletin-events";
+import type { Briefings } from "../../app/briefings";
+import { briefingHandlers } from "./briefing-grpc";
+import { officeFilterFrom } from "./office-grpc";
+import { deliveryHandlers, partyFrom, readStatusResponse, toProtoReadStatus, type DeliveryUseCases } from "./delivery-grpc";
+import type { KnownOrganisation, KnownOrganisationFilter, RegistryProjection } from "@jinlian/registry-projection";
+import { displayNumber, LIMITS, type BulletinFilter, type DraftContent } from "../../domain/bulletin";
 
 const P = bulletinsV1;
+
+// Request bounds checked before any handler work (the chassis defaults cover every other field).
+// A body is longer than the default string bound; twice its domain limit still bounds the work
+// and leaves a slightly long body to the domain, which reports it with the draft's other
+// violations. Audiences are capped at the recipient limit, so no element is looked at beyond it.
+const bodyBound = 2 * LIMITS.bodyChars;
+const draftLimits = {
+  body: bodyBound,
+  "mainAudience.jurisdictionCodes": LIMITS.recipients,
+  "mainAudience.organisations": LIMITS.recipients,
+  "copyAudience.jurisdictionCodes": LIMITS.recipients,
+  "copyAudience.organisations": LIMITS.recipients,
+} as const;
 
 function windowSeconds(d: Duration | undefined): number | null {
   if (!d) return null;
@@ -45,52 +75,46 @@ function contentFrom(
 }
 
 export function toProtoBulletin(v: BulletinView): bulletinsV1.Bulletin {
-  const r = v.row;
+  const b = v.bulletin;
   return {
-    bulletinId: r.bulletin_id,
-    kind: kindCodec.toProto(r.kind),
-    issuer: { creditCode: r.issuer_credit_code, jurisdictionCode: r.issuer_jurisdiction, name: r.issuer_name },
-    issuingJurisdictionCode: r.issuing_jurisdiction,
-    issueNumber: r.year !== null && r.number !== null ? { year: r.year, number: r.number } : undefined,
-    displayNumber: r.year !== null && r.number !== null ? displayNumber(r.year, r.number) : "",
-    title: r.title,
-    body: r.body,
-    mainAudience: audienceToProto(r.main_audience),
-    copyAudience: audienceToProto(r.copy_audience),
-    urgency: urgencyCodec.toProto(r.urgency),
-    classification: classificationCodec.toProto(r.classification),
-    acknowledgementDueTime: r.ack_due_at ?? undefined,
-    status: statusCodec.toProto(r.status),
-    currentVersion: r.current_version,
-    versions: v.versions.map((x) => ({
+    bulletinId: b.bulletinId,
+    kind: kindCodec.toProto(b.kind),
+    issuer: orgToProto(b.issuer),
+    issuingJurisdictionCode: b.issuingJurisdiction,
+    issueNumber: b.issueNumber ? { ...b.issueNumber } : undefined,
+    displayNumber: b.issueNumber ? displayNumber(b.issueNumber.year, b.issueNumber.number) : "",
+    title: b.title,
+    body: b.body,
+    mainAudience: audienceToProto(b.mainAudience),
+    copyAudience: audienceToProto(b.copyAudience),
+    urgency: urgencyCodec.toProto(b.urgency),
+    classification: classificationCodec.toProto(b.classification),
+    acknowledgementDueTime: b.ackDueAt ?? undefined,
+    status: statusCodec.toProto(b.status),
+    currentVersion: b.currentVersion,
+    versions: b.versions.map((x) => ({
       version: x.version,
       change: changeCodec.toProto(x.change),
       title: x.title,
       body: x.body,
       reason: x.reason,
-      audit: { actor: x.actor, reason: x.reason, requestId: x.request_id, occurTime: x.occurred_at, jurisdictionCode: x.jurisdiction },
+      audit: { actor: x.actor, reason: x.reason, requestId: x.requestId, occurTime: x.occurredAt, jurisdictionCode: x.jurisdiction },
     })),
-    revision: r.revision,
-    origin: originCodec.toProto(r.origin),
-    createTime: r.created_at,
-    publishTime: r.published_at ?? undefined,
-    updateTime: r.updated_at,
+    revision: b.revision,
+    origin: originCodec.toProto(b.origin),
+    createTime: b.createdAt,
+    publishTime: b.publishedAt ?? undefined,
+    updateTime: b.updatedAt,
     readSummary: { ...v.readCounts },
-    acknowledgementWindow: r.ack_window_seconds === null ? undefined : { seconds: String(r.ack_window_seconds), nanos: 0 },
+    acknowledgementWindow: b.ackWindowSeconds === null ? undefined : { seconds: String(b.ackWindowSeconds), nanos: 0 },
+    coIssuers: b.coIssuers.map(orgToProto),
+    approval: approvalToProto(b.approval),
   };
 }
 
-function toProtoReadStatus(s: RecipientStatus): bulletinsV1.RecipientReadStatus {
-  return {
-    recipient: recipientToProto(s.row.recipient),
-    role: roleCodec.toProto(s.row.role),
-    deliveryJurisdictionCode: s.row.delivery_jurisdiction,
-    state: readStateCodec.toProto(s.state),
-    acknowledgedVersion: s.row.acknowledged_version,
-    acknowledgeTime: s.row.acknowledged_at ?? undefined,
-    acknowledgedBy: s.row.acknowledged_by ?? "",
-    readerName: s.row.reader_name ?? "",
-  };
+/** The caller and the reason it gave: what the audit trail records of a mutation. */
+function by(call: CallContext, reason: string): Attribution {
+  return { actor: actorOf(call), reason };
 }
 
 function toProtoKnownOrganisation(o: KnownOrganisation): bulletinsV1.KnownOrganisation {
@@ -103,15 +127,10 @@ function toProtoKnownOrganisation(o: KnownOrganisation): bulletinsV1.KnownOrgani
   };
 }
 
-function revision(v: Violations, value: number): number {
-  if (value < 0) v.add("expected_revision", "must be 0 (no check) or a revision returned by the service");
-  return value;
-}
-
 /** Every enum in a filter must be one the contract defines, or unspecified. */
-function filterFrom(f: bulletinsV1.BulletinFilter | undefined): ListFilter {
+function filterFrom(f: bulletinsV1.BulletinFilter | undefined): BulletinFilter {
   const v = new Violations();
-  const out: ListFilter = {};
+  const out: BulletinFilter = {};
   if (!f) return out;
   const pick = <D>(field: string, value: number, codec: { fromProto(n: number): D | undefined }): D | undefined => {
     if (value === 0) return undefined;
@@ -126,57 +145,99 @@ function filterFrom(f: bulletinsV1.BulletinFilter | undefined): ListFilter {
   if (f.issuerCreditCode) out.issuerCreditCode = f.issuerCreditCode.trim();
   if (f.year) out.year = f.year;
   if (f.text.trim()) out.text = f.text.trim();
+  Object.assign(out, officeFilterFrom(v, f));
   v.throwIfAny();
-  for (const k of Object.keys(out) as (keyof ListFilter)[]) if (out[k] === undefined) delete out[k];
+  for (const k of Object.keys(out) as (keyof BulletinFilter)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
 export function bulletinsGrpcService(
   app: BulletinsApp,
-  organisations: OrganisationProjection,
+  organisations: RegistryProjection,
   options: { logger: Logger; authenticator?: Authenticator; authorizer?: Authorizer },
+  delivery: DeliveryUseCases,
+  briefings: Briefings,
 ): RegisteredService {
   const implementation = implement(
     P.BulletinsServiceService,
     {
       async createBulletinDraft(req, call) {
         const kind = kindCodec.fromProto(req.kind);
-        const content: DraftContent = { ...contentFrom(req), kind, issuer: req.issuer ? orgFromProto(req.issuer) : undefined };
-        return { bulletin: toProtoBulletin(await app.createDraft(content, actorOf(call))) };
+        const content: DraftContent = {
+          ...contentFrom(req),
+          kind,
+          issuer: req.issuer ? orgFromProto(req.issuer) : undefined,
+          coIssuers: req.coIssuers.map(orgFromProto),
+        };
+        return { bulletin: toProtoBulletin(await app.createDraft(content, by(call, req.reason))) };
       },
       async updateBulletinDraft(req, call) {
         const v = new Violations();
-        revision(v, req.expectedRevision);
-        v.throwIfAny();
-        return { bulletin: toProtoBulletin(await app.updateDraft(req.bulletinId, req.expectedRevision, contentFrom(req), actorOf(call))) };
-      },
-      async publishBulletin(req, call) {
-        const v = new Violations();
-        revision(v, req.expectedRevision);
-        v.throwIfAny();
-        return { bulletin: toProtoBulletin(await app.publish(req.bulletinId, req.expectedRevision, actorOf(call))) };
-      },
-      async correctBulletin(req, call) {
-        const v = new Violations();
-        revision(v, req.expectedRevision);
+        validateExpectedRevision(v, req.expectedRevision);
         v.throwIfAny();
         return {
           bulletin: toProtoBulletin(
-            await app.correct(req.bulletinId, req.expectedRevision, req.title, req.body, req.reason, actorOf(call)),
+            await app.updateDraft(
+              req.bulletinId,
+              req.expectedRevision,
+              // Co-issuers change only when asked to (a request copied from the create request keeps them).
+              { ...contentFrom(req), coIssuers: req.replaceCoIssuers ? req.coIssuers.map(orgFromProto) : undefined },
+              by(call, req.reason),
+            ),
+          ),
+        };
+      },
+      async publishBulletin(req, call) {
+        const v = new Violations();
+        validateExpectedRevision(v, req.expectedRevision);
+        v.throwIfAny();
+        return { bulletin: toProtoBulletin(await app.publish(req.bulletinId, req.expectedRevision, by(call, req.reason))) };
+      },
+      async correctBulletin(req, call) {
+        const v = new Violations();
+        validateExpectedRevision(v, req.expectedRevision);
+        v.throwIfAny();
+        return {
+          bulletin: toProtoBulletin(
+            await app.correct(
+              req.bulletinId,
+              req.expectedRevision,
+              {
+                title: req.title,
+                body: req.body,
+                mainAudience: req.mainAudience ? audienceFromProto(req.mainAudience) : undefined,
+                copyAudience: req.copyAudience ? audienceFromProto(req.copyAudience) : undefined,
+              },
+              by(call, req.reason),
+            ),
           ),
         };
       },
       async recallBulletin(req, call) {
         const v = new Violations();
-        revision(v, req.expectedRevision);
+        validateExpectedRevision(v, req.expectedRevision);
         v.throwIfAny();
-        return { bulletin: toProtoBulletin(await app.recall(req.bulletinId, req.expectedRevision, req.reason, actorOf(call))) };
+        return { bulletin: toProtoBulletin(await app.recall(req.bulletinId, req.expectedRevision, by(call, req.reason))) };
+      },
+      async approveBulletin(req, call) {
+        const v = new Violations();
+        validateExpectedRevision(v, req.expectedRevision);
+        v.throwIfAny();
+        return { bulletin: toProtoBulletin(await app.approve(req.bulletinId, req.expectedRevision, req.approver, by(call, req.reason))) };
+      },
+      async deleteBulletinDraft(req, call) {
+        const v = new Violations();
+        validateExpectedRevision(v, req.expectedRevision);
+        v.throwIfAny();
+        return { bulletinId: await app.deleteDraft(req.bulletinId, req.expectedRevision, by(call, req.reason)) };
       },
       async getBulletin(req) {
-        return { bulletin: toProtoBulletin(await app.view(req.bulletinId)) };
+        return { bulletin: toProtoBulletin(await app.viewFor(req.bulletinId, req.readerCreditCode)) };
       },
       async listBulletins(req) {
-        const result = await app.list(filterFrom(req.filter), req.page?.pageSize ?? 0, req.page?.pageToken ?? "");
+        const filter = filterFrom(req.filter);
+        const reader = await app.reader(req.readerCreditCode, "reader_credit_code");
+        const result = await app.list(filter, req.page?.pageSize ?? 0, req.page?.pageToken ?? "", reader);
         return { bulletins: result.items.map(toProtoBulletin), page: { nextPageToken: result.nextPageToken, totalSize: result.totalSize } };
       },
       async acknowledgeBulletin(req, call) {
@@ -185,7 +246,8 @@ export function bulletinsGrpcService(
           recipientFromProto(req.recipient),
           req.version,
           req.readerName.trim(),
-          actorOf(call),
+          by(call, req.reason),
+          partyFrom(req.party),
         );
         return { readStatus: toProtoReadStatus(status) };
       },
@@ -200,19 +262,21 @@ export function bulletinsGrpcService(
         };
       },
       async getBulletinReadStatus(req) {
-        const { bulletin, recipients } = await app.readStatus(req.bulletinId);
-        const list = recipients.map(toProtoReadStatus);
-        const count = (s: string) => recipients.filter((r) => r.state === s).length;
-        return {
-          bulletinId: bulletin.bulletin_id,
-          currentVersion: bulletin.current_version,
-          acknowledgementDueTime: bulletin.ack_due_at ?? undefined,
-          recipients: list,
-          summary: { recipients: recipients.length, read: count("READ"), unread: count("UNREAD"), overdue: count("OVERDUE") },
-        };
+        return readStatusResponse(app, req);
+      },
+      // 转发 and unread work (delivery-grpc.ts).
+      ...deliveryHandlers(delivery, toProtoBulletin, by),
+      // 工作简报 compiled from the districts' statistics (briefing-grpc.ts).
+      ...briefingHandlers(briefings, toProtoBulletin, by),
+      async listAuditEntries(req) {
+        const v = new Violations();
+        return auditEntriesResponse(await app.auditEntries(auditQueryOf(req, v), v));
       },
     },
-    options,
+    {
+      ...options,
+      limits: { createBulletinDraft: draftLimits, updateBulletinDraft: draftLimits, correctBulletin: draftLimits },
+    },
   );
   return { name: "jinlian.bulletins.v1.BulletinsService", definition: P.BulletinsServiceService, implementation };
 }

@@ -1,11 +1,21 @@
-import { implement, Violations, type RegisteredService } from "@jinlian/chassis";
+import { isDistrictCode } from "@jinlian/kernel";
+import { actorOf, implement, textField, Violations, type RegisteredService } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
-import type { GrpcOptions } from "../../app/area";
-import { activityToProto, campaignToProto, type CampaignApp } from "../../app/campaign-app";
-import { calendarNodeCodec, campaignOriginCodec, campaignStatusCodec, optionalEnum } from "../../app/codecs";
-import { actorOf } from "../../app/support";
-import type { JurisdictionTotals } from "../../domain/campaign";
-import type { CampaignListFilter } from "../../persistence/campaign-repository";
+import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
+import type { CampaignApp, CampaignView } from "../../app/campaign-app";
+import { optionalEnum } from "../../app/codecs";
+import type { CampaignListFilter, JurisdictionTotals } from "../../domain/campaign";
+import {
+  activityMessage as activityToProto,
+  audienceKindCodec,
+  calendarNodeCodec,
+  campaignMessage,
+  campaignOriginCodec,
+  campaignStatusCodec,
+} from "../../domain/campaign-events";
+
+// A Campaign answers as its events carry it (the published language), with the activities known here.
+const campaignToProto = (v: CampaignView): liaisonV1.Campaign => campaignMessage(v.campaign, v.activities);
 
 function totalsToProto(t: JurisdictionTotals): liaisonV1.JurisdictionCampaignTotals {
   return {
@@ -21,11 +31,19 @@ function totalsToProto(t: JurisdictionTotals): liaisonV1.JurisdictionCampaignTot
 /** Filter enums must be ones the contract defines (or unspecified); 0 means "any". */
 function filterFrom(v: Violations, f: liaisonV1.CampaignFilter | undefined): CampaignListFilter {
   if (!f) return {};
+  const target = f.targetJurisdictionCode.trim();
+  if (target && !isDistrictCode(target))
+    v.add("filter.target_jurisdiction_code", `"${target}" is not one of the 16 district codes of Tianjin`);
+  const code = textField(v, "filter.calendar_node_code", f.calendarNodeCode, { max: 64 });
+  const node = optionalEnum(v, "filter.calendar_node", f.calendarNode, calendarNodeCodec);
+  if (node && code && node !== code) v.add("filter.calendar_node_code", "names another calendar node than filter.calendar_node");
   const out: CampaignListFilter = {
-    calendarNode: optionalEnum(v, "filter.calendar_node", f.calendarNode, calendarNodeCodec),
+    calendarNode: node ?? (code || undefined),
     year: f.year || undefined,
     status: optionalEnum(v, "filter.status", f.status, campaignStatusCodec),
     origin: optionalEnum(v, "filter.origin", f.origin, campaignOriginCodec),
+    targetJurisdictionCode: target || undefined,
+    topicTag: textField(v, "filter.topic_tag", f.topicTag, { max: 50 }) || undefined,
   };
   for (const k of Object.keys(out) as (keyof CampaignListFilter)[]) if (out[k] === undefined) delete out[k];
   return out;
@@ -41,11 +59,16 @@ export function campaignGrpcService(app: CampaignApp, grpc: GrpcOptions): Regist
           {
             // Unspecified or undefined enum values become undefined and are refused by the plan rules.
             calendarNode: calendarNodeCodec.fromProto(req.calendarNode),
+            calendarNodeCode: req.calendarNodeCode,
             year: req.year,
             title: req.title,
             theme: req.theme,
             targetJurisdictionCodes: req.targetJurisdictionCodes,
             reason: req.reason,
+            topicTags: req.topicTags,
+            // Unspecified or undefined values become undefined and are refused by the plan rules.
+            audienceKinds: req.audienceKinds.map((k) => audienceKindCodec.fromProto(k)),
+            coOrganisers: req.coOrganisers,
           },
           actorOf(call),
         );
@@ -66,11 +89,46 @@ export function campaignGrpcService(app: CampaignApp, grpc: GrpcOptions): Regist
             eventsHeld: req.eventsHeld,
             audienceReached: req.audienceReached,
             organiserOrganisationId: req.organiserOrganisationId,
+            organiserCreditCode: req.organiserCreditCode,
             reason: req.reason,
           },
           actorOf(call),
         );
         return { activity: activityToProto(activity) };
+      },
+      async correctCampaignActivity(req, call) {
+        const activity = await app.correct(
+          req.campaignId,
+          {
+            activityId: req.activityId,
+            expectedRevision: req.expectedRevision,
+            title: req.title,
+            heldTime: req.heldTime,
+            eventsHeld: req.eventsHeld,
+            audienceReached: req.audienceReached,
+            organiserOrganisationId: req.organiserOrganisationId,
+            organiserCreditCode: req.organiserCreditCode,
+            reason: req.reason,
+          },
+          actorOf(call),
+        );
+        return { activity: activityToProto(activity, true) };
+      },
+      async withdrawCampaignActivity(req, call) {
+        const activity = await app.withdraw(req.campaignId, req, actorOf(call));
+        return { activity: activityToProto(activity, true) };
+      },
+      async getCampaignCalendar(req) {
+        return {
+          nodes: app.calendarOf(req.year).map((n) => ({
+            code: n.code,
+            name: n.name,
+            calendarNode: calendarNodeCodec.toProto(n.code),
+            startTime: n.period.start,
+            endTime: n.period.end,
+            setForYear: n.setForYear,
+          })),
+        };
       },
       async getCampaign(req) {
         return { campaign: campaignToProto(await app.view(req.campaignId)) };

@@ -1,19 +1,14 @@
-import { implement, Violations, type RegisteredService } from "@jinlian/chassis";
-import { liaisonV1 } from "@jinlian/proto";
-import type { ActionItemApp, ActionItemListFilter, ActionItemView } from "../../app/action-item-app";
-import type { GrpcOptions } from "../../app/area";
-import {
-  actionItemOriginCodec,
-  actionItemStatusCodec,
-  consultationKindCodec,
-  consultationStatusCodec,
-  optionalEnum,
-  outcomeTypeCodec,
-} from "../../app/codecs";
-import type { ConsultationApp, ConsultationListFilter, ConsultationView } from "../../app/consultation-app";
-import { actorOf } from "../../app/support";
-import type { AgendaItemInput, AttendeeInput } from "../../domain/consultation";
-import type { OutcomeRow, ProgressRow } from "../../persistence/consultation-repository";
+import { actorOf, implement, periodField, Violations, type RegisteredService } from "@jinlian/chassis";
+import { commonV1, liaisonV1 } from "@jinlian/proto";
+import type { ActionItemApp, ActionItemView } from "../../app/action-item-app";
+import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
+import { actionItemOriginCodec, consultationStatusCodec, optionalEnum, outcomeTypeCodec } from "../../app/codecs";
+import type { ConsultationApp, ConsultationView, NamedAgendaItem, NamedAttendee } from "../../app/consultation-app";
+import type { ActionItemListFilter, ActionOwner, DueDateExtension, ProgressReport, Recorded } from "../../domain/action-item";
+import { actionItemStatusCodec, consultationKindCodec } from "../../domain/action-item-events";
+import { currentText, currentVersion, type ConsultationListFilter, type Outcome } from "../../domain/consultation";
+import { toProtoReceivedAgenda, type ReceivedAgendaFilter } from "../../domain/consultation-events";
+import type { Parties } from "../../domain/consultation-parties";
 
 const P = liaisonV1;
 
@@ -21,12 +16,22 @@ const P = liaisonV1;
 // Enums decode to undefined when unspecified or not defined by the contract; the domain then
 // names the field ("must be one of ...").
 
-function agendaItemFrom(a: liaisonV1.AgendaItem): AgendaItemInput {
-  return { topic: a.topic, presenter: a.presenter, presenterOrganisationId: a.presenterOrganisationId, durationMinutes: a.durationMinutes };
+function agendaItemFrom(a: liaisonV1.AgendaItem): NamedAgendaItem {
+  return {
+    topic: a.topic,
+    presenter: a.presenter,
+    presenterOrganisationId: a.presenterOrganisationId,
+    presenterCreditCode: a.presenterCreditCode,
+    durationMinutes: a.durationMinutes,
+  };
 }
 
-function attendeeFrom(a: liaisonV1.Attendee): AttendeeInput {
-  return { name: a.name, organisationId: a.organisationId, title: a.title };
+function attendeeFrom(a: liaisonV1.Attendee): NamedAttendee {
+  return { name: a.name, organisationId: a.organisationId, creditCode: a.creditCode, title: a.title };
+}
+
+function ownerFrom(o: liaisonV1.ActionOwner): ActionOwner {
+  return { organisationId: o.organisationId, departmentId: o.departmentId };
 }
 
 function consultationFilterFrom(v: Violations, f: liaisonV1.ConsultationFilter | undefined): ConsultationListFilter {
@@ -36,12 +41,28 @@ function consultationFilterFrom(v: Violations, f: liaisonV1.ConsultationFilter |
     out.status = optionalEnum(v, "filter.status", f.status, consultationStatusCodec);
     if (f.seriesId.trim()) out.seriesId = f.seriesId.trim();
     if (f.text.trim()) out.text = f.text.trim();
+    if (f.mechanismId.trim()) out.mechanismId = f.mechanismId.trim();
+    const period = periodField(v, "filter.period", f.period);
+    if (period.from || period.until) out.period = period;
   }
   return withoutUndefined(out);
 }
 
-function actionItemFilterFrom(v: Violations, f: liaisonV1.ActionItemFilter | undefined): ActionItemListFilter {
-  const out: ActionItemListFilter = {};
+function receivedAgendaFilterFrom(v: Violations, f: liaisonV1.ReceivedAgendaFilter | undefined): ReceivedAgendaFilter {
+  const out: ReceivedAgendaFilter = {};
+  if (f) {
+    out.status = optionalEnum(v, "filter.status", f.status, consultationStatusCodec);
+    const period = periodField(v, "filter.period", f.period);
+    if (period.from || period.until) out.period = period;
+  }
+  return withoutUndefined(out);
+}
+
+function actionItemFilterFrom(
+  v: Violations,
+  f: liaisonV1.ActionItemFilter | undefined,
+): ActionItemListFilter & { ownerCreditCode?: string } {
+  const out: ActionItemListFilter & { ownerCreditCode?: string } = {};
   if (f) {
     out.status = optionalEnum(v, "filter.status", f.status, actionItemStatusCodec);
     out.origin = optionalEnum(v, "filter.origin", f.origin, actionItemOriginCodec);
@@ -50,6 +71,12 @@ function actionItemFilterFrom(v: Violations, f: liaisonV1.ActionItemFilter | und
     if (f.ownerOrganisationId.trim()) out.ownerOrganisationId = f.ownerOrganisationId.trim();
     if (f.assigneeJurisdictionCode.trim()) out.assigneeJurisdictionCode = f.assigneeJurisdictionCode.trim();
     if (f.overdueOnly) out.overdueOnly = true;
+    if (f.originConsultationId.trim()) out.originConsultationId = f.originConsultationId.trim();
+    if (f.ownerCreditCode.trim()) out.ownerCreditCode = f.ownerCreditCode.trim();
+    if (f.dueBefore) {
+      if (Number.isNaN(f.dueBefore.getTime())) v.add("filter.due_before", "must be a valid time");
+      else out.dueBefore = f.dueBefore;
+    }
   }
   return withoutUndefined(out);
 }
@@ -62,72 +89,110 @@ function withoutUndefined<T extends object>(o: T): T {
 
 // ---- domain -> responses ----
 
-function auditOf(r: { actor: string; request_id: string; jurisdiction: string; occurred_at: Date }, reason: string) {
-  return { actor: r.actor, reason, requestId: r.request_id, occurTime: r.occurred_at, jurisdictionCode: r.jurisdiction };
+function auditOf(r: Recorded, reason: string): commonV1.AuditMetadata {
+  return { actor: r.actor, reason, requestId: r.requestId, occurTime: r.at, jurisdictionCode: r.jurisdiction };
 }
 
-function toProtoProgress(r: ProgressRow): liaisonV1.ProgressReport {
-  return { status: actionItemStatusCodec.toProto(r.status), note: r.note, audit: auditOf(r, r.note) };
+function toProtoProgress(p: ProgressReport): liaisonV1.ProgressReport {
+  return { status: actionItemStatusCodec.toProto(p.status), note: p.note, audit: auditOf(p.recorded, p.note), reportedBy: p.reportedBy };
+}
+
+/** An organisation of this node's registry as a reference (credit code, jurisdiction, name). */
+function refIn(names: Parties, id: string): liaisonV1.Attendee["organisation"] {
+  const p = id ? names.get(id) : undefined;
+  return p ? { creditCode: p.creditCode, jurisdictionCode: p.jurisdictionCode, name: p.name } : undefined;
+}
+
+function toProtoOwner(o: ActionOwner, names: Parties): liaisonV1.ActionOwner {
+  const organisation = refIn(names, o.organisationId);
+  return { organisationId: o.organisationId, departmentId: o.departmentId, creditCode: organisation?.creditCode ?? "", organisation };
+}
+
+function toProtoExtension(e: DueDateExtension): liaisonV1.DueDateExtension {
+  return { previousDueTime: e.previousDueTime, dueTime: e.dueTime, audit: auditOf(e.recorded, e.reason) };
 }
 
 export function toProtoActionItem(v: ActionItemView): liaisonV1.ActionItem {
-  const r = v.row;
+  const a = v.item;
   return {
-    actionItemId: r.action_item_id,
-    title: r.title,
-    owner: r.owner_organisation_id ? { organisationId: r.owner_organisation_id, departmentId: r.owner_department_id ?? "" } : undefined,
-    assigneeJurisdictionCode: r.assignee_jurisdiction_code ?? "",
-    dueTime: r.due_time,
-    status: actionItemStatusCodec.toProto(r.status),
+    actionItemId: a.actionItemId,
+    title: a.title,
+    owner: a.owner ? toProtoOwner(a.owner, v.names) : undefined,
+    jointOwners: a.jointOwners.map((o) => toProtoOwner(o, v.names)),
+    extensions: a.extensions.map(toProtoExtension),
+    assigneeJurisdictionCode: a.assigneeJurisdictionCode,
+    dueTime: a.dueTime,
+    status: actionItemStatusCodec.toProto(a.status),
     overdue: v.overdue,
-    originConsultationId: r.origin_consultation_id,
-    consultationId: r.consultation_id,
-    seriesId: r.series_id ?? "",
-    carryOverCount: r.carry_over_count,
-    origin: actionItemOriginCodec.toProto(r.origin),
-    originJurisdictionCode: r.origin_jurisdiction_code,
-    progress: v.progress.map(toProtoProgress),
-    revision: r.revision,
-    createTime: r.created_at,
+    originConsultationId: a.originConsultationId,
+    consultationId: a.consultationId,
+    seriesId: a.seriesId,
+    carryOverCount: a.carryOverCount,
+    origin: actionItemOriginCodec.toProto(a.origin),
+    originJurisdictionCode: a.originJurisdictionCode,
+    progress: a.progress.map(toProtoProgress),
+    revision: a.revision,
+    createTime: a.createTime,
   };
 }
 
-export function toProtoOutcome(o: OutcomeRow): liaisonV1.Outcome {
+export function toProtoOutcome(o: Outcome): liaisonV1.Outcome {
   return {
-    outcomeId: o.outcome_id,
+    outcomeId: o.outcomeId,
     type: outcomeTypeCodec.toProto(o.type),
-    text: o.text,
-    agendaItemId: o.agenda_item_id ?? "",
-    actionItemId: o.action_item_id ?? "",
-    audit: auditOf(o, o.reason),
+    text: currentText(o),
+    agendaItemId: o.agendaItemId,
+    actionItemId: o.actionItemId,
+    audit: auditOf(o.recorded, o.reason),
+    version: currentVersion(o),
+    history: [
+      { version: 1, text: o.text, audit: auditOf(o.recorded, o.reason) },
+      ...o.corrections.map((k) => ({ version: k.version, text: k.text, audit: auditOf(k.recorded, k.reason) })),
+    ],
   };
 }
 
 export function toProtoConsultation(v: ConsultationView): liaisonV1.Consultation {
-  const r = v.row;
+  const c = v.consultation;
   return {
-    consultationId: r.consultation_id,
-    kind: consultationKindCodec.toProto(r.kind),
-    seriesId: r.series_id,
-    title: r.title,
-    mechanismId: r.mechanism_id ?? "",
-    scheduledTime: r.scheduled_time,
-    location: r.location,
-    status: consultationStatusCodec.toProto(r.status),
-    agenda: v.agenda.map((a) => ({
-      agendaItemId: a.agenda_item_id,
-      topic: a.topic,
-      presenter: a.presenter,
-      presenterOrganisationId: a.presenter_organisation_id ?? "",
-      durationMinutes: a.duration_minutes,
-    })),
-    attendees: v.attendees.map((a) => ({ name: a.name, organisationId: a.organisation_id, title: a.title })),
-    outcomes: v.outcomes.map(toProtoOutcome),
-    minutes: r.minutes,
+    consultationId: c.consultationId,
+    kind: consultationKindCodec.toProto(c.kind),
+    seriesId: c.seriesId,
+    title: c.title,
+    mechanismId: c.mechanismId,
+    scheduledTime: c.scheduledTime,
+    location: c.location,
+    status: consultationStatusCodec.toProto(c.status),
+    agenda: c.agenda.map((a) => {
+      const presenterOrganisation = refIn(v.names, a.presenterOrganisationId);
+      return {
+        agendaItemId: a.agendaItemId,
+        topic: a.topic,
+        presenter: a.presenter,
+        presenterOrganisationId: a.presenterOrganisationId,
+        durationMinutes: a.durationMinutes,
+        presenterCreditCode: presenterOrganisation?.creditCode ?? "",
+        presenterOrganisation,
+      };
+    }),
+    attendees: c.attendees.map((a) => {
+      const organisation = refIn(v.names, a.organisationId);
+      return {
+        name: a.name,
+        organisationId: a.organisationId,
+        title: a.title,
+        attendeeId: a.attendeeId,
+        creditCode: organisation?.creditCode ?? "",
+        organisation,
+      };
+    }),
+    concernedJurisdictionCodes: [...c.concernedJurisdictionCodes],
+    outcomes: c.outcomes.map(toProtoOutcome),
+    minutes: c.minutes,
     actionItems: v.actionItems.map(toProtoActionItem),
-    revision: r.revision,
-    startTime: r.start_time ?? undefined,
-    endTime: r.end_time ?? undefined,
+    revision: c.revision,
+    startTime: c.startTime,
+    endTime: c.endTime,
   };
 }
 
@@ -148,6 +213,7 @@ export function consultationGrpcService(consultations: ConsultationApp, actionIt
             agenda: req.agenda.map(agendaItemFrom),
             attendees: req.attendees.map(attendeeFrom),
             reason: req.reason,
+            concernedJurisdictionCodes: req.concernedJurisdictionCodes,
           },
           actorOf(call),
         );
@@ -190,13 +256,15 @@ export function consultationGrpcService(consultations: ConsultationApp, actionIt
             action: a
               ? {
                   title: a.title,
-                  owner: a.owner ? { organisationId: a.owner.organisationId, departmentId: a.owner.departmentId } : undefined,
+                  owner: a.owner ? ownerFrom(a.owner) : undefined,
                   assigneeJurisdictionCode: a.assigneeJurisdictionCode,
                   dueTime: a.dueTime,
+                  jointOwners: a.jointOwners.map(ownerFrom),
                 }
               : undefined,
             reason: req.reason,
           },
+          { owner: a?.owner?.creditCode ?? "", jointOwners: a?.jointOwners.map((o) => o.creditCode) ?? [] },
           actorOf(call),
         );
         return { consultation: toProtoConsultation(consultation), outcome: toProtoOutcome(outcome) };
@@ -239,11 +307,78 @@ export function consultationGrpcService(consultations: ConsultationApp, actionIt
           {
             status: actionItemStatusCodec.fromProto(req.status),
             note: req.note,
-            owner: req.owner ? { organisationId: req.owner.organisationId, departmentId: req.owner.departmentId } : undefined,
+            owner: req.owner ? ownerFrom(req.owner) : undefined,
+            jointOwners: req.jointOwners.map(ownerFrom),
+            reportingOrganisationId: req.reportingOrganisationId,
           },
+          actorOf(call),
+          { owner: req.owner?.creditCode ?? "", jointOwners: req.jointOwners.map((o) => o.creditCode), reporting: req.reportingCreditCode },
+        );
+        return { actionItem: toProtoActionItem(view) };
+      },
+      async rescheduleConsultation(req, call) {
+        const view = await consultations.reschedule(
+          req.consultationId,
+          req.expectedRevision,
+          { scheduledTime: req.scheduledTime, location: req.location, reason: req.reason },
+          actorOf(call),
+        );
+        return { consultation: toProtoConsultation(view) };
+      },
+      async removeAgendaItem(req, call) {
+        const view = await consultations.removeAgendaItem(
+          req.consultationId,
+          req.expectedRevision,
+          req.agendaItemId,
+          req.reason,
+          actorOf(call),
+        );
+        return { consultation: toProtoConsultation(view) };
+      },
+      async removeAttendee(req, call) {
+        const view = await consultations.removeAttendee(
+          req.consultationId,
+          req.expectedRevision,
+          req.attendeeId,
+          req.reason,
+          actorOf(call),
+        );
+        return { consultation: toProtoConsultation(view) };
+      },
+      async correctOutcome(req, call) {
+        const { consultation, outcome } = await consultations.correctOutcome(
+          req.consultationId,
+          req.expectedRevision,
+          { outcomeId: req.outcomeId, text: req.text, reason: req.reason },
+          actorOf(call),
+        );
+        return { consultation: toProtoConsultation(consultation), outcome: toProtoOutcome(outcome) };
+      },
+      async extendActionItemDueDate(req, call) {
+        const view = await actionItems.extendDueDate(
+          req.actionItemId,
+          req.expectedRevision,
+          { dueTime: req.dueTime, reason: req.reason },
           actorOf(call),
         );
         return { actionItem: toProtoActionItem(view) };
+      },
+      async raiseActionItem(req, call) {
+        const view = await actionItems.raise({ title: req.title, dueTime: req.dueTime, reason: req.reason }, actorOf(call));
+        return { actionItem: toProtoActionItem(view) };
+      },
+      async getReceivedAgenda(req) {
+        return { agenda: toProtoReceivedAgenda(await consultations.getReceivedAgenda(req.consultationId.trim())) };
+      },
+      async listReceivedAgendas(req) {
+        const v = new Violations();
+        const r = await consultations.listReceivedAgendas(
+          receivedAgendaFilterFrom(v, req.filter),
+          req.page?.pageSize ?? 0,
+          req.page?.pageToken ?? "",
+          v,
+        );
+        return { agendas: r.items.map(toProtoReceivedAgenda), page: { nextPageToken: r.nextPageToken, totalSize: r.totalSize } };
       },
     },
     grpc,

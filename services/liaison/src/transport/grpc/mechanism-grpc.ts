@@ -1,10 +1,11 @@
-import { implement, jurisdictionName, Violations, type RegisteredService } from "@jinlian/chassis";
+import { jurisdictionName } from "@jinlian/kernel";
+import { actorOf, implement, Violations, type RegisteredService } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
-import type { GrpcOptions } from "../../app/area";
-import { mechanismStatusCodec, optionalEnum } from "../../app/codecs";
-import { mechanismToProto, partyToProto, type MechanismApp, type PartyRequest } from "../../app/mechanism-app";
-import { actorOf } from "../../app/support";
-import type { RollUp, RollUpRow } from "../../domain/mechanism";
+import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
+import { optionalEnum } from "../../app/codecs";
+import type { MechanismApp } from "../../app/mechanism-app";
+import type { PartyRequest, RollUp, RollUpRow } from "../../domain/mechanism";
+import { mechanismStatusCodec, mechanismToProto, partyToProto } from "../../domain/mechanism-events";
 
 const P = liaisonV1;
 

@@ -1,23 +1,23 @@
-import { implement, Violations, type RegisteredService } from "@jinlian/chassis";
+import { actorOf, implement, validateExpectedRevision, Violations, type RegisteredService } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
-import type { GrpcOptions } from "../../app/area";
-import { optionalEnum, organisationStatusCodec, organisationTypeCodec } from "../../app/codecs";
-import { organisationToProto, type OrganisationFilter, type RegistryApp } from "../../app/registry-app";
-import { actorOf, checkExpectedRevision } from "../../app/support";
-import type { OrganisationAggregate } from "../../persistence/registry-repository";
+import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
+import { optionalEnum } from "../../app/codecs";
+import type { RegistryApp } from "../../app/registry-app";
+import { REGISTRY_LIMITS, type Organisation, type OrganisationFilter } from "../../domain/registry";
+import { organisationStatusCodec, organisationToProto, organisationTypeCodec } from "../../domain/registry-events";
 
 const P = liaisonV1;
 
 function revisionOf(value: number): number {
   const v = new Violations();
-  checkExpectedRevision(v, value);
+  validateExpectedRevision(v, value);
   v.throwIfAny();
   return value;
 }
 
-function filterFrom(f: liaisonV1.OrganisationFilter | undefined): OrganisationFilter {
+function filterFrom(f: liaisonV1.OrganisationFilter | undefined): OrganisationFilter & { memberOfCreditCode?: string } {
   const v = new Violations();
-  const out: OrganisationFilter = {};
+  const out: OrganisationFilter & { memberOfCreditCode?: string } = {};
   if (!f) return out;
   const type = optionalEnum(v, "filter.type", f.type, organisationTypeCodec);
   const status = optionalEnum(v, "filter.status", f.status, organisationStatusCodec);
@@ -26,11 +26,14 @@ function filterFrom(f: liaisonV1.OrganisationFilter | undefined): OrganisationFi
   if (status) out.status = status;
   if (f.jurisdictionCode.trim()) out.jurisdictionCode = f.jurisdictionCode.trim();
   if (f.text.trim()) out.text = f.text.trim();
+  if (f.industrySection.trim()) out.industrySection = f.industrySection.trim().toUpperCase();
+  if (f.memberOfOrganisationId.trim()) out.memberOfOrganisationId = f.memberOfOrganisationId.trim().toLowerCase();
+  if (f.memberOfCreditCode.trim()) out.memberOfCreditCode = f.memberOfCreditCode.trim().toUpperCase();
   return out;
 }
 
 export function registryGrpcService(app: RegistryApp, here: string, options: GrpcOptions): RegisteredService {
-  const toProto = (a: OrganisationAggregate) => organisationToProto(a, here);
+  const toProto = (o: Organisation) => organisationToProto(o, here);
   const implementation = implement(
     P.RegistryServiceService,
     {
@@ -47,6 +50,8 @@ export function registryGrpcService(app: RegistryApp, here: string, options: Grp
           },
           req.reason,
           actorOf(call),
+          req.affiliations,
+          req.chamber,
         );
         return { organisation: toProto(organisation) };
       },
@@ -89,8 +94,60 @@ export function registryGrpcService(app: RegistryApp, here: string, options: Grp
         const o = await app.deactivate(req.organisationId, revisionOf(req.expectedRevision), req.reason, actorOf(call));
         return { organisation: toProto(o) };
       },
+      async correctOrganisation(req, call) {
+        const type = req.type === 0 ? undefined : organisationTypeCodec.fromProto(req.type);
+        if (req.type !== 0 && !type) new Violations().add("type", `unknown value ${req.type}`).throwIfAny();
+        const o = await app.correct(
+          req.organisationId,
+          revisionOf(req.expectedRevision),
+          { type, name: req.name, creditCode: req.creditCode, jurisdictionCode: req.jurisdictionCode, chamber: req.chamber },
+          req.reason,
+          actorOf(call),
+        );
+        return { organisation: toProto(o) };
+      },
+      async updateLiaisonContact(req, call) {
+        const r = await app.updateContact(req.organisationId, revisionOf(req.expectedRevision), req.contact, req.reason, actorOf(call));
+        const organisation = toProto(r.organisation);
+        return { organisation, contact: organisation.contacts.find((c) => c.contactId === r.contactId) };
+      },
+      async updateAffiliations(req, call) {
+        const o = await app.updateAffiliations(
+          req.organisationId,
+          revisionOf(req.expectedRevision),
+          req.affiliations,
+          req.reason,
+          actorOf(call),
+        );
+        return { organisation: toProto(o) };
+      },
+      async reactivateOrganisation(req, call) {
+        const o = await app.reactivate(req.organisationId, revisionOf(req.expectedRevision), req.reason, actorOf(call));
+        return { organisation: toProto(o) };
+      },
+      async moveOrganisation(req, call) {
+        const o = await app.move(
+          req.organisationId,
+          revisionOf(req.expectedRevision),
+          req.toRegistryJurisdictionCode,
+          req.jurisdictionCode,
+          req.reason,
+          actorOf(call),
+        );
+        return { organisation: toProto(o) };
+      },
     },
-    options,
+    // Bounded before any handler work; per-name rules stay in the domain.
+    {
+      ...options,
+      limits: {
+        registerOrganisation: {
+          departmentNames: REGISTRY_LIMITS.departmentsPerOrganisation,
+          "affiliations.memberOf": REGISTRY_LIMITS.memberships,
+        },
+        updateAffiliations: { "affiliations.memberOf": REGISTRY_LIMITS.memberships },
+      },
+    },
   );
   return { name: "jinlian.liaison.v1.RegistryService", definition: P.RegistryServiceService, implementation };
 }

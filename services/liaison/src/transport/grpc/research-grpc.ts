@@ -1,68 +1,68 @@
-import { implement, Violations, type RegisteredService } from "@jinlian/chassis";
+import { actorOf, enumCodec, implement, Violations, type RegisteredService } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
-import type { GrpcOptions } from "../../app/area";
-import { invitationStatusCodec, optionalEnum, researchStatusCodec, transformationKindCodec } from "../../app/codecs";
-import type { ResearchApp, ResearchView } from "../../app/research-app";
-import { actorOf } from "../../app/support";
-import type { FindingRow, OutcomeRow } from "../../persistence/research-repository";
+import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
+import { optionalEnum } from "../../app/codecs";
+import type { ResearchApp } from "../../app/research-app";
+import type { Finding, JointResearch, Outcome, PartyName, Revisable } from "../../domain/research";
 
 const P = liaisonV1;
 
-function outcomeToProto(o: OutcomeRow): liaisonV1.ResearchOutcome {
+// Domain names <-> contract enums. fromProto gives undefined for UNSPECIFIED or unknown numbers.
+const researchStatusCodec = enumCodec(P.ResearchStatus, "RESEARCH_STATUS_", ["PROPOSED", "ONGOING", "CONCLUDED"] as const);
+const invitationStatusCodec = enumCodec(P.InvitationStatus, "INVITATION_STATUS_", ["PENDING", "ACCEPTED", "DECLINED"] as const);
+const transformationKindCodec = enumCodec(P.TransformationKind, "TRANSFORMATION_KIND_", [
+  "LEGISLATION_PROPOSAL",
+  "TRAINING",
+  "BULLETIN",
+] as const);
+
+/** Version, withdrawal and history of a finding or outcome. */
+function revisionToProto(r: Revisable) {
   return {
-    outcomeId: o.outcome_id,
+    version: r.version,
+    withdrawn: r.withdrawn,
+    revisionAudit: r.revised,
+    history: r.history.map((h) => ({ version: h.version, text: h.text, audit: h.made })),
+  };
+}
+
+function outcomeToProto(o: Outcome): liaisonV1.ResearchOutcome {
+  return {
+    outcomeId: o.outcomeId,
     summary: o.summary,
-    link:
-      o.link_kind && o.link_target_id !== null
-        ? {
-            kind: transformationKindCodec.toProto(o.link_kind),
-            targetId: o.link_target_id,
-            audit: {
-              actor: o.linked_by ?? "",
-              reason: o.linked_reason ?? "",
-              requestId: o.linked_request_id ?? "",
-              occurTime: o.linked_at ?? undefined,
-              jurisdictionCode: o.linked_jurisdiction ?? "",
-            },
-          }
-        : undefined,
-    audit: {
-      actor: o.recorded_by,
-      reason: o.recorded_reason,
-      requestId: o.recorded_request_id,
-      occurTime: o.recorded_at,
-      jurisdictionCode: o.recorded_jurisdiction,
-    },
+    link: o.link && { kind: transformationKindCodec.toProto(o.link.kind), targetId: o.link.targetId, audit: o.link.linked },
+    audit: o.recorded,
+    ...revisionToProto(o),
   };
 }
 
-function findingToProto(f: FindingRow): liaisonV1.ResearchFinding {
-  return {
-    findingId: f.finding_id,
-    text: f.text,
-    audit: { actor: f.actor, reason: f.reason, requestId: f.request_id, occurTime: f.recorded_at, jurisdictionCode: f.jurisdiction },
-  };
+function findingToProto(f: Finding): liaisonV1.ResearchFinding {
+  return { findingId: f.findingId, text: f.text, audit: f.recorded, ...revisionToProto(f) };
 }
 
-export function researchToProto(v: ResearchView): liaisonV1.JointResearch {
-  const r = v.row;
+const refOf = (r: JointResearch, id: string): PartyName | undefined => r.names?.get(id);
+
+export function researchToProto(r: JointResearch): liaisonV1.JointResearch {
   return {
-    researchId: r.research_id,
+    researchId: r.researchId,
     topic: r.topic,
-    leadOrganisationId: r.lead_organisation_id,
+    leadOrganisationId: r.leadOrganisationId,
+    lead: refOf(r, r.leadOrganisationId),
     description: r.description,
     status: researchStatusCodec.toProto(r.status),
-    invitations: v.invitations.map((i) => ({
-      invitationId: i.invitation_id,
-      organisationId: i.organisation_id,
-      invitedByOrganisationId: i.invited_by_organisation_id,
+    invitations: r.invitations.map((i) => ({
+      invitationId: i.invitationId,
+      organisationId: i.organisationId,
+      invitedByOrganisationId: i.invitedByOrganisationId,
       status: invitationStatusCodec.toProto(i.status),
-      respondTime: i.responded_at ?? undefined,
+      respondTime: i.respondedAt,
+      organisation: refOf(r, i.organisationId),
+      invitedBy: refOf(r, i.invitedByOrganisationId),
     })),
-    findings: v.findings.map(findingToProto),
-    outcomes: v.outcomes.map(outcomeToProto),
+    findings: r.findings.map(findingToProto),
+    outcomes: r.outcomes.map(outcomeToProto),
     revision: r.revision,
-    createTime: r.created_at,
+    createTime: r.createdAt,
   };
 }
 
@@ -95,13 +95,27 @@ export function researchGrpcService(app: ResearchApp, grpc: GrpcOptions): Regist
       async recordResearchFinding(req, call) {
         return { research: researchToProto(await app.recordFinding(req, actorOf(call))) };
       },
+      async correctResearchFinding(req, call) {
+        const input = { ...req, itemId: req.findingId };
+        return { research: researchToProto(await app.correctFinding(input, actorOf(call))) };
+      },
+      async withdrawResearchFinding(req, call) {
+        return { research: researchToProto(await app.withdrawFinding({ ...req, itemId: req.findingId }, actorOf(call))) };
+      },
+      async correctResearchOutcome(req, call) {
+        const input = { ...req, itemId: req.outcomeId, text: req.summary };
+        return { research: researchToProto(await app.correctOutcome(input, actorOf(call))) };
+      },
+      async withdrawResearchOutcome(req, call) {
+        return { research: researchToProto(await app.withdrawOutcome({ ...req, itemId: req.outcomeId }, actorOf(call))) };
+      },
       async concludeJointResearch(req, call) {
         return { research: researchToProto(await app.conclude(req, actorOf(call))) };
       },
       async recordResearchOutcome(req, call) {
         const linkKind = enumArg("link_kind", req.linkKind, transformationKindCodec);
         const { research, outcomeId } = await app.recordOutcome({ ...req, linkKind }, actorOf(call));
-        const outcome = research.outcomes.find((o) => o.outcome_id === outcomeId);
+        const outcome = research.outcomes.find((o) => o.outcomeId === outcomeId);
         return { research: researchToProto(research), outcome: outcome && outcomeToProto(outcome) };
       },
       async linkResearchOutcome(req, call) {
@@ -122,6 +136,9 @@ export function researchGrpcService(app: ResearchApp, grpc: GrpcOptions): Regist
             status,
             linkedKind,
             leadOrganisationId: f?.leadOrganisationId ?? "",
+            leadCreditCode: f?.leadCreditCode ?? "",
+            participantOrganisationId: f?.participantOrganisationId ?? "",
+            participantCreditCode: f?.participantCreditCode ?? "",
             linkedTargetId: f?.linkedTargetId ?? "",
             text: f?.text ?? "",
           },

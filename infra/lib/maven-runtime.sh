@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Sourced by infra/kafka/kafka.sh and infra/mirror-maker/mm2.sh: a Java program run from jars
+# that Maven copies from Maven Central into a cache directory, once per pom.
+#
+# Callers set before use: POM, LIB_DIR, LIB_MARKER (file holding the pom's hash when LIB_DIR is
+# complete), MAIN_JAR (a jar whose presence proves the copy), WHAT (e.g. "Kafka 4.3.1") and
+# STOP_TIMEOUT; and define log() and die().
+
+INSTALL_HINT="hint: apt-get install openjdk-17-jre-headless maven"
+
+java_bin() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    echo "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    command -v java
+  else
+    return 1
+  fi
+}
+
+# Sets JAVA, or dies explaining what is missing.
+require_java() {
+  local java version major
+  java="$(java_bin)" || die "java not found ($WHAT needs Java >= 17); $INSTALL_HINT"
+  # First line looks like: openjdk version "17.0.15" 2025-04-15   (or "1.8.0_392" for Java 8)
+  version="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
+  [ -n "$version" ] || die "cannot tell the version of $java; $INSTALL_HINT"
+  major="${version%%.*}"
+  if [ "$major" = "1" ]; then major="$(echo "$version" | cut -d. -f2)"; fi
+  if ! [[ "$major" =~ ^[0-9]+$ ]] || [ "$major" -lt 17 ]; then
+    die "$java is Java $version; $WHAT needs Java >= 17; $INSTALL_HINT"
+  fi
+  JAVA="$java"
+}
+
+pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
+
+lib_complete() {
+  [ -f "$LIB_MARKER" ] && [ "$(cat "$LIB_MARKER")" = "$(pom_hash)" ] && [ -f "$LIB_DIR/$MAIN_JAR" ]
+}
+
+# Copy the runtime jars into the cache (once). Concurrent callers (two test runs) serialise on a
+# lock file; the copy goes to a temporary dir that is renamed into place when complete.
+fetch() {
+  if lib_complete; then
+    log "$WHAT jars already in $LIB_DIR"
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 ||
+    die "mvn (Apache Maven) not found; it is needed once to fetch the $WHAT jars into $LIB_DIR; $INSTALL_HINT"
+  local home
+  home="$(dirname "$LIB_DIR")"
+  mkdir -p "$home"
+  exec 9>"$home/.fetch.lock"
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
+  if lib_complete; then
+    exec 9>&-
+    return 0
+  fi
+  log "fetching $WHAT jars from Maven into $LIB_DIR (one-time)"
+  local tmp="$home/lib.tmp.$$"
+  rm -rf "$tmp"
+  # -f with an absolute pom path; mvn writes nothing into the work tree for copy-dependencies.
+  # Maven 3.8 prints stray colour resets even with -B: strip them (pipefail keeps mvn's status).
+  if ! mvn -B -q -Dstyle.color=never -f "$POM" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
+    rm -rf "$tmp"
+    die "mvn could not fetch the $WHAT jars of $POM (is Maven Central reachable?)"
+  fi
+  [ -f "$tmp/$MAIN_JAR" ] || { rm -rf "$tmp"; die "$MAIN_JAR missing after mvn copy"; }
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  pom_hash >"$LIB_MARKER"
+  exec 9>&-
+  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
+
+read_pid_file() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
+
+# Alive and running the given command line fragment (guards against a recycled pid).
+pid_runs() {
+  local pid="$1" fragment="$2"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 0 # no procfs: trust kill -0
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$fragment"
+}
+
+# SIGTERM (an orderly shutdown), bounded wait, then SIGKILL.
+stop_pid() {
+  local pid="$1" deadline
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "pid $pid still alive after ${STOP_TIMEOUT} s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  fi
+}
+
+# Starts a JVM in its own session (setsid) with no inherited stdio nor lock fds (8, 9): it must
+# outlive the script, must not hold the caller's pipes open (a Node child_process would wait for
+# it) and must not hold the instance lock for its lifetime. Usage: launch_jvm OUT_FILE PID_FILE args...
+launch_jvm() {
+  local out="$1" pidfile="$2" launcher=()
+  shift 2
+  command -v setsid >/dev/null 2>&1 && launcher=(setsid)
+  "${launcher[@]}" "$JAVA" "$@" </dev/null >>"$out" 2>&1 8>&- 9>&- &
+  echo "$!" >"$pidfile"
+}
+
+# A log4j2 configuration that writes INFO and above to one file, with the named loggers quieter.
+# Usage: write_file_log_config CONFIG_FILE LOG_FILE [logger=LEVEL ...]
+write_file_log_config() {
+  local config="$1" logfile="$2" spec
+  shift 2
+  {
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo "<!-- Generated by $(basename "$0"). -->"
+    echo '<Configuration status="WARN">'
+    echo '  <Appenders>'
+    echo "    <File name=\"file\" fileName=\"$logfile\" append=\"true\">"
+    echo '      <PatternLayout pattern="[%d] %p %m (%c)%n"/>'
+    echo '    </File>'
+    echo '  </Appenders>'
+    echo '  <Loggers>'
+    echo '    <Root level="INFO"><AppenderRef ref="file"/></Root>'
+    for spec in "$@"; do echo "    <Logger name=\"${spec%=*}\" level=\"${spec##*=}\"/>"; done
+    echo '  </Loggers>'
+    echo '</Configuration>'
+  } >"$config"
+}

@@ -1,0 +1,207 @@
+import type { Knex } from "knex";
+import { dataschemaFor, deliveryTopic, eventSource, localTopic, type EventDescriptor } from "@jinlian/subscriber";
+import { AbortedError } from "../common/errors";
+import { currentRequestContext } from "../logging/context";
+import type { Actor } from "../grpc/handlers";
+import type { Logger } from "../logging/logger";
+import { appendToOutbox, type OutgoingEvent } from "../outbox/outbox";
+import { onceForKey } from "../persistence/idempotency";
+import type { Clock, IdGenerator, NodeIdentity } from "../service";
+import { insertAuditEntry, type AuditEntry } from "./audit";
+import type { DecisionWithRevision, Destination, EventToEmit } from "./decision";
+
+export interface ServiceKitDeps {
+  readonly service: string;
+  readonly db: Knex;
+  readonly schema: string;
+  readonly node: NodeIdentity;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+}
+
+/** How the kit writes one kind of aggregate: its audit name, its id and revision, and its rows. */
+export interface AggregateStore<S extends { readonly revision: number }> {
+  /** The aggregate type in the audit trail, e.g. "organisation". */
+  readonly type: string;
+  id(state: S): string;
+  /** Writes the state after a change (revision already bumped); `before` is undefined on creation. */
+  save(trx: Knex.Transaction, after: S, before: S | undefined): Promise<void>;
+}
+
+/** The audit part of a change: who (with the request id) and why. */
+export interface Attribution {
+  readonly actor: Actor;
+  readonly reason: string;
+}
+
+/** The common.v1.AuditMetadata every event carries. */
+export interface AuditMetadata {
+  actor: string;
+  reason: string;
+  requestId: string;
+  occurTime: Date;
+  jurisdictionCode: string;
+}
+
+/**
+ * Who acted for a change that arrives as an event from another node: the actor and request id
+ * its audit metadata carries, else the sending node (`node:<code>`), and its reason.
+ */
+export function attributionFromEvent(
+  audit: { actor?: string; requestId?: string; reason?: string } | undefined,
+  sender: string,
+): Attribution {
+  return { actor: { subject: audit?.actor || `node:${sender}`, requestId: audit?.requestId ?? "" }, reason: audit?.reason ?? "" };
+}
+
+/** A revision given by the caller: 0 skips the check; anything else must be the current one. */
+export function checkExpectedRevision(kind: string, id: string, current: number, expected: number): void {
+  if (expected !== 0 && expected !== current)
+    throw new AbortedError(`${kind} ${id} is at revision ${current}, not ${expected}; re-read and retry`);
+}
+
+/**
+ * What every use case of a service needs besides its domain: the node, time and ids, mutations
+ * at most once per caller request id, and `apply`, which writes a domain decision — state with
+ * its revision bumped, audit entry, outbox rows — in the use case's transaction.
+ */
+export class ServiceKit {
+  constructor(private readonly deps: ServiceKitDeps) {}
+
+  /** This node's jurisdiction code. */
+  get here(): string {
+    return this.deps.node.jurisdictionCode;
+  }
+  get db(): Knex {
+    return this.deps.db;
+  }
+  get logger(): Logger {
+    return this.deps.logger;
+  }
+  now(): Date {
+    return this.deps.clock.now();
+  }
+  newId(): string {
+    return this.deps.ids.newId();
+  }
+
+  /** The audit metadata of a change made here, as events carry it. */
+  auditMetadata(by: Attribution, at: Date): AuditMetadata {
+    return { actor: by.actor.subject, reason: by.reason, requestId: by.actor.requestId, occurTime: at, jurisdictionCode: this.here };
+  }
+
+  private topicOf(destination: Destination): string {
+    const ns = this.deps.node.topicNamespace;
+    return "local" in destination
+      ? localTopic(ns, this.here, this.deps.service, destination.local)
+      : deliveryTopic(ns, this.deps.service, this.here, destination.node);
+  }
+
+  /**
+   * Runs one mutation in a transaction, at most once per caller request id (scope names the
+   * method and aggregate), and answers with `view` of the id the change returns, read in the same
+   * transaction. A repeat with the same request id changes nothing and answers with the
+   * aggregate as it stands now; the same request id with a different request is INVALID_ARGUMENT.
+   */
+  mutation<T>(
+    scope: string,
+    actor: Actor,
+    change: (trx: Knex.Transaction) => Promise<string>,
+    view: (id: string, trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      await boundByDeadline(trx);
+      const { result } = await onceForKey(trx, scope, actor.idempotencyKey, () => change(trx), actor.requestFingerprint);
+      return view(result, trx);
+    });
+  }
+
+  /**
+   * Applies a decision about an existing aggregate (`before`, read FOR UPDATE) or a new one
+   * (`before` undefined): a stale `expectedRevision` is ABORTED; otherwise the state is saved at
+   * the next revision, the audit entry written and the events appended to the outbox — all in
+   * `trx`. Returns the state as saved.
+   */
+  async apply<S extends { readonly revision: number }>(
+    trx: Knex.Transaction,
+    store: AggregateStore<S>,
+    before: S | undefined,
+    decision: DecisionWithRevision<S>,
+    by: Attribution,
+    expectedRevision = 0,
+    /** The time the decision was made at, so the audit entry and the events agree with the state. */
+    at: Date = this.now(),
+  ): Promise<S> {
+    const revision = before ? before.revision + 1 : 1;
+    if (before) checkExpectedRevision(store.type, store.id(before), before.revision, expectedRevision);
+    const after = { ...decision.state, revision };
+    await store.save(trx, after, before);
+    const events = typeof decision.events === "function" ? decision.events(after) : decision.events;
+    await this.record(trx, { type: store.type, id: store.id(after), revision }, decision.action, by, events, at);
+    return after;
+  }
+
+  /**
+   * The audit entry and outbox rows of a change whose rows the caller wrote itself (e.g. an
+   * inbound event applied to a projection, or a child table): the part of `apply` after saving.
+   */
+  async record(
+    trx: Knex.Transaction,
+    aggregate: { type: string; id: string; revision: number },
+    action: string,
+    by: Attribution,
+    events: readonly EventToEmit[],
+    at: Date = this.now(),
+  ): Promise<void> {
+    const entry: AuditEntry = {
+      entryId: this.newId(),
+      aggregateType: aggregate.type,
+      aggregateId: aggregate.id,
+      action,
+      revision: aggregate.revision,
+      actor: by.actor.subject,
+      reason: by.reason,
+      requestId: by.actor.requestId,
+      jurisdiction: this.here,
+      occurredAt: at,
+    };
+    await insertAuditEntry(trx, entry);
+    await this.publish(trx, events, at);
+  }
+
+  /** Appends events to the outbox in `trx`, one row per destination. */
+  async publish(trx: Knex.Transaction, events: readonly EventToEmit[], at: Date = this.now()): Promise<void> {
+    const rows: OutgoingEvent[] = [];
+    for (const e of events) {
+      const descriptor = e.descriptor as EventDescriptor<unknown>;
+      const payload = descriptor.codec.encode(e.data).finish();
+      for (const d of e.to) {
+        rows.push({
+          topic: this.topicOf(d),
+          event: {
+            id: this.newId(),
+            source: eventSource(this.here, this.deps.service),
+            type: descriptor.type,
+            subject: e.subject,
+            time: at,
+            dataschema: dataschemaFor(descriptor.message),
+            data: payload,
+          },
+        });
+      }
+    }
+    await appendToOutbox(trx, this.deps.schema, rows);
+  }
+}
+
+/**
+ * Lets the caller's deadline reach PostgreSQL: the transaction's statements may run only until
+ * then, so work for a caller that has given up stops instead of holding locks and a connection.
+ */
+async function boundByDeadline(trx: Knex.Transaction): Promise<void> {
+  const deadline = currentRequestContext()?.deadline;
+  if (!deadline) return;
+  const remaining = Math.floor(deadline.getTime() - Date.now());
+  await trx.raw(`set local statement_timeout = ${Math.max(1, remaining)}`);
+}

@@ -1,0 +1,2 @@
+export * from "./mirror-maker";
+export { main } from "./cli";

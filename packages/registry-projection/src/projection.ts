@@ -1,0 +1,171 @@
+import { creditCodeProblem, isJurisdictionCode, ORGANISATION_TYPES } from "@jinlian/kernel";
+import {
+  enumCodec,
+  inboxHandler,
+  liaisonEvents,
+  type Clock,
+  type ConsumerDeclaration,
+  containsPattern,
+  eventSource,
+  InvalidArgumentError,
+  isUuid,
+  type Logger,
+  type NodeIdentity,
+  pageOf,
+  readPageRequest,
+  type ReceivedEvent,
+  Violations,
+} from "@jinlian/chassis";
+import { commonV1, liaisonV1 } from "@jinlian/proto";
+import type { Knex } from "knex";
+import {
+  assertNoneDeactivated,
+  deactivatedAmong,
+  knownOrganisationFrom,
+  type KnownOrganisation,
+  type NamedOrganisation,
+  type RegistryChange,
+} from "./known-organisation";
+import { knownOrganisationOf, knownOrganisations, type KnownOrganisationRow } from "./store";
+
+// The liaison registry's enums, as its events carry them.
+const organisationTypeCodec = enumCodec(commonV1.OrganisationType, "ORGANISATION_TYPE_", ORGANISATION_TYPES);
+const registryStatusCodec = enumCodec(liaisonV1.OrganisationStatus, "ORGANISATION_STATUS_", ["ACTIVE", "DEACTIVATED", "MOVED"] as const);
+
+/** The part every registry event shares: the aggregate id and the whole organisation after the change. */
+export interface RegistryEvent {
+  organisationId: string;
+  organisation?: liaisonV1.Organisation | undefined;
+}
+
+export interface KnownOrganisationFilter {
+  jurisdictionCode?: string;
+  text?: string;
+  /** GB/T 4754 section letter A-T. */
+  industrySection?: string;
+  /** Members of the organisation with this credit code. */
+  memberOf?: string;
+}
+
+const TEXT_MAX = 200;
+
+export interface RegistryProjectionDeps {
+  db: Knex;
+  node: NodeIdentity;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The organisations of this node's liaison registry as a service knows them, built from the
+ * registry's events (each carries the whole organisation, so the latest event per organisation
+ * is enough, and a consumer that starts late replays the compacted topic from the start).
+ * A service adds `registryProjectionMigration` to its migrations and `consumer()` to its
+ * module's consumers; the stream catalogue must list it among the registry's subscribers.
+ */
+export class RegistryProjection {
+  constructor(private readonly deps: RegistryProjectionDeps) {}
+
+  /** The consumer the service's module declares: the node's registry stream, with this projection's handlers. */
+  consumer(): ConsumerDeclaration {
+    return {
+      stream: { service: "liaison", stream: "registry" },
+      handlers: [
+        inboxHandler(liaisonEvents.organisationRegistered, (e, trx) => this.apply("REGISTERED", e, trx)),
+        inboxHandler(liaisonEvents.organisationUpdated, (e, trx) => this.apply("UPDATED", e, trx)),
+        inboxHandler(liaisonEvents.organisationDeactivated, (e, trx) => this.apply("DEACTIVATED", e, trx)),
+        inboxHandler(liaisonEvents.organisationCorrected, (e, trx) => this.apply("CORRECTED", e, trx)),
+        inboxHandler(liaisonEvents.organisationReactivated, (e, trx) => this.apply("REACTIVATED", e, trx)),
+        // Both nodes of a move publish it: MOVED at the node it left, ACTIVE at the node it joined.
+        inboxHandler(liaisonEvents.organisationMoved, (e, trx) => this.apply("MOVED", e, trx)),
+      ],
+    };
+  }
+
+  /** Applies a registry event in the consumer's inbox transaction; older or repeated states change nothing. */
+  async apply(change: RegistryChange, event: ReceivedEvent<RegistryEvent>, trx: Knex.Transaction): Promise<void> {
+    // The topic is node-local: only this node's liaison service writes registry events to it.
+    const registry = eventSource(this.deps.node.jurisdictionCode, "liaison");
+    if (event.source !== registry)
+      throw new InvalidArgumentError(
+        [{ field: "source", description: `must be ${registry}: the projection follows this node's registry only` }],
+        `registry event ${event.id} from ${event.source}`,
+      );
+    const o = event.data.organisation;
+    const known = knownOrganisationFrom(change, {
+      organisationId: event.data.organisationId,
+      organisation: o && {
+        organisationId: o.organisationId,
+        creditCode: o.creditCode,
+        name: o.name,
+        type: organisationTypeCodec.fromProto(o.type),
+        jurisdictionCode: o.jurisdictionCode,
+        status: registryStatusCodec.fromProto(o.status),
+        revision: o.revision,
+        industry: o.industry,
+        memberOf: o.memberOf.flatMap((m) => m.organisation?.creditCode ?? []),
+        chamberCreditCode: o.chamber?.organisation?.creditCode ?? "",
+      },
+    });
+    if (event.subject !== known.organisationId)
+      throw new InvalidArgumentError(
+        [{ field: "subject", description: "must be the organisation id" }],
+        `registry event ${event.id} keyed ${event.subject} for organisation ${known.organisationId}`,
+      );
+    const applied = await knownOrganisations.upsertIfNewer(trx, known, this.deps.clock.now());
+    this.deps.logger.info(
+      { organisation_id: known.organisationId, revision: known.registryRevision, change, applied },
+      applied ? "known organisation projected" : "registry event older than the projection; ignored",
+    );
+  }
+
+  async list(
+    filter: KnownOrganisationFilter,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ items: KnownOrganisation[]; nextPageToken: string; totalSize: number }> {
+    const v = new Violations();
+    if (filter.jurisdictionCode !== undefined && !isJurisdictionCode(filter.jurisdictionCode))
+      v.add("jurisdiction_code", "must be 120000 or one of the 16 district codes of Tianjin");
+    if (filter.text !== undefined && [...filter.text].length > TEXT_MAX) v.add("text", `must be at most ${TEXT_MAX} characters`);
+    if (filter.industrySection !== undefined && !/^[A-T]$/.test(filter.industrySection))
+      v.add("industry_section", "must be a GB/T 4754 section letter, A to T");
+    if (filter.memberOf !== undefined && creditCodeProblem(filter.memberOf)) v.add("member_of", "is not a valid credit code");
+    const request = readPageRequest(v, filter, pageSize, pageToken);
+    if (request.after && !isUuid(request.after.id)) v.add("page.page_token", "is not a valid page token");
+    v.throwIfAny();
+    const db = this.deps.db;
+    const filtered = () => {
+      // Organisations that moved to another node's registry are no longer addressable here.
+      const q = db<KnownOrganisationRow>("known_organisations").where("held_here", true);
+      if (filter.industrySection) q.where("industry_section", filter.industrySection);
+      if (filter.memberOf) q.whereRaw("? = any(member_of)", [filter.memberOf]);
+      if (filter.jurisdictionCode) q.where("jurisdiction_code", filter.jurisdictionCode);
+      if (filter.text) {
+        const text = filter.text;
+        q.where((w) => w.whereILike("name", containsPattern(text)).orWhere("credit_code", text.toUpperCase()));
+      }
+      return q;
+    };
+    const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
+    const page = filtered().select("*");
+    if (request.after) page.whereRaw("(name, organisation_id) > (?, ?::uuid)", [request.after.key, request.after.id]);
+    const rows = (await page
+      .orderBy([{ column: "name" }, { column: "organisation_id" }])
+      .limit(request.size + 1)) as KnownOrganisationRow[];
+    const { items, nextPageToken } = pageOf(rows, request, (r) => ({ key: r.name, id: r.organisation_id }));
+    return { items: items.map(knownOrganisationOf), nextPageToken, totalSize: Number(n) };
+  }
+
+  /**
+   * Refuses (FAILED_PRECONDITION) a request naming an organisation the registry knows only as
+   * deactivated. Runs in the request's transaction, so a refused request changes nothing.
+   */
+  async assertNoneDeactivated(trx: Knex.Transaction, named: readonly NamedOrganisation[]): Promise<void> {
+    const known = await knownOrganisations.byCreditCodes(
+      trx,
+      named.map((n) => n.organisation.creditCode),
+    );
+    assertNoneDeactivated(deactivatedAmong(named, known.map(knownOrganisationOf)));
+  }
+}

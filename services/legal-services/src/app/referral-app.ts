@@ -1,0 +1,124 @@
+import {
+  AlreadyExistsError,
+  assertUuid,
+  isUuid,
+  NotFoundError,
+  pageOf,
+  readPageRequest,
+  validateExpectedRevision,
+  Violations,
+  type Actor,
+  type ServiceKit,
+} from "@jinlian/chassis";
+import { creditCodeField, optionalReason } from "../domain/common";
+import {
+  checkReferral,
+  decideAnswer,
+  decideIntake,
+  referralFingerprint,
+  type ArbitrationReferral,
+  type ReferralInput,
+} from "../domain/arbitration-referral";
+import type { Db } from "@jinlian/chassis";
+import { providersByCreditCodes, referralStore as store } from "../persistence/stores";
+import { contextOf } from "./context";
+
+/** The intake of arbitration referrals from mediation, and the commission's answer. */
+export class ArbitrationReferralApp {
+  constructor(private readonly kit: ServiceKit) {}
+
+  private async load(db: Db, id: string, forUpdate = false): Promise<ArbitrationReferral> {
+    const r = await store.load(db, id, forUpdate);
+    if (!r) throw new NotFoundError("arbitration_referral", id);
+    return r;
+  }
+
+  /** Idempotent by referral id: the same referral again is answered with the one held. */
+  submit(input: ReferralInput, reason: string, actor: Actor): Promise<ArbitrationReferral> {
+    const c = checkReferral(input);
+    const v = new Violations();
+    const why = optionalReason(v, reason);
+    v.throwIfAny();
+    return this.kit.mutation(
+      `SubmitArbitrationReferral:${c.referralId}`,
+      actor,
+      async (trx) => {
+        // Serialises two submissions of the same referral id.
+        await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.legal-services.referral:${c.referralId}`]);
+        const held = await store.load(trx, c.referralId);
+        const commission = (await providersByCreditCodes(trx, [c.commissionCreditCode])).find((p) => p.kind === "ARBITRATION_COMMISSION");
+        const ctx = contextOf(this.kit, actor, why);
+        const decision = decideIntake(c, commission, ctx);
+        if (held) {
+          if (referralFingerprint(held) === referralFingerprint(decision.state)) return held.referralId;
+          throw new AlreadyExistsError("arbitration_referral", c.referralId, `referral ${c.referralId} was received with other content`);
+        }
+        await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
+        return c.referralId;
+      },
+      (id, trx) => this.load(trx, id),
+    );
+  }
+
+  answer(id: string, expectedRevision: number, accept: boolean, note: string, reason: string, actor: Actor): Promise<ArbitrationReferral> {
+    const v = new Violations();
+    if (!isUuid(id)) v.add("referral_id", "must be a UUID");
+    validateExpectedRevision(v, expectedRevision);
+    const why = optionalReason(v, reason);
+    v.throwIfAny();
+    return this.kit.mutation(
+      `AnswerArbitrationReferral:${id}`,
+      actor,
+      async (trx) => {
+        const before = await this.load(trx, id, true);
+        const ctx = contextOf(this.kit, actor, why);
+        await this.kit.apply(
+          trx,
+          store,
+          before,
+          decideAnswer(before, accept, note, expectedRevision, ctx),
+          { actor, reason: why },
+          expectedRevision,
+          ctx.now,
+        );
+        return id;
+      },
+      (rid, trx) => this.load(trx, rid),
+    );
+  }
+
+  async get(id: string): Promise<ArbitrationReferral> {
+    assertUuid(id.toLowerCase(), "referral_id");
+    return this.load(this.kit.db, id.toLowerCase());
+  }
+
+  async list(filter: { status?: ArbitrationReferral["status"]; commissionCreditCode: string }, pageSize: number, pageToken: string) {
+    const v = new Violations();
+    const f = {
+      status: filter.status ?? null,
+      commission: creditCodeField(v, "filter.commission_credit_code", filter.commissionCreditCode, false),
+    };
+    const page = readPageRequest(v, f, pageSize, pageToken);
+    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
+      v.add("page.page_token", "is not a valid page token");
+    v.throwIfAny();
+    const db = this.kit.db;
+    const filtered = () => {
+      const q = db("arbitration_referrals");
+      if (f.status) q.where("status", f.status);
+      if (f.commission) q.where("commission_credit_code", f.commission);
+      return q;
+    };
+    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+    const q = filtered().select("referral_id", "received_at");
+    if (page.after) q.whereRaw("(received_at, referral_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+    const rows = (await q
+      .orderBy([
+        { column: "received_at", order: "desc" },
+        { column: "referral_id", order: "desc" },
+      ])
+      .limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
+    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.received_at.toISOString(), id: r.referral_id }));
+    return { items: await Promise.all(items.map((r) => this.load(db, r.referral_id))), nextPageToken, totalSize: Number(n) };
+  }
+}

@@ -1,0 +1,2 @@
+export { legislationModule } from "./module";
+export { legislationTopics } from "./transport/kafka/topology";

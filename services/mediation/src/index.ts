@@ -1,0 +1,2 @@
+export { mediationModule } from "./module";
+export { mediationChannels, mediationTopics } from "./transport/kafka/topology";
