@@ -461,6 +461,28 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect(problems).toEqual([]);
   });
 
+  test("callers authenticate with signed tokens and every access rule is enforced; only the development overlay believes headers", () => {
+    const problems: string[] = [];
+    for (const w of workloads(objects())) {
+      const name = w.deployment.metadata?.name;
+      const mode = w.env.values.get("JINLIAN_AUTH");
+      if (isDevelopment) {
+        if (mode !== "development") problems.push(`${name}: the development overlay runs JINLIAN_AUTH=${mode}`);
+        continue;
+      }
+      if (mode !== "jwt") problems.push(`${name}: JINLIAN_AUTH=${mode ?? "(unset, development)"}, not jwt`);
+      if (!w.env.values.get("JINLIAN_AUTH_ISSUER")) problems.push(`${name}: no JINLIAN_AUTH_ISSUER`);
+      const jwks = w.env.values.get("JINLIAN_AUTH_JWKS_FILE") ?? "";
+      const mount = w.container.volumeMounts?.find((m) => jwks.startsWith(`${m.mountPath}/`));
+      const volume = w.deployment.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name);
+      if (!mount || volume?.configMap?.name !== "jinlian-auth-keys")
+        problems.push(`${name}: JINLIAN_AUTH_JWKS_FILE=${jwks} is not a file of the ConfigMap jinlian-auth-keys`);
+      else if (!volume.configMap.items?.some((i) => `${mount.mountPath}/${i.path}` === jwks))
+        problems.push(`${name}: the ConfigMap jinlian-auth-keys does not project ${jwks}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   test("each Deployment has its ServiceAccount, Service (grpc, metrics), PodDisruptionBudget, spread and scrape annotations", () => {
     const services = ofKind<IService>(objects(), "Service", "v1");
     const budgets = ofKind<IPodDisruptionBudget>(objects(), "PodDisruptionBudget", "policy/v1");

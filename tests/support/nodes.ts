@@ -15,7 +15,7 @@ import {
   type LiaisonClient,
   type MediationClient,
 } from "@jinlian/client";
-import { createLogger, type Clock, type ServerTls } from "@jinlian/chassis";
+import { createLogger, type Authenticator, type Authorizer, type Clock, type ServerTls } from "@jinlian/chassis";
 import { startNode, type RunningNode } from "@jinlian/node";
 import { createTestDatabase, adminDatabaseUrl, type TestDatabase } from "../harness/database";
 import { kafkaBrokers } from "../harness/kafka";
@@ -60,6 +60,9 @@ export interface TestNodeOptions {
   grpcMaxConcurrentCalls?: number;
   /** How long start waits for Kafka before serving without it; the node's default otherwise. */
   kafkaAttachWaitMs?: number;
+  /** How callers are identified and their calls decided; development mode (header, allow all) otherwise. */
+  authenticator?: Authenticator;
+  authorizer?: Authorizer;
 }
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
@@ -82,6 +85,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     environment: options.environment,
     grpcMaxConcurrentCalls: options.grpcMaxConcurrentCalls,
     kafkaAttachWaitMs: options.kafkaAttachWaitMs,
+    authenticator: options.authenticator,
+    authorizer: options.authorizer,
   });
   // Over TLS, name the host as the certificate does (an IP as TLS server name is deprecated).
   const address = `${options.tls ? "localhost" : "127.0.0.1"}:${node.grpcPort}`;

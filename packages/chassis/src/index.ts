@@ -11,6 +11,8 @@ export * from "./telemetry/metrics";
 export { startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/sdk";
 export * from "./grpc/status";
 export * from "./grpc/handlers";
+export * from "./grpc/access";
+export * from "./grpc/jwt";
 export * from "./grpc/request-limits";
 export * from "./grpc/admission";
 export * from "./grpc/server";

@@ -9,6 +9,10 @@ import {
   loadConfig,
   type ServerTls,
   type ServiceConfigShape,
+  jwtAuthenticator,
+  ruleAuthorizer,
+  type Authenticator,
+  type Authorizer,
   type ServiceModule,
 } from "@jinlian/chassis";
 import { isJurisdictionCode } from "@jinlian/kernel";
@@ -44,6 +48,16 @@ export const nodeConfigShape = {
   KAFKA_SASL_MECHANISM: z.enum(["scram-sha-256", "scram-sha-512"]).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
+  /**
+   * How callers are identified. "jwt": a signed token (JINLIAN_AUTH_JWKS_FILE, _ISSUER, _AUDIENCE)
+   * and every method's access rule enforced. "development": the x-jinlian-actor header is believed
+   * and every call allowed; the node says so loudly at start and the production overlays refuse it.
+   */
+  JINLIAN_AUTH: z.enum(["development", "jwt"]).default("development"),
+  /** A JSON Web Key Set file with the token issuer's public keys (current and next during rotation). */
+  JINLIAN_AUTH_JWKS_FILE: z.string().optional(),
+  JINLIAN_AUTH_ISSUER: z.string().optional(),
+  JINLIAN_AUTH_AUDIENCE: z.string().default("jinlian"),
   /** Interval between the node's heartbeats to each peer node (ms); a link is silent after three missed. */
   JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */
@@ -126,4 +140,43 @@ export function loadKafkaSecurity(config: NodeConfig): KafkaSecurity | undefined
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return security;
+}
+
+/** How the node identifies callers and decides their calls, as the configuration says. */
+export interface NodeAuth {
+  readonly mode: "development" | "jwt";
+  readonly authenticator?: Authenticator;
+  readonly authorizer?: Authorizer;
+}
+
+/** Reads the key set named in the configuration (jwt mode), or explains what is wrong with it. */
+export function loadAuth(config: NodeConfig): NodeAuth {
+  if (config.JINLIAN_AUTH === "development") return { mode: "development" };
+  const problems: string[] = [];
+  if (!config.JINLIAN_AUTH_JWKS_FILE) problems.push("JINLIAN_AUTH_JWKS_FILE: is required when JINLIAN_AUTH is jwt");
+  if (!config.JINLIAN_AUTH_ISSUER) problems.push("JINLIAN_AUTH_ISSUER: is required when JINLIAN_AUTH is jwt");
+  let keys: { keys: unknown[] } | undefined;
+  if (config.JINLIAN_AUTH_JWKS_FILE)
+    try {
+      const parsed = JSON.parse(readFileSync(config.JINLIAN_AUTH_JWKS_FILE, "utf8")) as { keys?: unknown };
+      if (!Array.isArray(parsed.keys) || parsed.keys.length === 0)
+        problems.push('JINLIAN_AUTH_JWKS_FILE: holds no keys (a JWK set: {"keys": [...]})');
+      else if (parsed.keys.some((k) => typeof k !== "object" || k === null || "d" in k))
+        problems.push('JINLIAN_AUTH_JWKS_FILE: must hold public keys only (a key has a private part "d")');
+      else keys = parsed as { keys: unknown[] };
+    } catch (err) {
+      problems.push(
+        `JINLIAN_AUTH_JWKS_FILE: cannot read ${config.JINLIAN_AUTH_JWKS_FILE} as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    mode: "jwt",
+    authenticator: jwtAuthenticator({
+      keys: keys as Parameters<typeof jwtAuthenticator>[0]["keys"],
+      issuer: config.JINLIAN_AUTH_ISSUER!,
+      audience: config.JINLIAN_AUTH_AUDIENCE,
+    }),
+    authorizer: ruleAuthorizer(config.JINLIAN_JURISDICTION),
+  };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConfigError } from "@jinlian/chassis";
-import { loadKafkaSecurity, loadNodeConfig } from "./config";
+import { loadAuth, loadKafkaSecurity, loadNodeConfig } from "./config";
 
 const dir = mkdtempSync(path.join(tmpdir(), "jinlian-kafka-security-"));
 const file = (name: string, text: string) => {
@@ -62,5 +62,56 @@ describe("the node's Kafka credentials", () => {
 
   it("refuse an unknown SASL mechanism when the configuration is loaded", () => {
     expect(() => loadNodeConfig({ ...BASE, KAFKA_SASL_MECHANISM: "plain" })).toThrow(/KAFKA_SASL_MECHANISM/);
+  });
+});
+
+describe("how the node identifies callers", () => {
+  const PUBLIC = {
+    kty: "EC",
+    crv: "P-256",
+    x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+  };
+  const auth = (env: Record<string, string>) => loadAuth(loadNodeConfig({ ...BASE, ...env }));
+  const authProblems = (env: Record<string, string>) => {
+    try {
+      auth(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.message;
+      throw err;
+    }
+    throw new Error("expected a configuration error");
+  };
+
+  it("given no JINLIAN_AUTH, then the node runs in development mode, with no authenticator or authoriser of its own", () => {
+    expect(auth({})).toEqual({ mode: "development" });
+  });
+
+  it("given jwt with a key set and an issuer, then tokens are verified and rules enforced", () => {
+    const a = auth({
+      JINLIAN_AUTH: "jwt",
+      JINLIAN_AUTH_JWKS_FILE: file("jwks.json", JSON.stringify({ keys: [PUBLIC] })),
+      JINLIAN_AUTH_ISSUER: "https://idp",
+    });
+    expect(a.mode).toBe("jwt");
+    expect(a.authenticator).toBeDefined();
+    expect(a.authorizer).toBeDefined();
+  });
+
+  it("given jwt without keys or issuer, then start-up names both", () => {
+    expect(authProblems({ JINLIAN_AUTH: "jwt" })).toMatch(/JINLIAN_AUTH_JWKS_FILE: is required[\s\S]*JINLIAN_AUTH_ISSUER: is required/);
+  });
+
+  it.each([
+    ["an unreadable file", path.join(dir, "missing.json"), /cannot read/],
+    ["a file that is not JSON", file("garbage.json", "not json"), /cannot read .* as JSON/],
+    ["an empty key set", file("empty.json", JSON.stringify({ keys: [] })), /holds no keys/],
+    ["a private key", file("private.json", JSON.stringify({ keys: [{ ...PUBLIC, d: "secret" }] })), /public keys only/],
+  ])("given jwt with %s as key set, then start-up says what is wrong", (_what, jwks, why) => {
+    expect(authProblems({ JINLIAN_AUTH: "jwt", JINLIAN_AUTH_JWKS_FILE: jwks, JINLIAN_AUTH_ISSUER: "https://idp" })).toMatch(why);
+  });
+
+  it("given an unknown mode, then start-up refuses it", () => {
+    expect(() => loadNodeConfig({ ...BASE, JINLIAN_AUTH: "header" })).toThrow(/JINLIAN_AUTH/);
   });
 });

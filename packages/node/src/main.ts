@@ -4,17 +4,19 @@
  * Configuration comes from the environment (see config.ts and docs/runbooks/configuration.md).
  */
 import { ConfigError, createLogger } from "@jinlian/chassis";
-import { loadKafkaSecurity, loadNodeConfig, loadServerTls } from "./config";
+import { loadAuth, loadKafkaSecurity, loadNodeConfig, loadServerTls } from "./config";
 import { startNode } from "./node";
 
 async function main(): Promise<void> {
   let config;
   let tls;
   let kafkaSecurity;
+  let auth;
   try {
     config = loadNodeConfig();
     tls = loadServerTls(config);
     kafkaSecurity = loadKafkaSecurity(config);
+    auth = loadAuth(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jinlian-node: ${err.message}\n`);
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     grpcMaxReceiveBytes: config.GRPC_MAX_RECEIVE_BYTES,
     grpcMaxConcurrentCalls: config.GRPC_MAX_CONCURRENT_CALLS,
     tls,
+    authenticator: auth.authenticator,
+    authorizer: auth.authorizer,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     environment: process.env,

@@ -17,6 +17,7 @@ import {
   systemClock,
   type Authenticator,
   type Authorizer,
+  type AccessRule,
   type Clock,
   type ConsumerDeclaration,
   type HandlerOptions,
@@ -85,6 +86,8 @@ export interface RunningNode {
   readonly lifecycle: Lifecycle;
   /** The node's federation links: when it last heard from each peer node, and sent to it. */
   readonly federation: FederationStatus;
+  /** Every served method's declared access rule, by method path (what jwt mode enforces). */
+  readonly accessRules: ReadonlyMap<string, AccessRule>;
   /** The seams a running module declared, typed by the module (for tests). */
   seams<S>(module: ServiceModule<ServiceConfigShape, S>): S;
   stop(): Promise<void>;
@@ -149,6 +152,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   );
   const identity: NodeIdentity = { jurisdictionCode: options.jurisdictionCode, topicNamespace: options.topicNamespace };
   const logger = options.logger.child({ node: options.jurisdictionCode });
+  if (!options.authenticator || !options.authorizer)
+    logger.warn(
+      { auth: "development" },
+      "DEVELOPMENT MODE: callers are not authenticated (the x-jinlian-actor header is believed) and every call is allowed; set JINLIAN_AUTH=jwt outside development",
+    );
   const lifecycle = new Lifecycle(logger);
   try {
     await ensureDatabaseExists(options.databaseUrl);
@@ -281,6 +289,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       services,
       lifecycle,
       federation,
+      accessRules: server.accessRules,
       seams<S>(module: ServiceModule<ServiceConfigShape, S>): S {
         const running = services.get(module.name);
         if (!running) throw new Error(`service ${module.name} does not run on this node`);

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { defineServiceModule, env } from "@jinlian/chassis";
 import { JinlianError, legalServicesClient, type LegalServicesClient } from "@jinlian/client";
 import { status } from "@grpc/grpc-js";
@@ -68,6 +69,12 @@ export const mediationModule = defineServiceModule({
     MEDIATION_SCAN_INTERVAL_MS: env.positiveInt(60_000),
     /** host:port of legal-services' gRPC at this node (arbitration referrals); empty: referrals wait. */
     MEDIATION_LEGAL_SERVICES_ADDRESS: z.string().trim().default(""),
+    /**
+     * A file holding the token mediation presents to legal-services where nodes run JINLIAN_AUTH=jwt
+     * (roles MEDIATION_COMMITTEE, this node's jurisdiction); read at each call, so a rotated token
+     * is used at once. Empty: no token (development mode).
+     */
+    MEDIATION_LEGAL_SERVICES_TOKEN_FILE: z.string().trim().default(""),
     /** How often pending arbitration referrals are sent. */
     MEDIATION_REFERRAL_SEND_INTERVAL_MS: env.positiveInt(10_000),
     /** The minimum age of a people's assessor at the batch's reference date (人民陪审员法 art. 5: 28). */
@@ -102,7 +109,9 @@ export const mediationModule = defineServiceModule({
     // Services meet over gRPC: legal-services' intake through the client SDK, made on first use.
     const clients = new Map<string, LegalServicesClient>();
     const intakeAt = (address: string) => (): ArbitrationIntake => {
-      if (!clients.has(address)) clients.set(address, legalServicesClient({ address, actor: "mediation", deadlineMs: 10_000 }));
+      const tokenFile = c.MEDIATION_LEGAL_SERVICES_TOKEN_FILE;
+      const token = tokenFile ? async () => (await readFile(tokenFile, "utf8")).trim() : undefined;
+      if (!clients.has(address)) clients.set(address, legalServicesClient({ address, actor: "mediation", deadlineMs: 10_000, token }));
       const referrals = clients.get(address)!.referrals;
       return {
         async submit(request) {

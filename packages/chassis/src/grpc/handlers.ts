@@ -10,6 +10,7 @@ import {
 import { SpanKind, SpanStatusCode, context as otelContext, trace } from "@opentelemetry/api";
 import { ApplicationError, fromDatabaseError, OverloadedError, UnauthenticatedError } from "../common/errors";
 import { runWithRequestContext, type Principal } from "../logging/context";
+import { allowAll, type AccessRule, type AccessRules, type Authorizer } from "./access";
 import type { Logger } from "../logging/logger";
 import { meter } from "../telemetry/metrics";
 import { extractTraceContext, tracer } from "../telemetry/tracing";
@@ -48,6 +49,10 @@ export interface Actor {
   idempotencyKey?: string;
   /** A digest of the request the key came with (see CallContext). */
   requestFingerprint?: string;
+  /** What the caller's credentials named, for the audit trail. */
+  organisation?: string;
+  roles?: readonly string[];
+  actingFor?: string;
 }
 
 export function actorOf(call: CallContext): Actor {
@@ -56,14 +61,14 @@ export function actorOf(call: CallContext): Actor {
     requestId: call.requestId,
     idempotencyKey: call.idempotencyKey,
     requestFingerprint: call.requestFingerprint,
+    organisation: call.principal.organisation,
+    roles: call.principal.roles,
+    actingFor: call.principal.jurisdictionCode,
   };
 }
 
 export interface Authenticator {
   authenticate(metadata: Metadata, method: string): Promise<Principal>;
-}
-export interface Authorizer {
-  authorize(principal: Principal, method: string): Promise<void>;
 }
 
 /**
@@ -77,7 +82,6 @@ export const headerAuthenticator: Authenticator = {
     return { subject: actor || "anonymous", roles: [] };
   },
 };
-export const allowAll: Authorizer = { async authorize() {} };
 
 export interface HandlerOptions {
   logger: Logger;
@@ -100,6 +104,14 @@ function requestIdFrom(metadata: Metadata): { requestId: string; fromCaller: boo
   return /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? { requestId: given, fromCaller: true } : { requestId: randomUUID(), fromCaller: false };
 }
 
+/** The rules each implementation was declared with, by method path (read by the server). */
+const declaredRules = new WeakMap<UntypedServiceImplementation, ReadonlyMap<string, AccessRule>>();
+
+/** The access rules an `implement()` result was declared with, by method path. */
+export function accessRulesOf(implementation: UntypedServiceImplementation): ReadonlyMap<string, AccessRule> {
+  return declaredRules.get(implementation) ?? new Map();
+}
+
 /**
  * Wraps typed unary handlers into a grpc-js implementation. Every call gets, in order: trace
  * context from metadata and a SERVER span, a request id (echoed in response metadata), a deadline
@@ -110,17 +122,21 @@ function requestIdFrom(metadata: Metadata): { requestId: string; fromCaller: boo
 export function implement<S extends ServiceDefinition>(
   definition: S,
   handlers: UnaryHandlers<S>,
-  options: HandlerOptions & { limits?: RequestLimits<S> },
+  options: HandlerOptions & { limits?: RequestLimits<S>; access: AccessRules<S> },
 ): UntypedServiceImplementation {
   const authenticator = options.authenticator ?? headerAuthenticator;
   const authorizer = options.authorizer ?? allowAll;
   const duration = meter().createHistogram("rpc.server.duration", { unit: "ms", description: "Duration of inbound gRPC calls" });
   const impl: UntypedServiceImplementation = {};
+  const rules = new Map<string, AccessRule>();
+  declaredRules.set(impl, rules);
   for (const [name, def] of Object.entries(definition)) {
     const path = def.path;
     const [service, method] = path.slice(1).split("/") as [string, string];
     const handler = handlers[name as keyof S] as (req: unknown, call: CallContext) => Promise<unknown>;
     const limits = (options.limits?.[name as keyof S] ?? {}) as Readonly<Record<string, number>>;
+    const rule = options.access[name as keyof S] as AccessRule | undefined;
+    if (rule) rules.set(path, rule);
     impl[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       if (options.admission && !options.admission.tryEnter(path)) {
         callback(toStatus(new OverloadedError(), requestIdFrom(call.metadata).requestId));
@@ -165,7 +181,7 @@ export function implement<S extends ServiceDefinition>(
           throw Object.assign(new Error("deadline already exceeded on arrival"), { grpcCode: status.DEADLINE_EXCEEDED });
         }
         const principal = await authenticator.authenticate(call.metadata, path);
-        await authorizer.authorize(principal, path);
+        await authorizer.authorize(principal, path, rule);
         // Before any handler work, so no request costs more than its (bounded) size.
         checkRequestBounds(call.request, limits);
         return runWithRequestContext({ requestId, method: path, principal, deadline }, () =>

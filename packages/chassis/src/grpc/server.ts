@@ -6,6 +6,8 @@ import { ReflectionService } from "@grpc/reflection";
 import { descriptorSetPath } from "@jinlian/proto";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logging/logger";
+import type { AccessRule } from "./access";
+import { accessRulesOf } from "./handlers";
 
 export interface RegisteredService {
   /** Fully-qualified service name, e.g. "jinlian.bulletins.v1.BulletinsService". */
@@ -71,8 +73,12 @@ export class GrpcServer {
     ).addToServer(this.server);
   }
 
+  /** Every served method's declared access rule, by path (what the authorizer enforces). */
+  readonly accessRules = new Map<string, AccessRule>();
+
   add(service: RegisteredService): void {
     this.server.addService(service.definition, service.implementation);
+    for (const [method, rule] of accessRulesOf(service.implementation)) this.accessRules.set(method, rule);
     this.names.push(service.name);
     this.health.setStatus(service.name, "NOT_SERVING");
   }

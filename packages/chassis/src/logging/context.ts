@@ -6,6 +6,8 @@ export interface Principal {
   /** Jurisdiction the principal acts for, when known. */
   readonly jurisdictionCode?: string;
   readonly roles: readonly string[];
+  /** Credit code of the organisation the principal acts for, when known. */
+  readonly organisation?: string;
 }
 
 /** Per-request values that logs and audit records carry. */

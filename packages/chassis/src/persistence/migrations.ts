@@ -133,6 +133,27 @@ export const chassisMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    name: "0008_chassis_audit_actor_and_append_only",
+    async up(db) {
+      // Who acted, in full: the organisation, roles and jurisdiction the caller's token named, and
+      // the trace of the call; empty for entries made before authentication or from events.
+      await db.schema.alterTable("audit_entries", (t) => {
+        t.text("actor_organisation").notNullable().defaultTo("");
+        t.text("actor_roles").notNullable().defaultTo("");
+        t.text("actor_jurisdiction").notNullable().defaultTo("");
+        t.text("trace_id").notNullable().defaultTo("");
+      });
+      // Append-only at the database, whoever connects: a trail the application could rewrite proves nothing.
+      await db.raw(`create function audit_entries_append_only() returns trigger language plpgsql as $$
+        begin
+          raise exception 'audit entries are append-only: % refused', tg_op using errcode = 'insufficient_privilege';
+        end $$`);
+      // Per statement, so a statement is refused even when it would touch no row.
+      await db.raw(`create trigger audit_entries_append_only before update or delete or truncate on audit_entries
+        for each statement execute function audit_entries_append_only()`);
+    },
+  },
 ];
 
 /** A stable 64-bit advisory-lock key for migrating one schema. */

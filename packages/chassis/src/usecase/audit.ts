@@ -17,6 +17,12 @@ export interface AuditEntry {
   readonly requestId: string;
   readonly jurisdiction: string;
   readonly occurredAt: Date;
+  /** What the caller's token named: organisation (credit code), roles, jurisdiction acted for. */
+  readonly actorOrganisation?: string;
+  readonly actorRoles?: readonly string[];
+  readonly actorJurisdiction?: string;
+  /** The trace of the call or event that made the change. */
+  readonly traceId?: string;
 }
 
 interface AuditRow {
@@ -72,6 +78,10 @@ export async function insertAuditEntry(trx: Knex.Transaction, e: AuditEntry): Pr
     request_id: e.requestId,
     jurisdiction: e.jurisdiction,
     occurred_at: e.occurredAt,
+    actor_organisation: e.actorOrganisation ?? "",
+    actor_roles: (e.actorRoles ?? []).join(","),
+    actor_jurisdiction: e.actorJurisdiction ?? "",
+    trace_id: e.traceId ?? "",
   });
 }
 

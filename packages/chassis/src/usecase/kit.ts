@@ -1,3 +1,4 @@
+import { trace } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import { dataschemaFor, deliveryTopic, eventSource, localTopic, type EventDescriptor } from "@jinlian/subscriber";
 import { AbortedError } from "../common/errors";
@@ -165,6 +166,10 @@ export class ServiceKit {
       requestId: by.actor.requestId,
       jurisdiction: this.here,
       occurredAt: at,
+      actorOrganisation: by.actor.organisation,
+      actorRoles: by.actor.roles,
+      actorJurisdiction: by.actor.actingFor,
+      traceId: trace.getActiveSpan()?.spanContext().traceId,
     };
     await insertAuditEntry(trx, entry);
     await this.publish(trx, events, at);

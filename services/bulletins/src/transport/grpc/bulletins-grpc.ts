@@ -1,6 +1,10 @@
 import {
   actorOf,
   implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  type AccessRules,
   type Attribution,
   type Authenticator,
   type Authorizer,
@@ -151,6 +155,36 @@ function filterFrom(f: bulletinsV1.BulletinFilter | undefined): BulletinFilter {
   return out;
 }
 
+/**
+ * Who may call each method. Only the issuing sides (a node's justice bureau and federation) draft,
+ * approve, publish, correct or recall; a chamber a bulletin reaches (addressed or forwarded) reads
+ * it, sees its unread work and acknowledges it, at its own node, where it is held. The city
+ * oversees the districts' bulletins through the lists and the read status.
+ */
+const access = {
+  createBulletinDraft: own(...MECHANISM),
+  updateBulletinDraft: own(...MECHANISM),
+  approveBulletin: own(...MECHANISM),
+  deleteBulletinDraft: own(...MECHANISM),
+  publishBulletin: own(...MECHANISM),
+  correctBulletin: own(...MECHANISM),
+  recallBulletin: own(...MECHANISM),
+  // A draft like CreateBulletinDraft; only the city compiles (BRIEFINGS_AT_CITY elsewhere).
+  compileBriefingDraft: own(...MECHANISM),
+  // The node recipient (its bureau and federation) passes a bulletin on to its own organisations.
+  forwardBulletin: own(...MECHANISM),
+  acknowledgeBulletin: own(...MECHANISM, "CHAMBER"),
+  // A chamber reads what it acknowledges; never admitted from the city, as it is held at its own node.
+  getBulletin: own(...MECHANISM, "CHAMBER"),
+  listUnreadBulletins: own(...MECHANISM, "CHAMBER"),
+  // The whole node's bulletins, drafts included: the mechanism's view, not a recipient's.
+  listBulletins: ownOrCity(...MECHANISM),
+  getBulletinReadStatus: ownOrCity(...MECHANISM),
+  // The organisations drafts and forwarding may name.
+  listKnownOrganisations: ownOrCity(...MECHANISM),
+  listAuditEntries: own(...MECHANISM),
+} satisfies AccessRules<typeof P.BulletinsServiceService>;
+
 export function bulletinsGrpcService(
   app: BulletinsApp,
   organisations: RegistryProjection,
@@ -275,6 +309,7 @@ export function bulletinsGrpcService(
     },
     {
       ...options,
+      access,
       limits: { createBulletinDraft: draftLimits, updateBulletinDraft: draftLimits, correctBulletin: draftLimits },
     },
   );

@@ -3,12 +3,20 @@ import {
   auditQueryOf,
   implement,
   listAuditEntries,
+  MECHANISM,
+  own,
   Violations,
+  type AccessRules,
   type HandlerOptions,
   type RegisteredService,
   type ServiceKit,
 } from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
+
+/** The trail of this node's own records: the mechanism's two sides only. */
+const access = {
+  listAuditEntries: own(...MECHANISM),
+} satisfies AccessRules<typeof legalServicesV1.AuditTrailServiceService>;
 
 /** The audit trail: who changed what, why and when, newest first, over the given aggregate types. */
 export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly string[], grpc: HandlerOptions): RegisteredService {
@@ -22,7 +30,7 @@ export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly strin
         return auditEntriesResponse(await listAuditEntries(kit.db, v, aggregateTypes, query));
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.AuditTrailService", definition: legalServicesV1.AuditTrailServiceService, implementation };
 }

@@ -1,10 +1,35 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService, type ServiceKit } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+  type ServiceKit,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { HealthCheckApp } from "../../app/health-check-app";
 import { campaignStatusCodec, campaignToProto, riskLevelCodec } from "../../domain/health-check";
 import { optionalEnum } from "./codecs";
 
 const P = legalServicesV1;
+
+/**
+ * A campaign's organiser may be a justice bureau, a federation or a chamber (art. 13), so a
+ * chamber runs and reads campaigns as the two sides do. Findings name enterprises and their legal
+ * risks: they stay in the district, and the city sees them as counts in the statistics.
+ */
+const access = {
+  createHealthCheckCampaign: own("CHAMBER", ...MECHANISM),
+  recordHealthCheckFinding: own("CHAMBER", ...MECHANISM),
+  addHealthCheckFollowUp: own("CHAMBER", ...MECHANISM),
+  completeHealthCheckFollowUp: own("CHAMBER", ...MECHANISM),
+  closeHealthCheckCampaign: own("CHAMBER", ...MECHANISM),
+  getHealthCheckCampaign: own("CHAMBER", ...MECHANISM),
+  listHealthCheckCampaigns: own("CHAMBER", ...MECHANISM),
+} satisfies AccessRules<typeof P.HealthCheckServiceService>;
 
 /** jinlian.legal_services.v1.HealthCheckService. */
 export function healthCheckGrpcService(app: HealthCheckApp, kit: ServiceKit, grpc: HandlerOptions): RegisteredService {
@@ -80,7 +105,7 @@ export function healthCheckGrpcService(app: HealthCheckApp, kit: ServiceKit, grp
         return { campaigns: page.items.map(out), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.HealthCheckService", definition: P.HealthCheckServiceService, implementation };
 }

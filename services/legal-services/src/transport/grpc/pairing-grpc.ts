@@ -1,10 +1,38 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { PairingApp } from "../../app/pairing-app";
 import { pairStatusCodec, pairToProto, programmeStatusCodec, programmeToProto, reviewRatingCodec } from "../../domain/pairing-events";
 import { optionalEnum } from "./codecs";
 
 const P = legalServicesV1;
+
+/**
+ * 万所联万会 is run by the bureau and the federation together (art. 14): they set up, solve and
+ * confirm programmes and keep the pairs' records. Pairs name firms and chambers, no party, so the
+ * city may read what a district received.
+ */
+const access = {
+  createPairingProgramme: own(...MECHANISM),
+  solvePairingProgramme: own(...MECHANISM),
+  confirmPairingProgramme: own(...MECHANISM),
+  withdrawPairingFirm: own(...MECHANISM),
+  recordPairAgreement: own(...MECHANISM),
+  recordPairActivity: own(...MECHANISM),
+  recordPairReview: own(...MECHANISM),
+  getPairingProgramme: ownOrCity(...MECHANISM),
+  listPairingProgrammes: ownOrCity(...MECHANISM),
+  listPairs: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.PairingServiceService>;
 
 /** jinlian.legal_services.v1.PairingService. */
 export function pairingGrpcService(app: PairingApp, grpc: HandlerOptions): RegisteredService {
@@ -129,7 +157,7 @@ export function pairingGrpcService(app: PairingApp, grpc: HandlerOptions): Regis
       },
     },
     // Programmes take up to 5000 firms and chambers.
-    { ...grpc, limits: { createPairingProgramme: { firms: 5000, chambers: 5000 } } },
+    { ...grpc, access, limits: { createPairingProgramme: { firms: 5000, chambers: 5000 } } },
   );
   return { name: "jinlian.legal_services.v1.PairingService", definition: P.PairingServiceService, implementation };
 }

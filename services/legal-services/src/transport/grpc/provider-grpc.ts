@@ -1,4 +1,14 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { ProviderApp, ProviderView } from "../../app/provider-app";
 import { lawyerKindCodec, providerKindCodec, providerStatusCodec, specialtyCodec } from "../../domain/common";
@@ -21,6 +31,20 @@ function profileFrom(p: legalServicesV1.ProviderProfile | undefined): ProfileInp
       }
     : undefined;
 }
+
+/**
+ * The node's providers are the mechanism's own records (art. 10-12, 15-16): its two sides keep
+ * them. A profile names no party, so the city, which oversees every district, may read it too.
+ */
+const access = {
+  registerProvider: own(...MECHANISM),
+  updateProvider: own(...MECHANISM),
+  changeProviderStatus: own(...MECHANISM),
+  appointAdviser: own(...MECHANISM),
+  endAdviserAppointment: own(...MECHANISM),
+  getProvider: ownOrCity(...MECHANISM),
+  listProviders: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.ProviderServiceService>;
 
 /** jinlian.legal_services.v1.ProviderService. */
 export function providerGrpcService(app: ProviderApp, grpc: HandlerOptions): RegisteredService {
@@ -110,7 +134,7 @@ export function providerGrpcService(app: ProviderApp, grpc: HandlerOptions): Reg
         return { providers: page.items.map(out), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.ProviderService", definition: P.ProviderServiceService, implementation };
 }

@@ -1,10 +1,32 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { ArbitrationReferralApp } from "../../app/referral-app";
 import { arbitrationAgreementFormCodec, arbitrationReferralToProto, referralStatusCodec } from "../../domain/arbitration-referral";
 import { optionalEnum } from "./codecs";
 
 const P = legalServicesV1;
+
+/**
+ * A referral is a failed mediation case's contents (parties, summary, arbitration agreement):
+ * own jurisdiction only. Mediation submits it for the case's committee, which the two sides guide
+ * (art. 17-18); commissions have no role, so the sides record a commission's answer and read the
+ * referrals. The committee learns the answer from the referrals stream.
+ */
+const access = {
+  submitArbitrationReferral: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  answerArbitrationReferral: own(...MECHANISM),
+  getArbitrationReferral: own(...MECHANISM),
+  listArbitrationReferrals: own(...MECHANISM),
+} satisfies AccessRules<typeof P.ArbitrationReferralServiceService>;
 
 /** jinlian.legal_services.v1.ArbitrationReferralService. */
 export function referralGrpcService(app: ArbitrationReferralApp, grpc: HandlerOptions): RegisteredService {
@@ -61,7 +83,7 @@ export function referralGrpcService(app: ArbitrationReferralApp, grpc: HandlerOp
         };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.ArbitrationReferralService", definition: P.ArbitrationReferralServiceService, implementation };
 }

@@ -1,4 +1,13 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { RequestApp } from "../../app/request-app";
 import { requestStatusCodec, requestTypeCodec, specialtyCodec, urgencyCodec } from "../../domain/common";
@@ -6,6 +15,25 @@ import { consentFormCodec, requestToProto, shortlistToProto } from "../../domain
 import { optionalEnum, requiredEnum } from "./codecs";
 
 const P = legalServicesV1;
+
+/**
+ * A request carries its requester's dispute (counterparties, summary, consents), so only the
+ * node's own jurisdiction reaches it and the city sees statistics instead. A chamber submits and
+ * withdraws requests; enterprises have no role, so the two sides enter theirs for them. Providers
+ * have no role either: the sides record their answers and completions, and the legal-service
+ * centre, the justice bureau's (art. 9), assigns.
+ */
+const access = {
+  submitRequest: own("CHAMBER", ...MECHANISM),
+  getShortlist: own(...MECHANISM),
+  answerOffer: own(...MECHANISM),
+  assignRequest: own("JUSTICE_BUREAU"),
+  completeRequest: own(...MECHANISM),
+  withdrawRequest: own("CHAMBER", ...MECHANISM),
+  referRequestToMediation: own(...MECHANISM),
+  getRequest: own(...MECHANISM),
+  listRequests: own(...MECHANISM),
+} satisfies AccessRules<typeof P.RequestServiceService>;
 
 /** jinlian.legal_services.v1.RequestService. */
 export function requestGrpcService(app: RequestApp, grpc: HandlerOptions): RegisteredService {
@@ -96,7 +124,7 @@ export function requestGrpcService(app: RequestApp, grpc: HandlerOptions): Regis
         return { requests: page.items.map(requestToProto), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.RequestService", definition: P.RequestServiceService, implementation };
 }

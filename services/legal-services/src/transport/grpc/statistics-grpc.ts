@@ -2,6 +2,10 @@ import {
   actorOf,
   FailedPreconditionError,
   implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  type AccessRules,
   type HandlerOptions,
   type RegisteredService,
   type ServiceKit,
@@ -12,6 +16,16 @@ import type { StatisticsApp } from "../../app/statistics-app";
 import { statisticsToProto } from "../../domain/statistics";
 
 const P = legalServicesV1;
+
+/**
+ * Statistics are aggregates without personal data: the city, which oversees the districts, reads
+ * them; reporting up is the district's own act.
+ */
+const access = {
+  getStatistics: ownOrCity(...MECHANISM),
+  reportStatistics: own(...MECHANISM),
+  getStatisticsRollUp: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.StatisticsServiceService>;
 
 /** jinlian.legal_services.v1.StatisticsService. */
 export function statisticsGrpcService(app: StatisticsApp, kit: ServiceKit, grpc: HandlerOptions): RegisteredService {
@@ -33,7 +47,7 @@ export function statisticsGrpcService(app: StatisticsApp, kit: ServiceKit, grpc:
         return { districts: r.districts.map(statisticsToProto), totals: statisticsToProto(r.totals), districtsMissing: r.missing };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.StatisticsService", definition: P.StatisticsServiceService, implementation };
 }

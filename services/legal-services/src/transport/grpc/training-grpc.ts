@@ -1,10 +1,33 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { legalServicesV1 } from "@jinlian/proto";
 import type { TrainingApp } from "../../app/training-app";
 import { audienceCodec, trainingKindCodec, trainingStatusCodec, trainingToProto } from "../../domain/training";
 import { optionalEnum, requiredEnum } from "./codecs";
 
 const P = legalServicesV1;
+
+/**
+ * Trainings and conferences are the two sides' joint work (art. 8, 9, 11, 16). Attendance is
+ * counted per organisation, no person, so the city may read them too.
+ */
+const access = {
+  planTraining: own(...MECHANISM),
+  recordTrainingAttendance: own(...MECHANISM),
+  markTrainingHeld: own(...MECHANISM),
+  cancelTraining: own(...MECHANISM),
+  getTraining: ownOrCity(...MECHANISM),
+  listTrainings: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.TrainingServiceService>;
 
 /** jinlian.legal_services.v1.TrainingService. */
 export function trainingGrpcService(app: TrainingApp, grpc: HandlerOptions): RegisteredService {
@@ -63,7 +86,7 @@ export function trainingGrpcService(app: TrainingApp, grpc: HandlerOptions): Reg
         return { trainings: page.items.map(trainingToProto), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.legal_services.v1.TrainingService", definition: P.TrainingServiceService, implementation };
 }

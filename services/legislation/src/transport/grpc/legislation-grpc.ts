@@ -4,7 +4,11 @@ import {
   auditQueryOf,
   implement,
   listAuditEntries,
+  MECHANISM,
+  own,
+  ownOrCity,
   Violations,
+  type AccessRules,
   type HandlerOptions,
   type RegisteredService,
   type ServiceKit,
@@ -38,6 +42,67 @@ function optionalEnum<D>(v: Violations, field: string, value: number, codec: { f
   if (d === undefined) v.add(field, `unknown value ${value}`);
   return d;
 }
+
+// Who may call each method. The bureau and the federation run the plan, the drafts, the rounds and
+// the studies; a federation or chamber submits suggestions and opinions but never answers them.
+// Reads carry no personal data of parties, so the city, which oversees the districts, may read
+// too. Chambers read nothing here: a round shows other organisations' opinions and, at the opening
+// node, the officers' answers before they are published.
+
+const planAccess = {
+  // The plan exists only at the city; its node's own officers keep it.
+  createPlan: own(...MECHANISM),
+  addPlanItem: own(...MECHANISM),
+  // 立法项目建议: the suggester must be a federation or chamber of this node's registry.
+  submitProjectSuggestion: own("FEDERATION", "CHAMBER"),
+  answerProjectSuggestion: own(...MECHANISM),
+  fixPlan: own(...MECHANISM),
+  getPlan: ownOrCity(...MECHANISM),
+  listPlans: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.LegislativePlanServiceService>;
+
+const draftAccess = {
+  registerDraft: own(...MECHANISM),
+  addDraftVersion: own(...MECHANISM),
+  setDraftFlags: own(...MECHANISM),
+  moveDraftToReview: own(...MECHANISM),
+  getDraft: ownOrCity(...MECHANISM),
+  listDrafts: ownOrCity(...MECHANISM),
+  diffDraftVersions: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.DraftServiceService>;
+
+const consultationAccess = {
+  openRound: own(...MECHANISM),
+  extendRound: own(...MECHANISM),
+  reopenRound: own(...MECHANISM),
+  // An addressed organisation (city) or one of the node's federations or chambers (district).
+  submitOpinion: own("FEDERATION", "CHAMBER"),
+  // The district's one consolidated reply is the node's, not any single chamber's.
+  sendDistrictReply: own(...MECHANISM),
+  getRound: ownOrCity(...MECHANISM),
+  listRounds: ownOrCity(...MECHANISM),
+  listGroupingProposals: ownOrCity(...MECHANISM),
+  mergePositions: own(...MECHANISM),
+  splitPosition: own(...MECHANISM),
+  answerPosition: own(...MECHANISM),
+  publishFeedback: own(...MECHANISM),
+} satisfies AccessRules<typeof P.ConsultationServiceService>;
+
+const studyAccess = {
+  // Held jointly or commissioned to the federation (art. 6): either way the mechanism's records.
+  planStudy: own(...MECHANISM),
+  recordStudyFinding: own(...MECHANISM),
+  concludeStudy: own(...MECHANISM),
+  cancelStudy: own(...MECHANISM),
+  answerStudyFinding: own(...MECHANISM),
+  publishStudyFeedback: own(...MECHANISM),
+  getStudy: ownOrCity(...MECHANISM),
+  listStudies: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof P.StudyServiceService>;
+
+const auditAccess = {
+  listAuditEntries: own(...MECHANISM),
+} satisfies AccessRules<typeof P.AuditTrailServiceService>;
 
 export function legislationGrpcServices(
   apps: { plan: PlanApp; drafts: DraftApp; consultations: ConsultationApp; studies: StudyApp },
@@ -90,7 +155,7 @@ export function legislationGrpcServices(
         return { plans: page.items.map(planOut), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access: planAccess },
   );
 
   const draftImpl = implement(
@@ -150,7 +215,7 @@ export function legislationGrpcServices(
         };
       },
     },
-    grpc,
+    { ...grpc, access: draftAccess },
   );
 
   const consultationImpl = implement(
@@ -237,7 +302,7 @@ export function legislationGrpcServices(
         return { round: roundOut(round, now()), batch };
       },
     },
-    grpc,
+    { ...grpc, access: consultationAccess },
   );
 
   const studyImpl = implement(
@@ -307,7 +372,7 @@ export function legislationGrpcServices(
         };
       },
     },
-    grpc,
+    { ...grpc, access: studyAccess },
   );
 
   const auditImpl = implement(
@@ -319,7 +384,7 @@ export function legislationGrpcServices(
         return auditEntriesResponse(await listAuditEntries(kit.db, v, aggregateTypes, { ...query, fieldPrefix: "filter." }));
       },
     },
-    grpc,
+    { ...grpc, access: auditAccess },
   );
 
   return [

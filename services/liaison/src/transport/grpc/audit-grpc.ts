@@ -3,12 +3,20 @@ import {
   auditQueryOf,
   implement,
   listAuditEntries,
+  MECHANISM,
+  own,
   Violations,
+  type AccessRules,
   type HandlerOptions,
   type RegisteredService,
   type ServiceKit,
 } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
+
+// The trail of this node's own records: the mechanism's two sides, of this jurisdiction only.
+const access = {
+  listAuditEntries: own(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.AuditTrailServiceService>;
 
 /** The audit trail: who changed what, why and when, newest first, over the given aggregate types. */
 export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly string[], grpc: HandlerOptions): RegisteredService {
@@ -20,7 +28,7 @@ export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly strin
         return auditEntriesResponse(await listAuditEntries(kit.db, v, aggregateTypes, auditQueryOf(req, v)));
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.liaison.v1.AuditTrailService", definition: liaisonV1.AuditTrailServiceService, implementation };
 }

@@ -1,5 +1,15 @@
 import { isDistrictCode } from "@jinlian/kernel";
-import { actorOf, implement, textField, Violations, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  textField,
+  Violations,
+  type AccessRules,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
 import type { CampaignApp, CampaignView } from "../../app/campaign-app";
@@ -48,6 +58,22 @@ function filterFrom(v: Violations, f: liaisonV1.CampaignFilter | undefined): Cam
   for (const k of Object.keys(out) as (keyof CampaignListFilter)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
+
+// Campaigns (art. 7-8) are planned, run and reported by the node's two sides; a district's
+// activities reach the city as events, not by its calls. Reads and the roll-up are statistics
+// without personal data, so the city, which oversees the districts, may read them too.
+const access = {
+  planCampaign: own(...MECHANISM),
+  launchCampaign: own(...MECHANISM),
+  closeCampaign: own(...MECHANISM),
+  reportCampaignActivity: own(...MECHANISM),
+  getCampaign: ownOrCity(...MECHANISM),
+  listCampaigns: ownOrCity(...MECHANISM),
+  getCampaignRollUp: ownOrCity(...MECHANISM),
+  correctCampaignActivity: own(...MECHANISM),
+  withdrawCampaignActivity: own(...MECHANISM),
+  getCampaignCalendar: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.CampaignServiceService>;
 
 /** jinlian.liaison.v1.CampaignService over the campaign use cases. */
 export function campaignGrpcService(app: CampaignApp, grpc: GrpcOptions): RegisteredService {
@@ -149,7 +175,7 @@ export function campaignGrpcService(app: CampaignApp, grpc: GrpcOptions): Regist
         };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.liaison.v1.CampaignService", definition: liaisonV1.CampaignServiceService, implementation };
 }

@@ -1,4 +1,14 @@
-import { actorOf, implement, periodField, Violations, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  periodField,
+  Violations,
+  type AccessRules,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { commonV1, liaisonV1 } from "@jinlian/proto";
 import type { ActionItemApp, ActionItemView } from "../../app/action-item-app";
 import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
@@ -196,6 +206,32 @@ export function toProtoConsultation(v: ConsultationView): liaisonV1.Consultation
   };
 }
 
+// Consultations and their action items are the mechanism's own business (art. 1): the two sides of
+// the node hold, record, report progress, extend and raise. Reads admit the city, which oversees
+// the districts' follow-up; they carry organisations, attendees' names and posts, no party's data.
+const access = {
+  scheduleConsultation: own(...MECHANISM),
+  addAgendaItem: own(...MECHANISM),
+  recordAttendees: own(...MECHANISM),
+  startConsultation: own(...MECHANISM),
+  recordOutcome: own(...MECHANISM),
+  closeConsultation: own(...MECHANISM),
+  cancelConsultation: own(...MECHANISM),
+  getConsultation: ownOrCity(...MECHANISM),
+  listConsultations: ownOrCity(...MECHANISM),
+  getActionItem: ownOrCity(...MECHANISM),
+  listActionItems: ownOrCity(...MECHANISM),
+  updateActionItemProgress: own(...MECHANISM),
+  rescheduleConsultation: own(...MECHANISM),
+  removeAgendaItem: own(...MECHANISM),
+  removeAttendee: own(...MECHANISM),
+  correctOutcome: own(...MECHANISM),
+  extendActionItemDueDate: own(...MECHANISM),
+  raiseActionItem: own(...MECHANISM),
+  getReceivedAgenda: ownOrCity(...MECHANISM),
+  listReceivedAgendas: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.ConsultationServiceService>;
+
 /** jinlian.liaison.v1.ConsultationService over the consultation and action-item use cases. */
 export function consultationGrpcService(consultations: ConsultationApp, actionItems: ActionItemApp, grpc: GrpcOptions): RegisteredService {
   const implementation = implement(
@@ -381,7 +417,7 @@ export function consultationGrpcService(consultations: ConsultationApp, actionIt
         return { agendas: r.items.map(toProtoReceivedAgenda), page: { nextPageToken: r.nextPageToken, totalSize: r.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.liaison.v1.ConsultationService", definition: P.ConsultationServiceService, implementation };
 }

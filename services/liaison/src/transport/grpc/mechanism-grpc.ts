@@ -1,5 +1,5 @@
 import { jurisdictionName } from "@jinlian/kernel";
-import { actorOf, implement, Violations, type RegisteredService } from "@jinlian/chassis";
+import { actorOf, implement, MECHANISM, own, ownOrCity, Violations, type AccessRules, type RegisteredService } from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
 import { optionalEnum } from "../../app/codecs";
@@ -36,6 +36,17 @@ function rollUpToProto(r: RollUp): liaisonV1.GetMechanismRollUpResponse {
     districtsWithout: r.districtsWithout,
   };
 }
+
+// The mechanism is the two sides' own record: only they change it, at their node. Its state
+// carries no personal data, and the city sees which districts have one (art. 2), so reads admit it.
+const access = {
+  proposeMechanism: own(...MECHANISM),
+  establishMechanism: own(...MECHANISM),
+  suspendMechanism: own(...MECHANISM),
+  getMechanism: ownOrCity(...MECHANISM),
+  listMechanisms: ownOrCity(...MECHANISM),
+  getMechanismRollUp: ownOrCity(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.MechanismServiceService>;
 
 /** jinlian.liaison.v1.MechanismService over the mechanism use cases. */
 export function mechanismGrpcService(app: MechanismApp, grpc: GrpcOptions): RegisteredService {
@@ -79,7 +90,7 @@ export function mechanismGrpcService(app: MechanismApp, grpc: GrpcOptions): Regi
         return rollUpToProto(await app.rollUp(status));
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.liaison.v1.MechanismService", definition: P.MechanismServiceService, implementation };
 }

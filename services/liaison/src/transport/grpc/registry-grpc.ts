@@ -1,4 +1,13 @@
-import { actorOf, implement, validateExpectedRevision, Violations, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  validateExpectedRevision,
+  Violations,
+  type AccessRules,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
 import { optionalEnum } from "../../app/codecs";
@@ -31,6 +40,25 @@ function filterFrom(f: liaisonV1.OrganisationFilter | undefined): OrganisationFi
   if (f.memberOfCreditCode.trim()) out.memberOfCreditCode = f.memberOfCreditCode.trim().toUpperCase();
   return out;
 }
+
+// The registry of parties is kept by the mechanism's two sides of the node. Reads stay with the
+// node too: an organisation answers with its liaison contacts' names, phones and e-mails.
+const access = {
+  registerOrganisation: own(...MECHANISM),
+  getOrganisation: own(...MECHANISM),
+  listOrganisations: own(...MECHANISM),
+  updateOrganisation: own(...MECHANISM),
+  addDepartment: own(...MECHANISM),
+  removeDepartment: own(...MECHANISM),
+  addLiaisonContact: own(...MECHANISM),
+  removeLiaisonContact: own(...MECHANISM),
+  deactivateOrganisation: own(...MECHANISM),
+  correctOrganisation: own(...MECHANISM),
+  updateLiaisonContact: own(...MECHANISM),
+  updateAffiliations: own(...MECHANISM),
+  reactivateOrganisation: own(...MECHANISM),
+  moveOrganisation: own(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.RegistryServiceService>;
 
 export function registryGrpcService(app: RegistryApp, here: string, options: GrpcOptions): RegisteredService {
   const toProto = (o: Organisation) => organisationToProto(o, here);
@@ -140,6 +168,7 @@ export function registryGrpcService(app: RegistryApp, here: string, options: Grp
     // Bounded before any handler work; per-name rules stay in the domain.
     {
       ...options,
+      access,
       limits: {
         registerOrganisation: {
           departmentNames: REGISTRY_LIMITS.departmentsPerOrganisation,

@@ -1,4 +1,14 @@
-import { actorOf, enumCodec, implement, Violations, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  enumCodec,
+  implement,
+  MECHANISM,
+  own,
+  ownOrCity,
+  Violations,
+  type AccessRules,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { liaisonV1 } from "@jinlian/proto";
 import type { HandlerOptions as GrpcOptions } from "@jinlian/chassis";
 import { optionalEnum } from "../../app/codecs";
@@ -77,6 +87,24 @@ function enumArg<D>(field: string, value: number, codec: { fromProto(n: number):
   return decoded;
 }
 
+// Joint research is the two sides' own work (art. 4), local to the node: they propose, invite,
+// answer, record and correct here. Reads admit the city (no party's personal data in a project).
+const access = {
+  proposeJointResearch: own(...MECHANISM),
+  inviteToJointResearch: own(...MECHANISM),
+  respondToResearchInvitation: own(...MECHANISM),
+  recordResearchFinding: own(...MECHANISM),
+  concludeJointResearch: own(...MECHANISM),
+  recordResearchOutcome: own(...MECHANISM),
+  linkResearchOutcome: own(...MECHANISM),
+  getJointResearch: ownOrCity(...MECHANISM),
+  listJointResearch: ownOrCity(...MECHANISM),
+  correctResearchFinding: own(...MECHANISM),
+  withdrawResearchFinding: own(...MECHANISM),
+  correctResearchOutcome: own(...MECHANISM),
+  withdrawResearchOutcome: own(...MECHANISM),
+} satisfies AccessRules<typeof liaisonV1.JointResearchServiceService>;
+
 /** JointResearchService: request -> use case -> JointResearch. */
 export function researchGrpcService(app: ResearchApp, grpc: GrpcOptions): RegisteredService {
   const implementation = implement(
@@ -148,7 +176,7 @@ export function researchGrpcService(app: ResearchApp, grpc: GrpcOptions): Regist
         return { research: result.items.map(researchToProto), page: { nextPageToken: result.nextPageToken, totalSize: result.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.liaison.v1.JointResearchService", definition: P.JointResearchServiceService, implementation };
 }

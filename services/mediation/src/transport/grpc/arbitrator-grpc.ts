@@ -1,4 +1,15 @@
-import { actorOf, enumCodec, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  enumCodec,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRule,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
 import type { ArbitratorApp } from "../../app/arbitrator-app";
 import type { ArbitratorRecommendation, CandidateInput } from "../../domain/arbitrator";
@@ -66,6 +77,20 @@ export function recommendationToProto(r: ArbitratorRecommendation): mediationV1.
   };
 }
 
+/**
+ * The federation recommends, and records the commission's answer by hand (the commission has no
+ * role here); the justice administration supports it (seed art. 18) and may read. Candidates are
+ * personal data: the node's only.
+ */
+const recommend: AccessRule = own("FEDERATION");
+const recommendationRead: AccessRule = own(...MECHANISM);
+const access = {
+  recommendArbitrator: recommend,
+  recordAppointmentOutcome: recommend,
+  getArbitratorRecommendation: recommendationRead,
+  listArbitratorRecommendations: recommendationRead,
+} satisfies AccessRules<typeof P.ArbitratorRecommendationServiceService>;
+
 /** jinlian.mediation.v1.ArbitratorRecommendationService. */
 export function arbitratorGrpcService(app: ArbitratorApp, grpc: HandlerOptions): RegisteredService {
   const one = (r: ArbitratorRecommendation) => ({ recommendation: recommendationToProto(r) });
@@ -114,7 +139,7 @@ export function arbitratorGrpcService(app: ArbitratorApp, grpc: HandlerOptions):
         };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return {
     name: "jinlian.mediation.v1.ArbitratorRecommendationService",

@@ -3,12 +3,20 @@ import {
   auditQueryOf,
   implement,
   listAuditEntries,
+  MECHANISM,
+  own,
   Violations,
+  type AccessRules,
   type HandlerOptions,
   type RegisteredService,
   type ServiceKit,
 } from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
+
+/** The trail of the node's own records: the mechanism's two sides. */
+const access = {
+  listAuditEntries: own(...MECHANISM),
+} satisfies AccessRules<typeof mediationV1.AuditTrailServiceService>;
 
 /** The audit trail: who changed what, why and when, newest first, over the given aggregate types. */
 export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly string[], grpc: HandlerOptions): RegisteredService {
@@ -22,7 +30,7 @@ export function auditGrpcService(kit: ServiceKit, aggregateTypes: readonly strin
         return auditEntriesResponse(await listAuditEntries(kit.db, v, aggregateTypes, query));
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.mediation.v1.AuditTrailService", definition: mediationV1.AuditTrailServiceService, implementation };
 }

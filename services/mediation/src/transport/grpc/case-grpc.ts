@@ -1,4 +1,15 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService, type ServiceKit } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRule,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+  type ServiceKit,
+} from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
 import type { CaseApp } from "../../app/case-app";
 import type { Case } from "../../domain/case";
@@ -18,6 +29,32 @@ import {
 
 const P = mediationV1;
 const id = (s: string) => s.trim().toLowerCase();
+
+/**
+ * The committee keeps the case and its file (人民调解法 art. 19, 27, 31): only it records a case's
+ * progress; neither side mediates. The sides guide chamber mediation (seed art. 17) and may read
+ * cases. Case contents are the parties' personal data: never readable from another jurisdiction.
+ */
+const progress: AccessRule = own("MEDIATION_COMMITTEE");
+const caseRead: AccessRule = own("MEDIATION_COMMITTEE", ...MECHANISM);
+const access = {
+  openCase: progress,
+  recordConsent: progress,
+  designateMediator: progress,
+  objectToMediator: progress,
+  recordSession: progress,
+  pauseTimeLimit: progress,
+  resumeTimeLimit: progress,
+  endMediationByParty: progress,
+  recordAgreement: progress,
+  signAgreement: progress,
+  recordJudicialConfirmation: progress,
+  recordPerformance: progress,
+  failMediation: progress,
+  referToArbitration: progress,
+  getCase: caseRead,
+  listCases: caseRead,
+} satisfies AccessRules<typeof P.CaseServiceService>;
 
 /** jinlian.mediation.v1.CaseService. */
 export function caseGrpcService(app: CaseApp, kit: ServiceKit, grpc: HandlerOptions): RegisteredService {
@@ -189,7 +226,7 @@ export function caseGrpcService(app: CaseApp, kit: ServiceKit, grpc: HandlerOpti
         };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.mediation.v1.CaseService", definition: P.CaseServiceService, implementation };
 }

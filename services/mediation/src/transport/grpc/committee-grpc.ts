@@ -1,4 +1,14 @@
-import { actorOf, implement, Violations, type HandlerOptions, type RegisteredService, type ServiceKit } from "@jinlian/chassis";
+import {
+  actorOf,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+  type ServiceKit,
+} from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
 import type { CommitteeApp } from "../../app/committee-app";
 import { committeeToProto, genderCodec, mediatorStatusCodec, mediatorToProto, memberRoleCodec, optionalEnum, poolCodec } from "./codecs";
@@ -7,6 +17,24 @@ const P = mediationV1;
 
 const members = (ms: mediationV1.CommitteeMember[]) =>
   ms.map((m) => ({ name: m.name, gender: genderCodec.fromProto(m.gender), role: memberRoleCodec.fromProto(m.role) }));
+
+/**
+ * Both sides jointly guide the chambers' committees (seed art. 17), which register with the bureau:
+ * registration and re-election are theirs. A committee appoints its own mediators (人民调解法 art.
+ * 13), so mediators' records are its too, and the sides'. Members and mediators are persons whose
+ * details stay at the node: reads are the node's only (the city sees counts in the statistics).
+ */
+const access = {
+  registerCommittee: own(...MECHANISM),
+  reelectCommittee: own(...MECHANISM),
+  getCommittee: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  listCommittees: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  registerMediator: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  recordMediatorTraining: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  changeMediatorStatus: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  getMediator: own("MEDIATION_COMMITTEE", ...MECHANISM),
+  listMediators: own("MEDIATION_COMMITTEE", ...MECHANISM),
+} satisfies AccessRules<typeof P.CommitteeServiceService>;
 
 /** jinlian.mediation.v1.CommitteeService. */
 export function committeeGrpcService(app: CommitteeApp, kit: ServiceKit, grpc: HandlerOptions): RegisteredService {
@@ -107,7 +135,7 @@ export function committeeGrpcService(app: CommitteeApp, kit: ServiceKit, grpc: H
         return { mediators: page.items.map(mediatorToProto), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.mediation.v1.CommitteeService", definition: P.CommitteeServiceService, implementation };
 }

@@ -1,4 +1,15 @@
-import { actorOf, enumCodec, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  enumCodec,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRule,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
 import type { CooperationApp } from "../../app/cooperation-app";
 import { orgToProto } from "../../domain/common";
@@ -44,6 +55,22 @@ export function cooperationToProto(c: Cooperation): mediationV1.Cooperation {
     revision: c.revision,
   };
 }
+
+/**
+ * The owner's committee asks and the partner's committee answers and reports sessions, each at
+ * its own node: a case's progress, the committee's alone. A cooperation carries the case's
+ * organisation parties and the summary written for the partner: read at the node only (the
+ * city's own officials read its relay records there), by the committee and the sides.
+ */
+const progress: AccessRule = own("MEDIATION_COMMITTEE");
+const cooperationRead: AccessRule = own("MEDIATION_COMMITTEE", ...MECHANISM);
+const access = {
+  requestCooperation: progress,
+  answerCooperation: progress,
+  reportCooperationSession: progress,
+  getCooperation: cooperationRead,
+  listCooperations: cooperationRead,
+} satisfies AccessRules<typeof P.CooperationServiceService>;
 
 /** jinlian.mediation.v1.CooperationService. */
 export function cooperationGrpcService(app: CooperationApp, grpc: HandlerOptions): RegisteredService {
@@ -101,7 +128,7 @@ export function cooperationGrpcService(app: CooperationApp, grpc: HandlerOptions
         return { cooperations: page.items.map(cooperationToProto), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.mediation.v1.CooperationService", definition: P.CooperationServiceService, implementation };
 }

@@ -1,4 +1,15 @@
-import { actorOf, enumCodec, implement, Violations, type HandlerOptions, type RegisteredService } from "@jinlian/chassis";
+import {
+  actorOf,
+  enumCodec,
+  implement,
+  MECHANISM,
+  own,
+  Violations,
+  type AccessRule,
+  type AccessRules,
+  type HandlerOptions,
+  type RegisteredService,
+} from "@jinlian/chassis";
 import { mediationV1 } from "@jinlian/proto";
 import type { NominationApp } from "../../app/nomination-app";
 import { orgToProto } from "../../domain/common";
@@ -95,6 +106,29 @@ export const defaulterToProto = (d: Defaulter): mediationV1.Defaulter => ({
   revision: d.revision,
 });
 
+/**
+ * The federation nominates (seed art. 19; 人民陪审员法 art. 11); the selecting body decides: a court
+ * for assessors, the justice administration for supervisors. Nominees and the 失信被执行人 list
+ * are personal data (identity numbers, phones): the node's only. The list is the node's own
+ * record, kept by the sides.
+ */
+const nominate: AccessRule = own("FEDERATION");
+const batchRead: AccessRule = own(...MECHANISM, "COURT");
+const defaulterList: AccessRule = own(...MECHANISM);
+const access = {
+  createNominationBatch: nominate,
+  checkNomineeEligibility: nominate,
+  addNominee: nominate,
+  submitNominationBatch: nominate,
+  // One rule for both kinds: the bureau is the supervisors' selecting body.
+  recordSelectionOutcome: own("COURT", "JUSTICE_BUREAU"),
+  getNominationBatch: batchRead,
+  listNominationBatches: batchRead,
+  addDefaulter: defaulterList,
+  removeDefaulter: defaulterList,
+  listDefaulters: defaulterList,
+} satisfies AccessRules<typeof P.NominationServiceService>;
+
 /** jinlian.mediation.v1.NominationService. */
 export function nominationGrpcService(app: NominationApp, grpc: HandlerOptions): RegisteredService {
   const batch = (b: NominationBatch) => ({ batch: batchToProto(b, app.policy) });
@@ -175,7 +209,7 @@ export function nominationGrpcService(app: NominationApp, grpc: HandlerOptions):
         return { defaulters: page.items.map(defaulterToProto), page: { nextPageToken: page.nextPageToken, totalSize: page.totalSize } };
       },
     },
-    grpc,
+    { ...grpc, access },
   );
   return { name: "jinlian.mediation.v1.NominationService", definition: P.NominationServiceService, implementation };
 }
