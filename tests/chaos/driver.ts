@@ -4,6 +4,7 @@
  * then quiescence and the checks. `runChaos` returns the report; main.ts prints it and sets the
  * exit status, tests/e2e/chaos-short.e2e.spec.ts runs a short variant in CI.
  */
+import { testAuthEnvironment } from "../support/auth";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -147,10 +148,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const kafka = new Kafka({ brokers: broker.brokers, clientId: "chaos-driver", logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
+    // The nodes authenticate callers as in production (JINLIAN_AUTH=jwt), with the tests' issuer.
+    const auth = await testAuthEnvironment();
     for (const code of ["120000", "120101"]) {
       const db = await createTestDatabase(postgres.adminUrl, `chaos_${code}`);
       databases.push(db);
-      nodes.push(new NodeProcess({ jurisdictionCode: code, runDir, namespace, databaseUrl: db.url, kafkaBrokers: broker.brokers }));
+      nodes.push(
+        new NodeProcess({
+          jurisdictionCode: code,
+          runDir,
+          namespace,
+          databaseUrl: db.url,
+          kafkaBrokers: broker.brokers,
+          environment: auth,
+        }),
+      );
     }
     for (const n of nodes) await n.start();
     for (const n of nodes) await n.waitReady();

@@ -26,6 +26,7 @@ import {
 } from "@jinlian/client";
 import { withCheckCharacter } from "@jinlian/kernel";
 import { bulletinsV1, commonV1, liaisonV1 } from "@jinlian/proto";
+import { testToken } from "../support/auth";
 import { MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
 import { registerIssuers } from "../support/issuers";
 import type { Rng } from "./rng";
@@ -161,12 +162,16 @@ export class Workload {
     private readonly log: (line: string) => void,
   ) {
     this.caller = new Caller(options.callBudgetMs);
-    const clients = (address: string) => ({
-      bulletins: bulletinsClient({ address, actor: "chaos-driver", deadlineMs: 10_000 }),
-      liaison: liaisonClient({ address, actor: "chaos-driver", deadlineMs: 10_000 }),
-    });
-    this.city = clients(endpoints.city);
-    this.district = clients(endpoints.district);
+    // Each node's officers, with tokens of the tests' issuer (the nodes run JINLIAN_AUTH=jwt).
+    const clients = (address: string, jurisdiction: string) => {
+      const token = () => testToken(jurisdiction, "chaos-driver");
+      return {
+        bulletins: bulletinsClient({ address, actor: "chaos-driver", deadlineMs: 10_000, token }),
+        liaison: liaisonClient({ address, actor: "chaos-driver", deadlineMs: 10_000, token }),
+      };
+    };
+    this.city = clients(endpoints.city, "120000");
+    this.district = clients(endpoints.district, "120101");
   }
 
   close(): void {

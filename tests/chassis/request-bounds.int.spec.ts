@@ -22,6 +22,7 @@ import { loadFileDescriptorSetFromBuffer, loadSync, type MethodDefinition, type 
 import { descriptorSetPath } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
 import { query } from "../support/db";
+import { testToken } from "../support/auth";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 jest.setTimeout(120_000);
@@ -248,6 +249,8 @@ function healthPoller(address: string) {
 
 let node: TestNode;
 let client: Client;
+/** A test operator's token: the hostile requests come from a caller allowed to call every method. */
+let token: string;
 
 /** Row counts of every table of every schema of the node's database. */
 async function rowCounts(): Promise<Record<string, number>> {
@@ -265,6 +268,8 @@ async function rowCounts(): Promise<Record<string, number>> {
 
 /** Sends an already encoded request, so the call's time is the node's. */
 function call(method: MethodDefinition<unknown, unknown>, encoded: Buffer): Promise<{ code: status; details: string; ms: number }> {
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
   const started = performance.now();
   return new Promise((resolve) =>
     client.makeUnaryRequest(
@@ -272,7 +277,7 @@ function call(method: MethodDefinition<unknown, unknown>, encoded: Buffer): Prom
       (b: Buffer) => b,
       method.responseDeserialize,
       encoded,
-      new Metadata(),
+      metadata,
       { deadline: Date.now() + 10_000 },
       (err: ServiceError | null) =>
         resolve({ code: err ? err.code : status.OK, details: err?.details ?? "", ms: performance.now() - started }),
@@ -302,6 +307,7 @@ async function answers(health: { answered: number; failures: readonly string[] }
 beforeAll(async () => {
   node = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("bounds") });
   client = new Client(node.address, credentials.createInsecure());
+  token = await testToken("120000");
 });
 afterAll(async () => {
   client?.close();

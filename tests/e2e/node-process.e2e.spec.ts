@@ -12,6 +12,7 @@ import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harn
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { draftRequest } from "../support/fixtures";
 import { healthCheck } from "../support/grpc-introspection";
+import { rememberNodeAddress, testAuthEnvironment } from "../support/auth";
 import { bulletinsClient, liaisonClient } from "../support/nodes";
 import { registerIssuers } from "../support/issuers";
 
@@ -82,6 +83,8 @@ describe("a running node", () => {
       GRPC_PORT: String(grpcPort),
       METRICS_PORT: String(metricsPort),
       SHUTDOWN_GRACE_MS: "5000",
+      // Authentication on, as in production: the tests' issuer's keys.
+      ...(await testAuthEnvironment()),
     });
     try {
       await waitFor(async () => node.output().includes('"msg":"node ready"'), {
@@ -90,7 +93,9 @@ describe("a running node", () => {
         what: `node ready; output so far:\n${node.output()}`,
       });
       const address = `127.0.0.1:${grpcPort}`;
+      rememberNodeAddress(address, "120000");
       expect(await healthCheck(address, "")).toBe("SERVING");
+      expect(node.output()).not.toMatch(/DEVELOPMENT MODE/);
       const client = bulletinsClient(address);
       const liaison = liaisonClient(address);
       // The issuer must be in the node's registry (bulletins projects it from the registry's events).

@@ -35,6 +35,7 @@ import { board, M, openCase, projectedInMediation, registerMediator, writtenAgre
 import { query } from "../support/db";
 import { startTestNode, type TestNode } from "../support/nodes";
 import { changedTables, expectRefusedWithoutChange, settled, snapshotSchemas, type ExpectedRefusal } from "../support/refusals";
+import { tokenForAddress } from "../support/auth";
 
 jest.setTimeout(180_000);
 
@@ -3205,7 +3206,7 @@ beforeAll(async () => {
     liaison: node.liaison,
     legislation: node.legislation,
     legalServices: node.legalServices,
-    mediation: mediationClient({ address: node.address, actor: "test-operator", deadlineMs: 15_000 }),
+    mediation: mediationClient({ address: node.address, actor: "test-operator", deadlineMs: 15_000, token: tokenForAddress(node.address) }),
   });
 
   // Liaison: the city's mechanism, a chamber with departments and a contact, a deactivated chamber,

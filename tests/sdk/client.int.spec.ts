@@ -21,6 +21,7 @@ import { query } from "../support/db";
 import { draftRequest } from "../support/fixtures";
 import { startTestNode, type TestNode } from "../support/nodes";
 import { APPROVER, registerIssuers } from "../support/issuers";
+import { tokenForAddress } from "../support/auth";
 
 jest.setTimeout(60_000);
 const { exporter } = installInMemoryTracing();
@@ -37,7 +38,7 @@ afterAll(async () => {
 
 describe("typed errors", () => {
   it("decodes field violations, preconditions and the server's request id", async () => {
-    const client = bulletinsClient({ address: node.address, actor: "sdk-test" });
+    const client = bulletinsClient({ address: node.address, actor: "sdk-test", token: tokenForAddress(node.address, "sdk-test") });
     try {
       const invalid = await client.createBulletinDraft(draftRequest({ title: "" })).catch((e) => e);
       expect(invalid).toBeInstanceOf(InvalidArgumentError);
@@ -64,7 +65,7 @@ describe("typed errors", () => {
 
 describe("idempotency by request id", () => {
   it("answers a repeated mutation with the first result and applies it once", async () => {
-    const client = bulletinsClient({ address: node.address, actor: "sdk-test" });
+    const client = bulletinsClient({ address: node.address, actor: "sdk-test", token: tokenForAddress(node.address, "sdk-test") });
     try {
       const requestId = randomUUID();
       const first = await client.createBulletinDraft(draftRequest({ title: "幂等创建" }), { requestId });
@@ -96,7 +97,7 @@ describe("idempotency by request id", () => {
   });
 
   it("concurrent repeats of one request id create one draft", async () => {
-    const client = bulletinsClient({ address: node.address, actor: "sdk-test" });
+    const client = bulletinsClient({ address: node.address, actor: "sdk-test", token: tokenForAddress(node.address, "sdk-test") });
     try {
       const requestId = randomUUID();
       const results = await Promise.all(
@@ -123,7 +124,12 @@ describe("retries and deadlines", () => {
   it("retries an idempotent call on UNAVAILABLE with one request id, and never a non-idempotent one", async () => {
     const address = `127.0.0.1:${await closedPort()}`;
     exporter.reset();
-    const retrying = bulletinsClient({ address, retry: { maxAttempts: 3, initialBackoffMs: 20 }, deadlineMs: 5_000 });
+    const retrying = bulletinsClient({
+      address,
+      retry: { maxAttempts: 3, initialBackoffMs: 20 },
+      deadlineMs: 5_000,
+      token: tokenForAddress(address),
+    });
     await expect(retrying.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toBeInstanceOf(UnavailableError);
     retrying.close();
     const strict = createClient(
@@ -153,7 +159,7 @@ describe("retries and deadlines", () => {
 
 it("propagates the caller's trace to the server", async () => {
   exporter.reset();
-  const client = bulletinsClient({ address: node.address });
+  const client = bulletinsClient({ address: node.address, token: tokenForAddress(node.address) });
   await client.listBulletins({ filter: undefined, page: undefined, readerCreditCode: "" });
   client.close();
   const spans = exporter.getFinishedSpans();

@@ -19,6 +19,7 @@ import { createLogger, type Authenticator, type Authorizer, type Clock, type Ser
 import { startNode, type RunningNode } from "@jinlian/node";
 import { createTestDatabase, adminDatabaseUrl, type TestDatabase } from "../harness/database";
 import { kafkaBrokers } from "../harness/kafka";
+import { rememberNodeAddress, testAuth, testTokenFile, tokenForAddress } from "./auth";
 import { brokersInFederation, federatedTestNodes } from "./federation";
 
 /** A clock tests can move forward; starts at the real time. */
@@ -60,14 +61,27 @@ export interface TestNodeOptions {
   grpcMaxConcurrentCalls?: number;
   /** How long start waits for Kafka before serving without it; the node's default otherwise. */
   kafkaAttachWaitMs?: number;
-  /** How callers are identified and their calls decided; development mode (header, allow all) otherwise. */
+  /**
+   * How callers are identified and their calls decided: the test issuer's tokens and every access
+   * rule (as JINLIAN_AUTH=jwt) unless given, or development mode (header, allow all) when asked.
+   */
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  development?: boolean;
 }
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
   const database = options.database ?? (await createTestDatabase(adminDatabaseUrl(), `n${options.jurisdictionCode}`));
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const auth: { authenticator?: Authenticator; authorizer?: Authorizer } = options.development
+    ? {}
+    : await testAuth(options.jurisdictionCode);
+  // Mediation calls legal-services with its own token, as its Deployment mounts one.
+  const serviceTokens: NodeJS.ProcessEnv = options.development
+    ? {}
+    : {
+        MEDIATION_LEGAL_SERVICES_TOKEN_FILE: await testTokenFile(options.jurisdictionCode, "mediation", ["MEDIATION_COMMITTEE"]),
+      };
   const node = await startNode({
     jurisdictionCode: options.jurisdictionCode,
     target: options.target ?? "all",
@@ -82,28 +96,30 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     shutdownGraceMs: 2000,
     clock: options.clock,
     tls: options.tls,
-    environment: options.environment,
+    environment: { ...serviceTokens, ...options.environment },
     grpcMaxConcurrentCalls: options.grpcMaxConcurrentCalls,
     kafkaAttachWaitMs: options.kafkaAttachWaitMs,
-    authenticator: options.authenticator,
-    authorizer: options.authorizer,
+    authenticator: options.authenticator ?? auth.authenticator,
+    authorizer: options.authorizer ?? auth.authorizer,
   });
   // Over TLS, name the host as the certificate does (an IP as TLS server name is deprecated).
   const address = `${options.tls ? "localhost" : "127.0.0.1"}:${node.grpcPort}`;
+  rememberNodeAddress(address, options.jurisdictionCode);
+  const token = tokenForAddress(address);
   const bulletins = options.tls
-    ? sdkBulletinsClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    ? sdkBulletinsClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
     : bulletinsClient(address);
   const liaison = options.tls
-    ? sdkLiaisonClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    ? sdkLiaisonClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
     : liaisonClient(address);
   const legislation = options.tls
-    ? sdkLegislationClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    ? sdkLegislationClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
     : legislationClient(address);
   const legalServices = options.tls
-    ? sdkLegalServicesClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    ? sdkLegalServicesClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
     : legalServicesClient(address);
   const mediation = options.tls
-    ? sdkMediationClient({ address, actor: "test-operator", tls: { rootCerts: options.tls.certChain } })
+    ? sdkMediationClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
     : mediationClient(address);
   return {
     node,
@@ -127,27 +143,27 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
 
 /** The SDK's client of the bulletins service, as other services would use it. */
 export function bulletinsClient(address: string, actor = "test-operator"): BulletinsClient {
-  return sdkBulletinsClient({ address, actor, deadlineMs: 15_000 });
+  return sdkBulletinsClient({ address, actor, deadlineMs: 15_000, token: tokenForAddress(address, actor) });
 }
 
 /** The SDK's clients of the liaison service's gRPC services. */
 export function liaisonClient(address: string, actor = "test-operator"): LiaisonClient {
-  return sdkLiaisonClient({ address, actor, deadlineMs: 15_000 });
+  return sdkLiaisonClient({ address, actor, deadlineMs: 15_000, token: tokenForAddress(address, actor) });
 }
 
 /** The SDK's clients of the legislation service's gRPC services. */
 export function legislationClient(address: string, actor = "test-operator"): LegislationClient {
-  return sdkLegislationClient({ address, actor, deadlineMs: 15_000 });
+  return sdkLegislationClient({ address, actor, deadlineMs: 15_000, token: tokenForAddress(address, actor) });
 }
 
 /** The SDK's clients of the legal-services service's gRPC services. */
 export function legalServicesClient(address: string, actor = "test-operator"): LegalServicesClient {
-  return sdkLegalServicesClient({ address, actor, deadlineMs: 15_000 });
+  return sdkLegalServicesClient({ address, actor, deadlineMs: 15_000, token: tokenForAddress(address, actor) });
 }
 
 /** The SDK's clients of the mediation service's gRPC services. */
 export function mediationClient(address: string, actor = "test-operator"): MediationClient {
-  return sdkMediationClient({ address, actor, deadlineMs: 15_000 });
+  return sdkMediationClient({ address, actor, deadlineMs: 15_000, token: tokenForAddress(address, actor) });
 }
 
 /** The typed error of a failed call, or fails the test if the call succeeded. */

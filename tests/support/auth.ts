@@ -1,0 +1,104 @@
+/**
+ * The token issuer of the tests: test nodes run with authentication on (JINLIAN_AUTH=jwt's
+ * authenticator and authoriser), and test clients present tokens this issuer signs. One key pair
+ * per test process; node processes the tests start read its public keys from a file.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Metadata } from "@grpc/grpc-js";
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from "jose";
+import { jwtAuthenticator, ROLES, ruleAuthorizer, type Authenticator, type Authorizer, type Role } from "@jinlian/chassis";
+
+export const TEST_ISSUER = "https://auth.jinlian.test";
+export const TEST_AUDIENCE = "jinlian";
+/** Every role but SRE: a test operator may call every method of its node. */
+export const OPERATOR_ROLES: readonly Role[] = ROLES.filter((r) => r !== "SRE");
+
+interface Issuer {
+  privateKey: KeyLike;
+  keys: { keys: Record<string, unknown>[] };
+}
+let issuer: Promise<Issuer> | undefined;
+
+function testIssuer(): Promise<Issuer> {
+  issuer ??= (async () => {
+    const pair = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "test", alg: "ES256", use: "sig" };
+    return { privateKey: pair.privateKey, keys: { keys: [jwk] } };
+  })();
+  return issuer;
+}
+
+/** The authenticator and authoriser of a test node, as JINLIAN_AUTH=jwt configures them. */
+export async function testAuth(jurisdictionCode: string): Promise<{ authenticator: Authenticator; authorizer: Authorizer }> {
+  const { keys } = await testIssuer();
+  return {
+    authenticator: jwtAuthenticator({ keys: keys as never, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    authorizer: ruleAuthorizer(jurisdictionCode),
+  };
+}
+
+/** The variables that turn authentication on in a node process, with this issuer's keys. */
+export async function testAuthEnvironment(): Promise<Record<string, string>> {
+  const { keys } = await testIssuer();
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-test-auth-")), "jwks.json");
+  writeFileSync(file, JSON.stringify(keys));
+  return { JINLIAN_AUTH: "jwt", JINLIAN_AUTH_JWKS_FILE: file, JINLIAN_AUTH_ISSUER: TEST_ISSUER, JINLIAN_AUTH_AUDIENCE: TEST_AUDIENCE };
+}
+
+const cache = new Map<string, { token: string; renewAt: number }>();
+
+/** A token for `subject` acting for `jurisdictionCode` in `roles` (every role but SRE by default). */
+export async function testToken(
+  jurisdictionCode: string,
+  subject = "test-operator",
+  roles: readonly Role[] = OPERATOR_ROLES,
+): Promise<string> {
+  const key = `${jurisdictionCode}|${subject}|${roles.join(",")}`;
+  const hit = cache.get(key);
+  if (hit && hit.renewAt > Date.now()) return hit.token;
+  const { privateKey } = await testIssuer();
+  const token = await new SignJWT({ jinlian_roles: roles, jinlian_jurisdiction: jurisdictionCode })
+    .setProtectedHeader({ alg: "ES256", kid: "test" })
+    .setSubject(subject)
+    .setIssuer(TEST_ISSUER)
+    .setAudience(TEST_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("2h")
+    .sign(privateKey);
+  cache.set(key, { token, renewAt: Date.now() + 3_600_000 });
+  return token;
+}
+
+/** Which jurisdiction each test node's gRPC address serves, so clients by address get its tokens. */
+const jurisdictionsByAddress = new Map<string, string>();
+
+export function rememberNodeAddress(address: string, jurisdictionCode: string): void {
+  jurisdictionsByAddress.set(address, jurisdictionCode);
+}
+
+/**
+ * The SDK's `token` option for a client of `address`: a test operator's token for the node there,
+ * or none for an address no test node serves (its calls are then UNAUTHENTICATED, as anyone's).
+ */
+export function tokenForAddress(address: string, subject = "test-operator"): (() => Promise<string>) | undefined {
+  return async () => {
+    const jurisdiction = jurisdictionsByAddress.get(address);
+    return jurisdiction ? testToken(jurisdiction, subject) : "";
+  };
+}
+
+/** Metadata carrying a test operator's token, for raw gRPC calls. */
+export async function authMetadata(jurisdictionCode: string): Promise<Metadata> {
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${await testToken(jurisdictionCode)}`);
+  return metadata;
+}
+
+/** A file holding a token, as a service's token is mounted for its calls to another service. */
+export async function testTokenFile(jurisdictionCode: string, subject: string, roles: readonly Role[]): Promise<string> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-test-token-")), "token");
+  writeFileSync(file, await testToken(jurisdictionCode, subject, roles));
+  return file;
+}
