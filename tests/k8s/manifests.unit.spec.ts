@@ -483,6 +483,29 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect(problems).toEqual([]);
   });
 
+  test("parties' personal data is sealed with the node's keyring, mounted from the Secret jinlian-personal-data-keys", () => {
+    const problems: string[] = [];
+    for (const w of workloads(objects())) {
+      const name = w.deployment.metadata?.name;
+      const file = w.env.values.get("JINLIAN_PERSONAL_DATA_KEYS_FILE") ?? "";
+      const mount = w.container.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+      const volume = w.deployment.spec?.template.spec?.volumes?.find((v) => v.name === mount?.name);
+      // In the development overlay kustomize generates it, with its content hash in the name.
+      if (!mount || !/^jinlian-personal-data-keys(-[a-z0-9]{10})?$/.test(volume?.secret?.secretName ?? ""))
+        problems.push(
+          `${name}: JINLIAN_PERSONAL_DATA_KEYS_FILE=${file || "(unset)"} is not a file of the Secret jinlian-personal-data-keys`,
+        );
+      else if (!volume!.secret!.items?.some((i) => `${mount.mountPath}/${i.path}` === file))
+        problems.push(`${name}: the Secret jinlian-personal-data-keys does not project ${file}`);
+    }
+    // Only the development overlay may carry a keyring in the manifests; a real node's is its own Secret.
+    const inManifests = ofKind<ISecret>(objects(), "Secret", "v1").filter((x) =>
+      x.metadata?.name?.startsWith("jinlian-personal-data-keys"),
+    );
+    if (!isDevelopment && inManifests.length > 0) problems.push("a personal-data keyring is in the manifests");
+    expect(problems).toEqual([]);
+  });
+
   test("each Deployment has its ServiceAccount, Service (grpc, metrics), PodDisruptionBudget, spread and scrape annotations", () => {
     const services = ofKind<IService>(objects(), "Service", "v1");
     const budgets = ofKind<IPodDisruptionBudget>(objects(), "PodDisruptionBudget", "policy/v1");

@@ -10,7 +10,7 @@ import { status } from "@grpc/grpc-js";
 import { uniqueNamespace } from "../harness/kafka";
 import { query } from "../support/db";
 import { K, L, licence, projected, registerOrg, registerProvider, T, type Org } from "../support/legal-services-fixtures";
-import { M, projectedInMediation, providerKnown } from "../support/mediation-fixtures";
+import { eligibleDeclarations, idNumber, M, projectedInMediation, providerKnown } from "../support/mediation-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 import { mediationV1 } from "@jinlian/proto";
 
@@ -27,23 +27,7 @@ const REF = new Date("2026-05-31T16:00:00Z"); // 2026-06-01 in China
 
 const med = () => node.mediation;
 
-/** A 居民身份证号码 with this birth date (GB 11643 check character). */
-function idNumber(birth: string, order = "123"): string {
-  const body = `120101${birth}${order}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  return body + "10X98765432"[w.reduce((acc, x, i) => acc + x * Number(body[i]), 0) % 11];
-}
-
-const declarations: mediationV1.NomineeDeclarations = {
-  supportsConstitution: true,
-  goodConduct: true,
-  fitForDuty: true,
-  criminalPunishment: false,
-  dismissedFromPublicOffice: false,
-  licenceRevoked: false,
-  removedAsAssessor: false,
-  seriousViolation: false,
-};
+const declarations = eligibleDeclarations;
 const nominee = (over: Partial<mediationV1.NomineeInput> = {}): mediationV1.NomineeInput => ({
   name: "周某某",
   gender: M.Gender.GENDER_FEMALE,

@@ -31,7 +31,16 @@ import { approveAndPublish, registerIssuers } from "../support/issuers";
 import { K, projected, registerOrg, registerProvider, T, type Org } from "../support/legal-services-fixtures";
 import { articles, registerDraftRequest } from "../support/legislation-fixtures";
 import { creditCodeFor, OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
-import { board, M, openCase, projectedInMediation, registerMediator, writtenAgreement } from "../support/mediation-fixtures";
+import {
+  board,
+  eligibleDeclarations,
+  idNumber,
+  M,
+  openCase,
+  projectedInMediation,
+  registerMediator,
+  writtenAgreement,
+} from "../support/mediation-fixtures";
 import { query } from "../support/db";
 import { startTestNode, type TestNode } from "../support/nodes";
 import { changedTables, expectRefusedWithoutChange, settled, snapshotSchemas, type ExpectedRefusal } from "../support/refusals";
@@ -132,22 +141,7 @@ const PLAN_YEAR = 2031;
 /** The date nominees' ages are counted at (2026-06-01 in China). */
 const NOMINATION_REFERENCE = new Date("2026-05-31T16:00:00Z");
 
-/** A 居民身份证号码 (GB 11643, with its check character) of a person born on this date. */
-function idNumber(birth: string, order: string): string {
-  const body = `120101${birth}${order}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  return body + "10X98765432"[w.reduce((acc, x, i) => acc + x * Number(body[i]), 0) % 11];
-}
-const eligible: mediationV1.NomineeDeclarations = {
-  supportsConstitution: true,
-  goodConduct: true,
-  fitForDuty: true,
-  criminalPunishment: false,
-  dismissedFromPublicOffice: false,
-  licenceRevoked: false,
-  removedAsAssessor: false,
-  seriousViolation: false,
-};
+const eligible = eligibleDeclarations;
 /** An eligible nominee working at the city's enterprise, a different person per order number. */
 const nominee = (f: Fixtures, order: string, over: Partial<mediationV1.NomineeInput> = {}): mediationV1.NomineeInput => ({
   name: `候选人${order}`,

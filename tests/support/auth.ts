@@ -3,6 +3,7 @@
  * authenticator and authoriser), and test clients present tokens this issuer signs. One key pair
  * per test process; node processes the tests start read its public keys from a file.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -44,7 +45,17 @@ export async function testAuthEnvironment(): Promise<Record<string, string>> {
   const { keys } = await testIssuer();
   const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-test-auth-")), "jwks.json");
   writeFileSync(file, JSON.stringify(keys));
-  return { JINLIAN_AUTH: "jwt", JINLIAN_AUTH_JWKS_FILE: file, JINLIAN_AUTH_ISSUER: TEST_ISSUER, JINLIAN_AUTH_AUDIENCE: TEST_AUDIENCE };
+  // Outside development the node also needs a personal-data keyring: a fresh one per call.
+  const keyring = path.join(path.dirname(file), "personal-data-keys.json");
+  const key = () => randomBytes(32).toString("base64");
+  writeFileSync(keyring, JSON.stringify({ current: "test", keys: { test: key() }, index: key() }));
+  return {
+    JINLIAN_AUTH: "jwt",
+    JINLIAN_AUTH_JWKS_FILE: file,
+    JINLIAN_AUTH_ISSUER: TEST_ISSUER,
+    JINLIAN_AUTH_AUDIENCE: TEST_AUDIENCE,
+    JINLIAN_PERSONAL_DATA_KEYS_FILE: keyring,
+  };
 }
 
 const cache = new Map<string, { token: string; renewAt: number }>();

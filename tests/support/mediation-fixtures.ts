@@ -104,3 +104,22 @@ export const writtenAgreement = (over: Partial<mediationV1.AgreementContent> = {
   oralRecord: "",
   ...over,
 });
+
+/** A 居民身份证号码 of a person born on `birth` (YYYYMMDD) in 和平区, with its GB 11643 check character. */
+export function idNumber(birth: string, order = "123"): string {
+  const body = `120101${birth}${order}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  return body + "10X98765432"[w.reduce((acc, x, i) => acc + x * Number(body[i]), 0) % 11];
+}
+
+/** A nominee's declarations that bar nothing (人民陪审员法 art. 5-7). */
+export const eligibleDeclarations: mediationV1.NomineeDeclarations = {
+  supportsConstitution: true,
+  goodConduct: true,
+  fitForDuty: true,
+  criminalPunishment: false,
+  dismissedFromPublicOffice: false,
+  licenceRevoked: false,
+  removedAsAssessor: false,
+  seriousViolation: false,
+};

@@ -68,11 +68,15 @@ export interface TestNodeOptions {
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   development?: boolean;
+  /** Where the node logs (at LOG level `logLevel`, default TEST_LOG_LEVEL or silent), e.g. to scan its logs. */
+  log?: { level: string; destination: { write(line: string): void } };
 }
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
   const database = options.database ?? (await createTestDatabase(adminDatabaseUrl(), `n${options.jurisdictionCode}`));
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.log
+    ? createLogger({ level: options.log.level, destination: options.log.destination })
+    : createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const auth: { authenticator?: Authenticator; authorizer?: Authorizer } = options.development
     ? {}
     : await testAuth(options.jurisdictionCode);

@@ -32,3 +32,4 @@ export * from "./usecase/audit";
 export * from "./usecase/kit";
 export * from "./usecase/periodic";
 export * from "./persistence/documents";
+export * from "./persistence/personal-data";

@@ -10,6 +10,7 @@ import {
   type ServerTls,
   type ServiceConfigShape,
   jwtAuthenticator,
+  PersonalDataKeyring,
   ruleAuthorizer,
   type Authenticator,
   type Authorizer,
@@ -58,6 +59,11 @@ export const nodeConfigShape = {
   JINLIAN_AUTH_JWKS_FILE: z.string().optional(),
   JINLIAN_AUTH_ISSUER: z.string().optional(),
   JINLIAN_AUTH_AUDIENCE: z.string().default("jinlian"),
+  /**
+   * The keyring parties' personal data is sealed with (docs/security.md): required outside
+   * development; development mode uses a built-in, publicly known keyring and says so.
+   */
+  JINLIAN_PERSONAL_DATA_KEYS_FILE: z.string().optional(),
   /** Interval between the node's heartbeats to each peer node (ms); a link is silent after three missed. */
   JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */
@@ -179,4 +185,26 @@ export function loadAuth(config: NodeConfig): NodeAuth {
     }),
     authorizer: ruleAuthorizer(config.JINLIAN_JURISDICTION),
   };
+}
+
+/** Reads the personal-data keyring named in the configuration, or explains what is wrong with it. */
+export function loadPersonalDataKeyring(config: NodeConfig): PersonalDataKeyring {
+  const file = config.JINLIAN_PERSONAL_DATA_KEYS_FILE;
+  if (!file) {
+    if (config.JINLIAN_AUTH === "development") return PersonalDataKeyring.development();
+    throw new ConfigError(["JINLIAN_PERSONAL_DATA_KEYS_FILE: is required unless JINLIAN_AUTH is development"]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([
+      `JINLIAN_PERSONAL_DATA_KEYS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    ]);
+  }
+  try {
+    return PersonalDataKeyring.parse(text);
+  } catch (err) {
+    throw new ConfigError([`JINLIAN_PERSONAL_DATA_KEYS_FILE: ${file} ${(err as Error).message}`]);
+  }
 }

@@ -3,8 +3,8 @@
  *   node --require @jinlian/chassis/telemetry-bootstrap packages/node/dist/main.js
  * Configuration comes from the environment (see config.ts and docs/runbooks/configuration.md).
  */
-import { ConfigError, createLogger } from "@jinlian/chassis";
-import { loadAuth, loadKafkaSecurity, loadNodeConfig, loadServerTls } from "./config";
+import { ConfigError, createLogger, usePersonalDataKeyring } from "@jinlian/chassis";
+import { loadAuth, loadKafkaSecurity, loadNodeConfig, loadPersonalDataKeyring, loadServerTls } from "./config";
 import { startNode } from "./node";
 
 async function main(): Promise<void> {
@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     tls = loadServerTls(config);
     kafkaSecurity = loadKafkaSecurity(config);
     auth = loadAuth(config);
+    // Process-wide: every service's stores seal with it (set before any migration runs).
+    usePersonalDataKeyring(loadPersonalDataKeyring(config));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`jinlian-node: ${err.message}\n`);

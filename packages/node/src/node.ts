@@ -13,6 +13,7 @@ import {
   loadConfig,
   migrate,
   OutboxRelay,
+  personalDataKeyring,
   ServiceKit,
   systemClock,
   type Authenticator,
@@ -152,6 +153,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   );
   const identity: NodeIdentity = { jurisdictionCode: options.jurisdictionCode, topicNamespace: options.topicNamespace };
   const logger = options.logger.child({ node: options.jurisdictionCode });
+  if (personalDataKeyring().development)
+    logger.warn(
+      { personalData: "development" },
+      "DEVELOPMENT KEYRING: parties' personal data is sealed with a publicly known key; set JINLIAN_PERSONAL_DATA_KEYS_FILE outside development",
+    );
   if (!options.authenticator || !options.authorizer)
     logger.warn(
       { auth: "development" },

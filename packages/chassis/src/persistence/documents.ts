@@ -1,6 +1,7 @@
 /** Aggregates kept whole as JSON documents, with the columns lists need beside them (used by services whose aggregates are nested). */
 import type { AggregateStore } from "../usecase/kit";
 import type { Knex } from "knex";
+import { openPersonalData, sealPersonalData } from "./personal-data";
 
 export type Db = Knex | Knex.Transaction;
 
@@ -40,8 +41,11 @@ export function docStore<S extends { revision: number }>(opts: {
   /** The state from its document and whatever else `extra` wrote. */
   read?: (db: Db, doc: S) => Promise<S>;
   extra?: (trx: Knex.Transaction, after: S, before: S | undefined) => Promise<void>;
+  /** Names of fields holding parties' personal data (e.g. "identityNumber"): sealed in the document at any depth. */
+  personalData?: readonly string[];
 }): DocStore<S> {
-  const docOf = opts.doc ?? ((s: S) => s);
+  const sealed = new Set(opts.personalData ?? []);
+  const docOf = sealed.size === 0 ? (opts.doc ?? ((s: S) => s)) : (s: S) => sealPersonalData((opts.doc ?? ((x: S) => x))(s), sealed);
   return {
     type: opts.type,
     id: opts.id,
@@ -56,7 +60,7 @@ export function docStore<S extends { revision: number }>(opts: {
       if (forUpdate) q.forUpdate();
       const row = (await q) as { doc: unknown; revision: number } | undefined;
       if (!row) return undefined;
-      const s = { ...revive<S>(row.doc), revision: row.revision };
+      const s = { ...revive<S>(sealed.size === 0 ? row.doc : openPersonalData(row.doc, sealed)), revision: row.revision };
       return opts.read ? opts.read(db, s) : s;
     },
   };

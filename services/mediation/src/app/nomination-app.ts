@@ -3,6 +3,7 @@ import {
   isUuid,
   NotFoundError,
   pageOf,
+  personalDataKeyring,
   periodField,
   readPageRequest,
   Violations,
@@ -80,7 +81,7 @@ export class NominationApp {
   private async facts(db: Db, input: NomineeInput): Promise<EligibilityFacts> {
     const providers = await providersNamed(db, input.name, input.lawyerLicenceNumber);
     const row = (await db("defaulters")
-      .where({ identity_number: input.identityNumber.trim().toUpperCase(), active: true })
+      .where({ identity_number: personalDataKeyring().index(input.identityNumber.trim().toUpperCase()), active: true })
       .first("doc")) as { doc: Defaulter } | undefined;
     return { providers, defaulter: row ? { entryId: row.doc.entryId, source: row.doc.source } : undefined };
   }
@@ -227,11 +228,16 @@ export class NominationApp {
     const why = this.reason(reason);
     const idNumber = input.identityNumber.trim().toUpperCase();
     return this.kit.mutation(
-      `AddDefaulter:${idNumber}`,
+      // Scoped by the number's keyed index: idempotency keys are kept in plain text.
+      `AddDefaulter:${personalDataKeyring().index(idNumber)}`,
       actor,
       async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.mediation.defaulter:${idNumber}`]);
-        const exists = idNumber ? await trx("defaulters").where({ identity_number: idNumber, active: true }).first("entry_id") : undefined;
+        const exists = idNumber
+          ? await trx("defaulters")
+              .where({ identity_number: personalDataKeyring().index(idNumber), active: true })
+              .first("entry_id")
+          : undefined;
         const ctx = contextOf(this.kit, actor, why);
         const d = decideAddDefaulter(input, !!exists, ctx);
         await this.kit.apply(trx, defaulterStore, undefined, d, { actor, reason: why }, 0, ctx.now);
@@ -270,7 +276,7 @@ export class NominationApp {
     const db = this.kit.db;
     const filtered = () => {
       const q = db("defaulters");
-      if (f.identityNumber) q.where("identity_number", f.identityNumber);
+      if (f.identityNumber) q.where("identity_number", personalDataKeyring().index(f.identityNumber));
       if (!f.includeRemoved) q.where("active", true);
       return q;
     };

@@ -1,4 +1,5 @@
-import type { Migration } from "@jinlian/chassis";
+import { openPersonalData, personalDataKeyring, sealPersonalData, type Migration } from "@jinlian/chassis";
+import { PERSONAL_DATA } from "./stores";
 import { registryProjectionMigrations } from "@jinlian/registry-projection";
 
 /**
@@ -133,6 +134,32 @@ export const mediationMigrations: readonly Migration[] = [
       await db.raw("create index cooperations_case on cooperations (case_id)");
       await db.raw("create index cooperations_listing on cooperations (requested_at desc, cooperation_id desc)");
       await db.raw("create index legal_providers_name on legal_providers (name)");
+    },
+  },
+  {
+    name: "0300_mediation_personal_data_sealed",
+    async up(db) {
+      // Rows written before personal data was sealed: seal their documents with the node's
+      // keyring and keep defaulters' identity numbers only as their keyed index.
+      const keyring = personalDataKeyring();
+      const fields = new Set(PERSONAL_DATA);
+      for (const [table, id] of [
+        ["cases", "case_id"],
+        ["nomination_batches", "batch_id"],
+        ["defaulters", "entry_id"],
+        ["arbitrator_recommendations", "recommendation_id"],
+      ] as const) {
+        const rows = (await db(table).select(id, "doc")) as Record<string, string>[];
+        for (const row of rows)
+          await db(table)
+            .where(id, row[id])
+            .update({ doc: JSON.stringify(sealPersonalData(openPersonalData(row.doc, fields, keyring), fields, keyring)) });
+      }
+      const defaulters = (await db("defaulters").select("entry_id", "doc")) as { entry_id: string; doc: { identityNumber: string } }[];
+      for (const d of defaulters)
+        await db("defaulters")
+          .where("entry_id", d.entry_id)
+          .update({ identity_number: keyring.index(keyring.open(d.doc.identityNumber)) });
     },
   },
 ];

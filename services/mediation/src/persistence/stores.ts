@@ -7,7 +7,10 @@ import type { RegistryOrganisation } from "../domain/common";
 import type { LegalProviderFact } from "../domain/conflicts";
 import type { Cooperation } from "../domain/cooperation";
 import type { Defaulter, NominationBatch } from "../domain/nomination";
-import { docStore, revive, type Db } from "@jinlian/chassis";
+import { docStore, personalDataKeyring, revive, type Db } from "@jinlian/chassis";
+
+/** Fields of parties' personal data, wherever they sit in a document. */
+export const PERSONAL_DATA = ["identityNumber", "phone"];
 
 export const committeeStore = docStore<Committee>({
   table: "committees",
@@ -33,6 +36,8 @@ export const mediatorStore = docStore<Mediator>({
 export const caseStore = docStore<Case>({
   table: "cases",
   type: "case",
+  // Parties' personal data is sealed at rest (docs/security.md).
+  personalData: PERSONAL_DATA,
   idColumn: "case_id",
   id: (c) => c.caseId,
   columns: (c) => ({
@@ -94,6 +99,8 @@ export async function lawyerFacts(db: Db, licenceNumber: string): Promise<{ lawy
 export const nominationBatchStore = docStore<NominationBatch>({
   table: "nomination_batches",
   type: "nomination_batch",
+  // Parties' personal data is sealed at rest (docs/security.md).
+  personalData: PERSONAL_DATA,
   idColumn: "batch_id",
   id: (b) => b.batchId,
   columns: (b) => ({
@@ -108,14 +115,19 @@ export const nominationBatchStore = docStore<NominationBatch>({
 export const defaulterStore = docStore<Defaulter>({
   table: "defaulters",
   type: "defaulter",
+  // Parties' personal data is sealed at rest (docs/security.md).
+  personalData: PERSONAL_DATA,
   idColumn: "entry_id",
   id: (d) => d.entryId,
-  columns: (d) => ({ identity_number: d.identityNumber, active: d.active, added_at: d.addedAt }),
+  // The list is looked up by identity number through its keyed index, never the number itself.
+  columns: (d) => ({ identity_number: personalDataKeyring().index(d.identityNumber), active: d.active, added_at: d.addedAt }),
 });
 
 export const recommendationStore = docStore<ArbitratorRecommendation>({
   table: "arbitrator_recommendations",
   type: "arbitrator_recommendation",
+  // Parties' personal data is sealed at rest (docs/security.md).
+  personalData: PERSONAL_DATA,
   idColumn: "recommendation_id",
   id: (r) => r.recommendationId,
   columns: (r) => ({
