@@ -308,6 +308,13 @@ db_url() { # admin URL with the database replaced
   node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$ADMIN_URL" "$1"
 }
 
+step "development token issuer"
+# The nodes run as deployed (JINLIAN_AUTH=jwt, personal data sealed); this run's own issuer stands
+# in for the identity provider, and the seed and demo calls present its tokens (docs/security.md).
+AUTH_DIR="$RUN_DIR/auth"
+run node scripts/lib/dev-issuer.mts init "$AUTH_DIR" || fail "cannot create the development token issuer in $AUTH_DIR"
+DEV_ISSUER="$(node scripts/lib/dev-issuer.mts issuer)" || fail "cannot read the development issuer"
+
 # ---------------------------------------------------------------------------------------------
 # nodes
 
@@ -320,6 +327,8 @@ start_node() { # jurisdiction
   JINLIAN_JURISDICTION="$code" GRPC_PORT="${endpoints[$code]##*:}" METRICS_PORT="${metrics_ports[$code]}" \
     DATABASE_URL="$url" KAFKA_BROKERS="127.0.0.1:${kafka_port[$code]}" \
     OTEL_SERVICE_NAME="jinlian-$code" LOG_LEVEL="${LOG_LEVEL:-info}" \
+    JINLIAN_AUTH=jwt JINLIAN_AUTH_JWKS_FILE="$AUTH_DIR/jwks.json" JINLIAN_AUTH_ISSUER="$DEV_ISSUER" \
+    JINLIAN_PERSONAL_DATA_KEYS_FILE="$AUTH_DIR/personal-data-keys.json" \
     setsid node --require "$NODE_BOOTSTRAP" "$NODE_MAIN" </dev/null >"$log" 2>&1 &
   local pid=$! # setsid: Ctrl-C reaches only this script, which then stops each node once, gracefully
   node_pid[$code]="$pid"
@@ -346,7 +355,7 @@ for code in 120000 $DISTRICTS; do wait_ready "$code"; done
 
 first_district="${DISTRICTS%% *}"
 step "seed demo data"
-run node scripts/demo/seed.mts "${endpoints[120000]}" "${endpoints[$first_district]}" ||
+run env JINLIAN_DEV_AUTH_DIR="$AUTH_DIR" node scripts/demo/seed.mts "${endpoints[120000]}" "${endpoints[$first_district]}" "$first_district" ||
   fail "scripts/demo/seed.mts exited non-zero (see above)"
 
 STEP="running"
@@ -369,14 +378,16 @@ for code in 120000 $DISTRICTS; do
 done
 cat <<MSG
 
+  Callers present a token of this run's issuer (a demo operator of the node's jurisdiction):
+    export JINLIAN_DEV_AUTH_DIR=$AUTH_DIR
   Try (grpcurl lists and calls everything through reflection):
     grpcurl -plaintext ${endpoints[120000]} list
-    grpcurl -plaintext -d '{"filter":{"origin":"ORIGIN_RECEIVED"}}' ${endpoints[$first_district]} jinlian.bulletins.v1.BulletinsService/ListBulletins
-    grpcurl -plaintext ${endpoints[120000]} jinlian.liaison.v1.MechanismService/GetMechanismRollUp
-  or, without grpcurl (any method of any service):
-    node scripts/demo/call.mts ${endpoints[$first_district]} ListBulletins '{"filter":{"origin":2}}'
-    node scripts/demo/call.mts ${endpoints[120000]} GetMechanismRollUp
-    node scripts/demo/call.mts ${endpoints[$first_district]} ListActionItems '{"filter":{"origin":"ACTION_ITEM_ORIGIN_ASSIGNED_BY_CITY"}}'
+    grpcurl -plaintext -H "authorization: Bearer \$(node scripts/lib/dev-issuer.mts token $AUTH_DIR $first_district)" \\
+      -d '{"filter":{"origin":"ORIGIN_RECEIVED"}}' ${endpoints[$first_district]} jinlian.bulletins.v1.BulletinsService/ListBulletins
+  or, without grpcurl (any method of any service; JINLIAN_ACT_FOR names the node's jurisdiction):
+    JINLIAN_ACT_FOR=$first_district node scripts/demo/call.mts ${endpoints[$first_district]} ListBulletins '{"filter":{"origin":2}}'
+    JINLIAN_ACT_FOR=120000 node scripts/demo/call.mts ${endpoints[120000]} GetMechanismRollUp
+    JINLIAN_ACT_FOR=$first_district node scripts/demo/call.mts ${endpoints[$first_district]} ListActionItems '{"filter":{"origin":"ACTION_ITEM_ORIGIN_ASSIGNED_BY_CITY"}}'
 
   Ctrl-C stops the nodes (and Kafka and MirrorMaker, if this script started them).
 MSG

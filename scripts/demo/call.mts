@@ -4,8 +4,11 @@
 //   node scripts/demo/call.mts 127.0.0.1:50052 ListBulletins '{"filter":{"origin":"ORIGIN_RECEIVED"}}'
 //   node scripts/demo/call.mts 127.0.0.1:50051 GetMechanismRollUp
 //   node scripts/demo/call.mts 127.0.0.1:50051 AuditTrailService/ListAuditEntries
+// Where the nodes authenticate callers (scripts/start.sh), JINLIAN_DEV_AUTH_DIR and JINLIAN_ACT_FOR
+// (the node's jurisdiction) give a demo operator's token; JINLIAN_TOKEN gives one outright.
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
+import { devToken } from "../lib/dev-issuer.mts";
 
 type Codec = { fromJSON(o: unknown): unknown; toJSON(m: unknown): unknown };
 type Method = (req: unknown) => Promise<unknown>;
@@ -13,13 +16,15 @@ const { bulletinsV1, liaisonV1 } = proto;
 const [address, qualified, json = "{}"] = process.argv.slice(2);
 const [serviceName, method] = qualified?.includes("/") ? qualified.split("/", 2) : [undefined, qualified];
 const actor = process.env.JINLIAN_ACTOR ?? "demo-cli";
+const { JINLIAN_TOKEN: givenToken, JINLIAN_DEV_AUTH_DIR: authDir, JINLIAN_ACT_FOR: actFor } = process.env;
+const token = givenToken ? givenToken : authDir && actFor ? () => devToken(authDir, actFor, actor) : undefined;
 
 // Every service: its generated messages, its definition, and the SDK client that serves it.
 const services = [
   {
     messages: bulletinsV1,
     definition: bulletinsV1.BulletinsServiceService,
-    client: () => client.bulletinsClient({ address: address!, actor }),
+    client: () => client.bulletinsClient({ address: address!, actor, token }),
   },
   ...(["registry", "mechanisms", "consultations", "research", "campaigns", "audit"] as const).map((part) => ({
     messages: liaisonV1,
@@ -32,7 +37,7 @@ const services = [
       audit: liaisonV1.AuditTrailServiceService,
     }[part],
     client: () => {
-      const all = client.liaisonClient({ address: address!, actor });
+      const all = client.liaisonClient({ address: address!, actor, token });
       return Object.assign(all[part], { close: () => all.close() });
     },
   })),

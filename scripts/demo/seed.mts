@@ -1,25 +1,33 @@
 // Seeds demo data into a running municipal node and a district node: the liaison registry,
 // mechanisms, a consultation with a cross-level action, a campaign and joint research, then
 // bulletins; waits for what travels between the nodes to arrive.
-// Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address>
+// Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address> [<district-code>]
+// With JINLIAN_DEV_AUTH_DIR (scripts/start.sh sets it) it presents that issuer's tokens.
 import kernel from "@jinlian/kernel";
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
+import { devToken } from "../lib/dev-issuer.mts";
 
 const { withCheckCharacter } = kernel;
 const { bulletinsClient, liaisonClient } = client;
 const { bulletinsV1, commonV1, liaisonV1 } = proto;
-const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052"] = process.argv.slice(2);
+const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052", districtCode = "120101"] = process.argv.slice(2);
+const authDir = process.env.JINLIAN_DEV_AUTH_DIR;
+/** The demo operator of a node's jurisdiction, when the nodes authenticate callers. */
+const as = (jurisdiction: string) => ({
+  actor: "demo-seed",
+  token: authDir ? () => devToken(authDir, jurisdiction, "demo-seed") : undefined,
+});
 
-const city = bulletinsClient({ address: cityAddress, actor: "demo-seed" });
-const district = bulletinsClient({ address: districtAddress, actor: "demo-seed" });
+const city = bulletinsClient({ address: cityAddress, ...as("120000") });
+const district = bulletinsClient({ address: districtAddress, ...as(districtCode) });
 const bureau = { creditCode: withCheckCharacter("11120000MB1234567"), jurisdictionCode: "120000", name: "天津市司法局" };
 const federation = { creditCode: withCheckCharacter("51120000MJ0123456"), jurisdictionCode: "120000", name: "天津市工商业联合会" };
 const hepingChamber = { creditCode: withCheckCharacter("51120101MJ7654321"), jurisdictionCode: "120101", name: "和平区总商会" };
 const none = { allDistricts: false, jurisdictionCodes: [], organisations: [] };
 
-const cityLiaison = liaisonClient({ address: cityAddress, actor: "demo-seed" });
-const districtLiaison = liaisonClient({ address: districtAddress, actor: "demo-seed" });
+const cityLiaison = liaisonClient({ address: cityAddress, ...as("120000") });
+const districtLiaison = liaisonClient({ address: districtAddress, ...as(districtCode) });
 const T = commonV1.OrganisationType;
 
 async function until<R>(what: string, probe: () => Promise<R>): Promise<R> {
