@@ -7,5 +7,5 @@ import type { DecisionContext } from "../domain/bulletin-decisions";
  */
 export function decisionContext(kit: ServiceKit, by: Attribution): DecisionContext {
   const now = kit.now();
-  return { here: kit.here, now, audit: kit.auditMetadata(by, now) };
+  return { here: kit.here, now, audit: kit.auditMetadata(by, now), actingFor: by.actor.organisation };
 }

@@ -7,6 +7,7 @@ import {
   emit,
   FailedPreconditionError,
   NotYetApplicableError,
+  PermissionDeniedError,
   toNode,
   Violations,
   type AuditMetadata,
@@ -61,6 +62,21 @@ export interface DecisionContext {
   readonly now: Date;
   /** Who decides, why and under which request, at `here` and `now`: recorded as is and carried by the events. */
   readonly audit: AuditMetadata;
+  /** The credit code of the organisation the caller acts for, when its credentials name one. */
+  readonly actingFor?: string;
+}
+
+/**
+ * Only a bulletin's issuers change it: where the caller's credentials name its organisation, it
+ * must be the lead issuer or a co-issuer (the access rule has already admitted its role).
+ */
+function assertIssuedBy(before: Bulletin, ctx: DecisionContext, action: string): void {
+  if (!ctx.actingFor) return;
+  const issuers = [before.issuer, ...before.coIssuers].map((o) => o.creditCode);
+  if (!issuers.includes(ctx.actingFor))
+    throw new PermissionDeniedError(
+      `only the bulletin's issuers (${issuers.join(", ")}) can ${action} it; the caller acts for ${ctx.actingFor}`,
+    );
 }
 
 function fresh(r: ResolvedRecipient): RecipientEntry {
@@ -129,6 +145,7 @@ export function decideUpdateDraft(
   registered: readonly RegisteredParty[] = [],
 ): Decision<Bulletin> {
   assertCanChange(before, "update");
+  assertIssuedBy(before, ctx, "update");
   const draft = validateDraft({ ...content, kind: before.kind, issuer: before.issuer }, ctx.here);
   checkReason(ctx.audit.reason);
   const coIssuers =
@@ -172,6 +189,7 @@ export function decideApprove(
 ): Decision<Bulletin> {
   const approval = approvalOf(approver, ctx.audit);
   assertCanChange(before, "approve");
+  assertIssuedBy(before, ctx, "approve");
   assertNotApprovedYet(before);
   return { state: { ...before, approval, updatedAt: ctx.now }, action: "ApproveBulletin", events: [] };
 }
@@ -180,6 +198,7 @@ export function decideApprove(
 export function decideDeleteDraft(before: Bulletin, ctx: DecisionContext): { action: string } {
   checkReason(ctx.audit.reason);
   assertCanChange(before, "delete");
+  assertIssuedBy(before, ctx, "delete");
   return { action: "DeleteBulletinDraft" };
 }
 
@@ -188,6 +207,8 @@ export function decideDeleteDraft(before: Bulletin, ctx: DecisionContext): { act
  * (the original), every recipient tracked, and the bulletin delivered to every recipient node.
  */
 export function decidePublish(before: Bulletin, number: number, ctx: DecisionContext): Decision<Bulletin> {
+  // Refused before anything is written; the number drawn in the same transaction is rolled back.
+  assertIssuedBy(before, ctx, "publish");
   assertCanPublish(before, ctx.audit.reason);
   const due = acknowledgementDue(ctx.now, before.ackWindowSeconds);
   const recipients = resolveRecipients(before.mainAudience, before.copyAudience, ctx.here);
@@ -247,6 +268,7 @@ export function decideCorrect(
     v.throwIfAny();
   }
   assertCanChange(before, "correct");
+  assertIssuedBy(before, ctx, "correct");
   const version = before.currentVersion + 1;
   const due = acknowledgementDue(ctx.now, before.ackWindowSeconds);
   const recipients = audienceChanged
@@ -285,6 +307,7 @@ export function decideCorrect(
 export function decideRecall(before: Bulletin, ctx: DecisionContext): Decision<Bulletin> {
   validateReason(ctx.audit.reason);
   assertCanChange(before, "recall");
+  assertIssuedBy(before, ctx, "recall");
   const version = before.currentVersion + 1;
   const state: Bulletin = {
     ...before,

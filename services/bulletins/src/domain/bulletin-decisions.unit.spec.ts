@@ -1,6 +1,6 @@
 import { NotYetApplicableError } from "@jinlian/chassis";
 import { withCheckCharacter } from "@jinlian/kernel";
-import { bulletinsEvents, FailedPreconditionError, InvalidArgumentError, type EventToEmit } from "@jinlian/chassis";
+import { bulletinsEvents, FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, type EventToEmit } from "@jinlian/chassis";
 import type { bulletinsEventsV1 } from "@jinlian/proto";
 import { preconditionType, violatedFields } from "@jinlian/chassis/testing";
 import type { Bulletin, DraftContent } from "./bulletin";
@@ -136,6 +136,14 @@ describe("corrections and recalls", () => {
 
   it("given a correction without a reason, when decided, then the reason is required", () => {
     expect(violatedFields(() => decideCorrect(published(), { title: "t", body: "b" }, ctx()))).toEqual(["reason"]);
+  });
+
+  it("given a caller acting for an organisation that did not issue it, when it corrects or recalls, then it is refused; the issuer is not", () => {
+    const other = ctx({ reason: "改" });
+    const byChamber = { ...other, actingFor: chamber.creditCode };
+    expect(() => decideCorrect(published(), { title: "t", body: "b" }, byChamber)).toThrow(PermissionDeniedError);
+    expect(() => decideRecall(published(), byChamber)).toThrow(/only the bulletin's issuers/);
+    expect(decideRecall(published(), { ...other, actingFor: bureau.creditCode }).state.status).toBe("RECALLED");
   });
 
   it("given version 1, when recalled, then version 2 withdraws it, nothing is due, and every recipient node is told", () => {
