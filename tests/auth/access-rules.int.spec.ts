@@ -18,7 +18,7 @@ import { installInMemoryTracing } from "@jinlian/chassis/testing";
 import { liaisonClient } from "@jinlian/client";
 import { descriptorSetPath } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
-import { query } from "../support/db";
+import { query, rowCounts } from "../support/db";
 import { creditCodeFor, OrgType } from "../support/liaison-fixtures";
 import { startTestNode, type TestNode } from "../support/nodes";
 
@@ -90,20 +90,6 @@ function call(method: string, bearer?: string, actorHeader?: string): Promise<{ 
   );
 }
 
-/** Row counts of every table of every schema of the node's database. */
-async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await query<{ t: string }>(
-    node.database.url,
-    `select format('%I.%I', table_schema, table_name) as t from information_schema.tables
-      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') order by 1`,
-  );
-  const [row] = await query<Record<string, string>>(
-    node.database.url,
-    `select ${tables.map(({ t }, i) => `(select count(*) from ${t}) as c${i}`).join(", ")}`,
-  );
-  return Object.fromEntries(tables.map(({ t }, i) => [t, Number(row![`c${i}`])]));
-}
-
 const ruleOf = (method: string): AccessRule => node.node.accessRules.get(method)!;
 
 beforeAll(async () => {
@@ -136,7 +122,7 @@ describe("given a district node with authentication on", () => {
   });
 
   it("when each method is called by a refused caller, then it is UNAUTHENTICATED or PERMISSION_DENIED and nothing changes", async () => {
-    const before = await rowCounts();
+    const before = await rowCounts(node.database.url);
     const wrong: string[] = [];
     const expectCode = async (method: string, who: string, bearer: string | undefined, code: status) => {
       const r = await call(method, bearer, "someone-else");
@@ -159,7 +145,7 @@ describe("given a district node with authentication on", () => {
         );
     }
     expect(wrong).toEqual([]);
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(node.database.url)).toEqual(before);
   });
 
   it("when each method is called by a caller its rule admits, then the call gets past authentication and authorisation", async () => {

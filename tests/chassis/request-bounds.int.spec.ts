@@ -21,7 +21,7 @@ import {
 import { loadFileDescriptorSetFromBuffer, loadSync, type MethodDefinition, type PackageDefinition } from "@grpc/proto-loader";
 import { descriptorSetPath } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
-import { query } from "../support/db";
+import { rowCounts } from "../support/db";
 import { testToken } from "../support/auth";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
@@ -252,20 +252,6 @@ let client: Client;
 /** A test operator's token: the hostile requests come from a caller allowed to call every method. */
 let token: string;
 
-/** Row counts of every table of every schema of the node's database. */
-async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await query<{ t: string }>(
-    node.database.url,
-    `select format('%I.%I', table_schema, table_name) as t from information_schema.tables
-      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') order by 1`,
-  );
-  const [row] = await query<Record<string, string>>(
-    node.database.url,
-    `select ${tables.map(({ t }, i) => `(select count(*) from ${t}) as c${i}`).join(", ")}`,
-  );
-  return Object.fromEntries(tables.map(({ t }, i) => [t, Number(row![`c${i}`])]));
-}
-
 /** Sends an already encoded request, so the call's time is the node's. */
 function call(method: MethodDefinition<unknown, unknown>, encoded: Buffer): Promise<{ code: status; details: string; ms: number }> {
   const metadata = new Metadata();
@@ -329,7 +315,7 @@ describe("given a node running every service", () => {
   });
 
   it("when every method is sent a flooded repeated field or an over-long string, then each is refused quickly, health keeps answering and nothing changes", async () => {
-    const before = await rowCounts();
+    const before = await rowCounts(node.database.url);
     const health = healthPoller(node.address);
     const results: { method: string; field: string; code: string; ms: number; healthMs: number; details: string }[] = [];
     for (const c of cases) {
@@ -361,7 +347,7 @@ describe("given a node running every service", () => {
     expect(polled.answered).toBeGreaterThan(cases.length);
     expect(polled.p99).toBeLessThan(HEALTH_P99_BOUND_MS);
     expect(polled.slowest).toBeLessThan(HEALTH_MAX_BOUND_MS);
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(node.database.url)).toEqual(before);
   });
 
   it("when RegisterOrganisation lists tens of thousands of distinct departments, then department_names is named at once with a bounded answer", async () => {
@@ -383,7 +369,7 @@ describe("given a node running every service", () => {
   });
 
   it("when a request is larger than the receive limit (the issue's 150,000 departments), then grpc-js refuses it with RESOURCE_EXHAUSTED", async () => {
-    const before = await rowCounts();
+    const before = await rowCounts(node.database.url);
     const health = healthPoller(node.address);
     await health.pause();
     const register = services.flatMap((s) => s.methods).find((m) => m.path.endsWith("/RegisterOrganisation"))!;
@@ -404,6 +390,6 @@ describe("given a node running every service", () => {
     expect(r.ms).toBeLessThan(CALL_MAX_BOUND_MS);
     // A handful of checks: no percentile to speak of, only the stall bound.
     expect(polled.slowest).toBeLessThan(HEALTH_MAX_BOUND_MS);
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(node.database.url)).toEqual(before);
   });
 });

@@ -26,3 +26,17 @@ export async function bulletinsFootprint(url: string): Promise<Record<string, nu
   );
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
 }
+
+/** Row counts of every table of every schema of a database, to prove a refused call changed nothing. */
+export async function rowCounts(url: string): Promise<Record<string, number>> {
+  const tables = await query<{ t: string }>(
+    url,
+    `select format('%I.%I', table_schema, table_name) as t from information_schema.tables
+      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') order by 1`,
+  );
+  const [row] = await query<Record<string, string>>(
+    url,
+    `select ${tables.map(({ t }, i) => `(select count(*) from ${t}) as c${i}`).join(", ")}`,
+  );
+  return Object.fromEntries(tables.map(({ t }, i) => [t, Number(row![`c${i}`])]));
+}
