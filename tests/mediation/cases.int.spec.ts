@@ -16,6 +16,8 @@ import { query } from "../support/db";
 import { K, L, licence, profile, registerOrg, registerProvider, T, type Org } from "../support/legal-services-fixtures";
 import { board, M, openCase, projectedInMediation, providerKnown, registerMediator, writtenAgreement } from "../support/mediation-fixtures";
 import { startTestNode, statusOf, TestClock, type TestNode } from "../support/nodes";
+import { testToken } from "../support/auth";
+import { mediationClient, type MediationClient } from "@jinlian/client";
 
 jest.setTimeout(150_000);
 
@@ -553,5 +555,33 @@ describe("cases", () => {
     expect(notPaused.code).toBe(status.FAILED_PRECONDITION);
     const fee = await refusedWithoutChange(() => openCase(med(), committeeId, a, b, { commercial: { feeFen: "100", feeNote: "" } }));
     expect(fee.fieldViolations.map((v) => v.field)).toEqual(["commercial"]);
+  });
+});
+
+describe("who keeps a case", () => {
+  it("a committee acts only on its own cases: staff whose token names another committee are refused and change nothing", async () => {
+    const c = await openCase(med(), committeeId, a, b);
+    const staffOf = (organisation: string) =>
+      mediationClient({
+        address: node.address,
+        actor: "committee-staff",
+        token: () => testToken("120101", "committee-staff", ["MEDIATION_COMMITTEE"], organisation),
+      });
+    const others = staffOf(chamber.creditCode);
+    const own = staffOf(committeeOrg.creditCode);
+    try {
+      const pause = (client: MediationClient) =>
+        client.cases.pauseTimeLimit({ caseId: c.caseId, expectedRevision: 0, reason: "当事人申请鉴定" });
+      const refused = await refusedWithoutChange(() => pause(others));
+      expect(refused.code).toBe(status.PERMISSION_DENIED);
+      expect(refused.message).toMatch(`is kept by committee ${committeeOrg.creditCode}`);
+      const opening = await refusedWithoutChange(() => openCase(others, committeeId, a, b));
+      expect(opening.code).toBe(status.PERMISSION_DENIED);
+      const { case: paused } = await pause(own);
+      expect(paused!.caseId).toBe(c.caseId);
+    } finally {
+      others.close();
+      own.close();
+    }
   });
 });

@@ -65,12 +65,15 @@ export async function testToken(
   jurisdictionCode: string,
   subject = "test-operator",
   roles: readonly Role[] = OPERATOR_ROLES,
+  /** The credit code of the organisation the caller acts for (`jinlian_org`), when it names one. */
+  organisation?: string,
 ): Promise<string> {
-  const key = `${jurisdictionCode}|${subject}|${roles.join(",")}`;
+  const key = `${jurisdictionCode}|${subject}|${roles.join(",")}|${organisation ?? ""}`;
   const hit = cache.get(key);
   if (hit && hit.renewAt > Date.now()) return hit.token;
   const { privateKey } = await testIssuer();
-  const token = await new SignJWT({ jinlian_roles: roles, jinlian_jurisdiction: jurisdictionCode })
+  const claims = { jinlian_roles: roles, jinlian_jurisdiction: jurisdictionCode, ...(organisation ? { jinlian_org: organisation } : {}) };
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: "ES256", kid: "test" })
     .setSubject(subject)
     .setIssuer(TEST_ISSUER)

@@ -17,6 +17,7 @@ import {
   decideConsent,
   decideDesignate,
   decideEndByParty,
+  assertKeptBy,
   decideFailure,
   decideObjection,
   decideOpen,
@@ -71,6 +72,7 @@ export class CaseApp {
       actor,
       async (trx) => {
         const committee = await this.committees.loadCommittee(trx, committeeId.trim().toLowerCase());
+        assertKeptBy(committee.committee, actor.organisation, `committee ${committee.committeeId}'s caseload`);
         const codes = input.parties.map((p) => p.organisationCreditCode.trim().toUpperCase()).filter(Boolean);
         const names = new Map<string, OrgRef>(
           [...(await registryByCodes(trx, codes))].map(([k, o]) => [
@@ -107,6 +109,7 @@ export class CaseApp {
       actor,
       async (trx) => {
         const before = await this.load(trx, caseId, true);
+        assertKeptBy(before.committee, actor.organisation, `case ${caseId}`);
         const ctx = contextOf(this.kit, actor, why);
         const d = await decide(before, ctx, trx);
         await this.kit.apply(trx, caseStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);

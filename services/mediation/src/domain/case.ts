@@ -22,6 +22,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   mediationEvents,
+  PermissionDeniedError,
   textField,
   toLocal,
   Violations,
@@ -158,6 +159,15 @@ export interface Failure {
   routes: Route[];
   note: string;
   failAt: Date;
+}
+
+/**
+ * A committee acts only on its own cases: where the caller's credentials name its organisation
+ * (the access rule admits committees only to case changes), it must be the committee keeping it.
+ */
+export function assertKeptBy(committee: OrgRef, actingFor: string | undefined, what: string): void {
+  if (actingFor && actingFor !== committee.creditCode)
+    throw new PermissionDeniedError(`${what} is kept by committee ${committee.creditCode}; the caller acts for ${actingFor}`);
 }
 
 export interface Case {

@@ -1,6 +1,7 @@
-import { FailedPreconditionError, InvalidArgumentError, mediationEvents } from "@jinlian/chassis";
+import { FailedPreconditionError, InvalidArgumentError, mediationEvents, PermissionDeniedError } from "@jinlian/chassis";
 import { withCheckCharacter } from "@jinlian/kernel";
 import {
+  assertKeptBy,
   decideAgreement,
   decideConfirmation,
   decideConsent,
@@ -118,6 +119,18 @@ function preconditions(f: () => unknown): string[] {
   }
   throw new Error("expected FAILED_PRECONDITION");
 }
+
+describe("who keeps a case", () => {
+  it("given a caller acting for another committee, then it is refused; the case's committee, or a caller naming none, is not", () => {
+    const other = withCheckCharacter("52120101MJ0000004");
+    expect(() => assertKeptBy(committee.committee, other, "case c-1")).toThrow(PermissionDeniedError);
+    expect(() => assertKeptBy(committee.committee, other, "case c-1")).toThrow(
+      `case c-1 is kept by committee ${committee.committee.creditCode}`,
+    );
+    expect(() => assertKeptBy(committee.committee, committee.committee.creditCode, "case c-1")).not.toThrow();
+    expect(() => assertKeptBy(committee.committee, undefined, "case c-1")).not.toThrow();
+  });
+});
 
 describe("consent (art. 17, 23)", () => {
   it("given every party consented at intake, the case is accepted and its clock starts", () => {
