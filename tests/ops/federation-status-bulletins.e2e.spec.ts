@@ -12,11 +12,14 @@ import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { freePortPair } from "../support/dedicated-kafka";
 import { draftRequest } from "../support/fixtures";
 import { approveAndPublish, registerIssuers } from "../support/issuers";
+import { testToken, testTokenFile } from "../support/auth";
 import { startTestNode, TestClock, type TestNode } from "../support/nodes";
 
 jest.setTimeout(240_000);
 
 const ns = uniqueNamespace("ops-unacked");
+/** The city authenticates callers; the counts are read as one of its officers. */
+const cityOfficer = () => testToken(CITY_JURISDICTION, "sre-on-call", ["JUSTICE_BUREAU"]);
 const cityClock = new TestClock();
 let city: TestNode;
 let heping: TestNode;
@@ -77,14 +80,14 @@ it("counts per district what the city still waits for it to acknowledge, and whi
   // The receipt comes up to the city, which then no longer counts that bulletin.
   await waitFor(
     async () => {
-      const r = await unacknowledgedByDistrict(city.address, ["120101"], 10_000);
+      const r = await unacknowledgedByDistrict(city.address, ["120101"], 10_000, cityOfficer);
       const u = r.byDistrict.get("120101");
       return u && "bulletins" in u && u.bulletins === 1;
     },
     { timeoutMs: 60_000, intervalMs: 500, what: "the receipt from 120101 at the city" },
   );
 
-  const before = await unacknowledgedByDistrict(city.address, ["120101", "120102", "120103"], 10_000);
+  const before = await unacknowledgedByDistrict(city.address, ["120101", "120102", "120103"], 10_000, cityOfficer);
   expect(before.reachable).toBe(true);
   expect(Object.fromEntries(before.byDistrict)).toEqual({
     "120101": { bulletins: 1, overdue: 0 },
@@ -94,7 +97,7 @@ it("counts per district what the city still waits for it to acknowledge, and whi
 
   // Past the three-day acknowledgement window, what is still unread is overdue.
   cityClock.advance(4 * 86_400_000);
-  const after = await unacknowledgedByDistrict(city.address, ["120101", "120102"], 10_000);
+  const after = await unacknowledgedByDistrict(city.address, ["120101", "120102"], 10_000, cityOfficer);
   expect(Object.fromEntries(after.byDistrict)).toEqual({
     "120101": { bulletins: 1, overdue: 1 },
     "120102": { bulletins: 1, overdue: 1 },
@@ -109,11 +112,17 @@ it("counts per district what the city still waits for it to acknowledge, and whi
     "--namespace",
     ns,
   ];
-  const json = await run(["federation", "status", ...clusters, "--city-grpc", city.address, "--json"]);
+  // The city authenticates callers: the command presents a city officer's token from a file.
+  const tokenFile = await testTokenFile(CITY_JURISDICTION, "sre-on-call", ["JUSTICE_BUREAU"]);
+  const withToken = ["--city-grpc", city.address, "--city-grpc-token-file", tokenFile];
+  const anonymous = await run(["federation", "status", ...clusters, "--city-grpc", city.address, "--json"]);
+  const refused = JSON.parse(anonymous.out) as { districts: { unacknowledged: { error?: string } }[] };
+  expect(refused.districts[0]!.unacknowledged.error).toMatch(/UNAUTHENTICATED|bearer token/);
+  const json = await run(["federation", "status", ...clusters, ...withToken, "--json"]);
   const report = JSON.parse(json.out) as { cityGrpc: { reachable: boolean }; districts: { district: string; unacknowledged: unknown }[] };
   expect(report.cityGrpc).toEqual({ address: city.address, reachable: true });
   expect(report.districts[0]).toMatchObject({ district: "120101", unacknowledged: { bulletins: 1, overdue: 1 } });
-  const table = await run(["federation", "status", ...clusters, "--city-grpc", city.address]);
+  const table = await run(["federation", "status", ...clusters, ...withToken]);
   expect(table.out).toMatch(/HEARTBEAT ARRIVED {2}UNACKNOWLEDGED\n/);
   expect(table.out).toMatch(/^120101 和平区 .* 1 \(1 overdue\)$/m);
 

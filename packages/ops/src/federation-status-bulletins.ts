@@ -56,8 +56,10 @@ export async function unacknowledgedByDistrict(
   address: string,
   districts: readonly string[],
   timeoutMs: number,
+  /** The operator's bearer token, where the city runs JINLIAN_AUTH=jwt (a city officer's: the reads are the mechanism's). */
+  token?: () => Promise<string>,
 ): Promise<UnacknowledgedResult> {
-  const client = bulletinsClient({ address, actor: "jinlian-ops", deadlineMs: timeoutMs, retry: { maxAttempts: 2 } });
+  const client = bulletinsClient({ address, actor: "jinlian-ops", deadlineMs: timeoutMs, retry: { maxAttempts: 2 }, token });
   const deadline = Date.now() + timeoutMs;
   try {
     const results = await Promise.all(

@@ -9,6 +9,7 @@
  * has none to offer, Strimzi's is inside the Kubernetes cluster) and reads Kubernetes' MirrorMakers
  * and the local one alike.
  */
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CITY_JURISDICTION, DISTRICTS, isDistrictCode } from "@jinlian/kernel";
 import {
@@ -73,6 +74,8 @@ export interface FederationStatusOptions {
   districts: readonly FederationCluster[];
   /** host:port of the city's bulletins service, for unacknowledged bulletins. */
   cityGrpc?: string;
+  /** A file holding the bearer token presented to the city's bulletins service (read at each run). */
+  cityGrpcTokenFile?: string;
   thresholds: Thresholds;
   /** Bound of each step against one cluster (connect, list, read). */
   timeoutMs: number;
@@ -267,6 +270,7 @@ export async function federationStatus(o: FederationStatusOptions): Promise<Stat
         o.cityGrpc,
         o.districts.map((d) => d.code),
         o.timeoutMs * 2,
+        o.cityGrpcTokenFile ? async () => (await readFile(o.cityGrpcTokenFile!, "utf8")).trim() : undefined,
       )
     : undefined;
   try {
@@ -379,6 +383,8 @@ export const FEDERATION_USAGE = `  federation status   show every district's Mir
       --district <code=host:port>      a district's cluster (repeat for each district)
       --namespace <name>               topic namespace (default jinlian)
       --city-grpc <host:port>          the city's bulletins service: count unacknowledged bulletins per district
+      --city-grpc-token-file <path>    where the city runs JINLIAN_AUTH=jwt: a file with a city officer's token
+                                       (JUSTICE_BUREAU or FEDERATION of 120000; docs/security.md)
       --json                           print one JSON document instead of the table
       --max-lag-records <n>            records a delivery topic may have waiting (default ${DEFAULT_THRESHOLDS.maxLagRecords})
       --max-lag-seconds <s>            age the oldest waiting record may reach (default ${DEFAULT_THRESHOLDS.maxLagSeconds})
@@ -423,6 +429,7 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
         district: { type: "string", multiple: true },
         namespace: { type: "string", default: "jinlian" },
         "city-grpc": { type: "string" },
+        "city-grpc-token-file": { type: "string" },
         json: { type: "boolean", default: false },
         "max-lag-records": { type: "string" },
         "max-lag-seconds": { type: "string" },
@@ -451,6 +458,8 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
   if (problems.length > 0) throw new UsageError(problems.join("; "));
   const grpc = values["city-grpc"];
   if (grpc !== undefined && !/^[^\s:]+:\d+$/.test(grpc)) throw new UsageError(`--city-grpc must be <host:port>, got ${grpc}`);
+  const tokenFile = values["city-grpc-token-file"];
+  if (tokenFile !== undefined && grpc === undefined) throw new UsageError("--city-grpc-token-file goes with --city-grpc");
   return {
     json: values.json,
     options: {
@@ -458,6 +467,7 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
       city,
       districts,
       ...(grpc ? { cityGrpc: grpc } : {}),
+      ...(tokenFile ? { cityGrpcTokenFile: tokenFile } : {}),
       thresholds: {
         maxLagRecords: count(values["max-lag-records"], DEFAULT_THRESHOLDS.maxLagRecords, "--max-lag-records", 0),
         maxLagSeconds: count(values["max-lag-seconds"], DEFAULT_THRESHOLDS.maxLagSeconds, "--max-lag-seconds", 0),

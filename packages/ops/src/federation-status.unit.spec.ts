@@ -34,12 +34,15 @@ describe("parseStatusArgs", () => {
       "2",
       "--city-grpc",
       "bulletins.jinlian-120000:50051",
+      "--city-grpc-token-file",
+      "/var/run/jinlian/ops.token",
       "--mirror-maker",
       "strimzi",
     ]).options;
     expect(strict.thresholds).toEqual({ maxLagRecords: 0, maxLagSeconds: 30, maxHeartbeatAgeSeconds: 0 });
     expect(strict.timeoutMs).toBe(2000);
     expect(strict.cityGrpc).toBe("bulletins.jinlian-120000:50051");
+    expect(strict.cityGrpcTokenFile).toBe("/var/run/jinlian/ops.token");
     expect(strict.mirrorMaker).toBe("strimzi");
   });
 
@@ -54,6 +57,7 @@ describe("parseStatusArgs", () => {
     [[...base, "--max-lag-seconds", "1.5"], /--max-lag-seconds must be an integer/],
     [[...base, "--timeout-seconds", "0"], /--timeout-seconds must be an integer ≥ 1/],
     [[...base, "--city-grpc", "nohost"], /--city-grpc must be <host:port>/],
+    [[...base, "--city-grpc-token-file", "/t"], /--city-grpc-token-file goes with --city-grpc/],
     [[...base, "--namespace", "Bad.NS"], /is not a topic namespace/],
     [[...base, "--lag"], /Unknown option '--lag'/],
     [[...base, "--mirror-maker", "connect"], /--mirror-maker must be auto, dedicated or strimzi/],
