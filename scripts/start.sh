@@ -142,8 +142,14 @@ port_owner() {
   printf '(pid %s: %.100s)' "$pid" "${cmdline% }"
 }
 
+# In use: something accepts connections there on three tries 0.2 s apart. Another program's
+# instant probe of a free port (listen, then close) is not a process holding the port.
 port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  local try
+  for try in 1 2 3; do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
+    [ "$try" = 3 ] || sleep 0.2
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
