@@ -65,3 +65,15 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Runs `load` for each item one after another, results in order. Reads of a page go through one
+ * connection at a time: a Promise.all over a transaction pipelines queries on one client (which pg
+ * deprecates), and over the pool a page of 100 takes every connection at once and starves the use
+ * cases waiting behind it.
+ */
+export async function loadEach<T, R>(items: readonly T[], load: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await load(item));
+  return out;
+}

@@ -10,6 +10,7 @@ import {
   type Actor,
   type DecisionWithRevision,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import { jurisdictionField, optionalReason } from "../domain/common";
 import {
@@ -164,7 +165,7 @@ export class HealthCheckApp {
       ])
       .limit(page.size + 1)) as { campaign_id: string; created_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.campaign_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.campaign_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.campaign_id)), nextPageToken, totalSize: Number(n) };
   }
 
   /**

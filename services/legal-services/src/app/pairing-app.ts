@@ -14,6 +14,7 @@ import {
   type DecisionWithRevision,
   type ReceivedEvent,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import type { legalServicesEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -202,7 +203,7 @@ export class PairingApp {
       ])
       .limit(page.size + 1)) as { programme_id: string; created_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.programme_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.programme_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.programme_id)), nextPageToken, totalSize: Number(n) };
   }
 
   async listPairs(

@@ -9,6 +9,7 @@ import {
   Violations,
   type Actor,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import { creditCodeField, optionalReason } from "../domain/common";
 import {
@@ -119,6 +120,6 @@ export class ArbitrationReferralApp {
       ])
       .limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.received_at.toISOString(), id: r.referral_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.referral_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.referral_id)), nextPageToken, totalSize: Number(n) };
   }
 }

@@ -11,6 +11,7 @@ import {
   type Actor,
   type DecisionWithRevision,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import { optionalReason, requiredReason, type DecisionContext } from "../domain/common";
 import {
@@ -156,6 +157,6 @@ export class TrainingApp {
       ])
       .limit(page.size + 1)) as { training_id: string; start_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.start_at.toISOString(), id: r.training_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.training_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.training_id)), nextPageToken, totalSize: Number(n) };
   }
 }

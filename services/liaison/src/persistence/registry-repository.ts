@@ -137,11 +137,14 @@ const contactRow = (organisationId: string, c: Contact): ContactRow => ({
 async function withChildren(db: Db, rows: readonly OrganisationRow[]): Promise<Organisation[]> {
   const ids = rows.map((r) => r.organisation_id);
   if (ids.length === 0) return [];
-  const [departments, contacts, memberships] = (await Promise.all([
-    db<DepartmentRow>("organisation_departments").whereIn("organisation_id", ids).orderBy("position"),
-    db<ContactRow>("liaison_contacts").whereIn("organisation_id", ids).orderBy("position"),
-    db<MembershipRow>("organisation_memberships").whereIn("organisation_id", ids).orderBy("position"),
-  ])) as [DepartmentRow[], ContactRow[], MembershipRow[]];
+  // One after another: the executor may be a transaction (one connection).
+  const departments: DepartmentRow[] = await db<DepartmentRow>("organisation_departments")
+    .whereIn("organisation_id", ids)
+    .orderBy("position");
+  const contacts: ContactRow[] = await db<ContactRow>("liaison_contacts").whereIn("organisation_id", ids).orderBy("position");
+  const memberships: MembershipRow[] = await db<MembershipRow>("organisation_memberships")
+    .whereIn("organisation_id", ids)
+    .orderBy("position");
   // The organisations referred to, read once (names and codes as they stand now).
   const relatedIds = [
     ...new Set([...memberships.map((m) => m.member_of_organisation_id), ...rows.flatMap((r) => r.chamber_organisation_id ?? [])]),
@@ -391,21 +394,19 @@ export const registryRepository = {
 
   /** What binds an organisation's type at this node (see TypeBoundRoles). */
   async typeBoundRoles(db: Db, id: string): Promise<TypeBoundRoles> {
-    const [mechanisms, consultations, members, committees] = await Promise.all([
-      registryRepository.mechanismsNaming(db, id),
-      registryRepository.openConsultationsNaming(db, id),
-      db("organisation_memberships as m")
-        .join("organisations as o", "o.organisation_id", "m.organisation_id")
-        .where("m.member_of_organisation_id", id)
-        .whereNot("o.status", "MOVED")
-        .orderBy("o.name")
-        .select("o.organisation_id", "o.name") as Promise<{ organisation_id: string; name: string }[]>,
-      db("organisations")
-        .where("chamber_organisation_id", id)
-        .whereNot("status", "MOVED")
-        .orderBy("name")
-        .select("organisation_id", "name") as Promise<{ organisation_id: string; name: string }[]>,
-    ]);
+    const mechanisms = await registryRepository.mechanismsNaming(db, id);
+    const consultations = await registryRepository.openConsultationsNaming(db, id);
+    const members = await (db("organisation_memberships as m")
+      .join("organisations as o", "o.organisation_id", "m.organisation_id")
+      .where("m.member_of_organisation_id", id)
+      .whereNot("o.status", "MOVED")
+      .orderBy("o.name")
+      .select("o.organisation_id", "o.name") as Promise<{ organisation_id: string; name: string }[]>);
+    const committees = await (db("organisations")
+      .where("chamber_organisation_id", id)
+      .whereNot("status", "MOVED")
+      .orderBy("name")
+      .select("organisation_id", "name") as Promise<{ organisation_id: string; name: string }[]>);
     const named = (rows: { organisation_id: string; name: string }[]) =>
       rows.map((r) => ({ organisationId: r.organisation_id, name: r.name }));
     return { mechanisms, openConsultations: consultations, members: named(members), committees: named(committees) };
@@ -417,27 +418,26 @@ export const registryRepository = {
    * research not yet concluded it leads or is invited to.
    */
   async moveBlockers(db: Db, id: string): Promise<{ subject: string; description: string }[]> {
-    const [mechanisms, consultations, actionItems, research] = await Promise.all([
-      registryRepository.mechanismsNaming(db, id),
-      registryRepository.openConsultationsNaming(db, id),
-      db("action_items").where("owner_organisation_id", id).whereIn("status", ["OPEN", "IN_PROGRESS"]).pluck("action_item_id") as Promise<
-        string[]
-      >,
-      db("research_projects as r")
-        .whereIn("r.status", ["PROPOSED", "ONGOING"])
-        .where((w) =>
-          w
-            .where("r.lead_organisation_id", id)
-            .orWhereExists((e) =>
-              e
-                .from("research_invitations as i")
-                .whereRaw("i.research_id = r.research_id")
-                .where("i.organisation_id", id)
-                .whereIn("i.status", ["PENDING", "ACCEPTED"]),
-            ),
-        )
-        .pluck("r.research_id") as Promise<string[]>,
-    ]);
+    const mechanisms = await registryRepository.mechanismsNaming(db, id);
+    const consultations = await registryRepository.openConsultationsNaming(db, id);
+    const actionItems = await (db("action_items")
+      .where("owner_organisation_id", id)
+      .whereIn("status", ["OPEN", "IN_PROGRESS"])
+      .pluck("action_item_id") as Promise<string[]>);
+    const research = await (db("research_projects as r")
+      .whereIn("r.status", ["PROPOSED", "ONGOING"])
+      .where((w) =>
+        w
+          .where("r.lead_organisation_id", id)
+          .orWhereExists((e) =>
+            e
+              .from("research_invitations as i")
+              .whereRaw("i.research_id = r.research_id")
+              .where("i.organisation_id", id)
+              .whereIn("i.status", ["PENDING", "ACCEPTED"]),
+          ),
+      )
+      .pluck("r.research_id") as Promise<string[]>);
     return [
       ...mechanisms.map((m) => ({ subject: `mechanism/${m}`, description: "the organisation is a party of this liaison mechanism" })),
       ...consultations.map((c) => ({

@@ -188,12 +188,13 @@ function outcomeOf(r: OutcomeRow, histories: Histories): Outcome {
 async function assemble(db: Knex | Knex.Transaction, rows: readonly ResearchRow[]): Promise<JointResearch[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.research_id);
-  const [invitations, findings, outcomes, versions] = await Promise.all([
-    db<InvitationRow>("research_invitations").whereIn("research_id", ids).orderBy("position"),
-    db<FindingRow>("research_findings").whereIn("research_id", ids).orderBy("position"),
-    db<OutcomeRow>("research_outcomes").whereIn("research_id", ids).orderBy("position"),
-    db<TextVersionRow>("research_text_versions").whereIn("research_id", ids).orderBy(["item_id", "version"]),
-  ]);
+  // One after another: the executor may be a transaction (one connection).
+  const invitations: InvitationRow[] = await db<InvitationRow>("research_invitations").whereIn("research_id", ids).orderBy("position");
+  const findings: FindingRow[] = await db<FindingRow>("research_findings").whereIn("research_id", ids).orderBy("position");
+  const outcomes: OutcomeRow[] = await db<OutcomeRow>("research_outcomes").whereIn("research_id", ids).orderBy("position");
+  const versions: TextVersionRow[] = await db<TextVersionRow>("research_text_versions")
+    .whereIn("research_id", ids)
+    .orderBy(["item_id", "version"]);
   const histories = new Map<string, TextVersion[]>();
   for (const v of versions)
     histories.set(v.item_id, [

@@ -9,6 +9,7 @@ import {
   Violations,
   type Actor,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import {
   checkCandidate,
@@ -159,6 +160,6 @@ export class ArbitratorApp {
       ])
       .limit(page.size + 1)) as { recommendation_id: string; recommended_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.recommended_at.toISOString(), id: r.recommendation_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.recommendation_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.recommendation_id)), nextPageToken, totalSize: Number(n) };
   }
 }

@@ -9,6 +9,7 @@ import {
   type Actor,
   type DecisionWithRevision,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
@@ -249,6 +250,6 @@ export class CaseApp {
       ])
       .limit(page.size + 1)) as { case_id: string; opened_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.opened_at.toISOString(), id: r.case_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.case_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.case_id)), nextPageToken, totalSize: Number(n) };
   }
 }

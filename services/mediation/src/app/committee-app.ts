@@ -7,6 +7,7 @@ import {
   Violations,
   type Actor,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import {
   decideMediatorStatus,
@@ -122,7 +123,7 @@ export class CommitteeApp {
       name: string;
     }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.committee_id }));
-    return { items: await Promise.all(items.map((r) => this.loadCommittee(db, r.committee_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.loadCommittee(db, r.committee_id)), nextPageToken, totalSize: Number(n) };
   }
 
   registerMediator(committeeId: string, input: MediatorInput, reason: string, actor: Actor): Promise<Mediator> {
@@ -219,6 +220,6 @@ export class CommitteeApp {
       name: string;
     }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.mediator_id }));
-    return { items: await Promise.all(items.map((r) => this.loadMediator(db, r.mediator_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.loadMediator(db, r.mediator_id)), nextPageToken, totalSize: Number(n) };
   }
 }

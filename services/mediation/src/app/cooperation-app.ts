@@ -10,6 +10,7 @@ import {
   type Actor,
   type ReceivedEvent,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import { CITY_JURISDICTION } from "@jinlian/kernel";
 import type { mediationEventsV1 } from "@jinlian/proto";
@@ -172,7 +173,7 @@ export class CooperationApp {
       ])
       .limit(page.size + 1)) as { cooperation_id: string; requested_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.requested_at.toISOString(), id: r.cooperation_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.cooperation_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.cooperation_id)), nextPageToken, totalSize: Number(n) };
   }
 
   // ---- inbound: the city passes on; the districts apply ----

@@ -9,6 +9,7 @@ import {
   Violations,
   type Actor,
   type ServiceKit,
+  loadEach,
 } from "@jinlian/chassis";
 import { optionalReason } from "../domain/common";
 import {
@@ -213,7 +214,7 @@ export class NominationApp {
       ])
       .limit(page.size + 1)) as { batch_id: string; created_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.batch_id }));
-    return { items: await Promise.all(items.map((r) => this.load(db, r.batch_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.load(db, r.batch_id)), nextPageToken, totalSize: Number(n) };
   }
 
   // ---- the 失信被执行人 list ----
@@ -290,6 +291,6 @@ export class NominationApp {
       ])
       .limit(page.size + 1)) as { entry_id: string; added_at: Date }[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.added_at.toISOString(), id: r.entry_id }));
-    return { items: await Promise.all(items.map((r) => this.loadDefaulter(db, r.entry_id))), nextPageToken, totalSize: Number(n) };
+    return { items: await loadEach(items, (r) => this.loadDefaulter(db, r.entry_id)), nextPageToken, totalSize: Number(n) };
   }
 }
