@@ -46,7 +46,7 @@ export async function replayServiceDeadLetters(request: ReplayRequest): Promise<
     logger: request.logger,
     security: request.kafkaSecurity,
   });
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, request.logger);
   try {
     // The replay log lives in the service's schema; a node that never ran this version lacks it.
     await migrate(db, module.schema, module.migrations);
