@@ -27,6 +27,10 @@
 #                               (infra/mirror-maker/mm2.sh, instance <repo>/.run/mm2); crossing takes
 #                               seconds instead of milliseconds                        [0: one broker]
 #   JINLIAN_MM2_REST_PORT       MirrorMaker's internal REST port (loopback)            [29300]
+#   JINLIAN_TLS=1               gRPC over mutual TLS as deployed: a development CA in <run dir>/tls
+#                               (scripts/lib/dev-ca.sh) signs each node's and the demo caller's
+#                               certificate; health (and the readiness wait) on a plaintext port,
+#                               gRPC port + 1000                                        [0: plaintext]
 #   KAFKA_PORT, KAFKA_INSTANCE_DIR, KAFKA_CONTROLLER_PORT   the broker (infra/kafka/kafka.sh)
 #   [9092, <repo>/.run/kafka, KAFKA_PORT+1]; PGPORT etc. for PostgreSQL (infra/postgres.sh)
 set -euo pipefail
@@ -49,6 +53,8 @@ NODE_BOOTSTRAP="$REPO/packages/chassis/dist/telemetry/bootstrap.js"
 SCRIPT_PID_FILE="$RUN_DIR/start.pid"
 KAFKA_OWNER_FILE="$RUN_DIR/kafka.started" # present while a run of this script owns the broker
 FEDERATED="${JINLIAN_FEDERATED:-0}"
+TLS="${JINLIAN_TLS:-0}"
+TLS_DIR="$RUN_DIR/tls"
 MM2_INSTANCE_DIR="$REPO/.run/mm2"
 
 # Each node's broker: the one broker, or in a federation the city's and one per district.
@@ -70,6 +76,13 @@ step() { STEP="$1"; say "$1"; }
 # Names the step, says why, and exits non-zero; the EXIT trap stops what was started.
 fail() {
   say "error: step '$STEP' failed: $*"
+  # What the nodes warned about is usually why (kafkajs' start-up chatter left out).
+  local log lines
+  for log in "$RUN_DIR"/node-*.log; do
+    [ -f "$log" ] || continue
+    lines="$(grep -E '"level":"(warn|error|fatal)"' "$log" | grep -v '"component":"kafkajs"' | tail -n 15 | cut -c1-400)"
+    [ -z "$lines" ] || printf '%s\n%s\n' "last warnings in $log:" "$lines" >&2
+  done
   FAILED_REPORTED=1
   exit 1
 }
@@ -238,21 +251,28 @@ for code in "${!leftover[@]}"; do await_exit "${leftover[$code]}" "node $code" |
 # ---------------------------------------------------------------------------------------------
 # ports: every node's, before anything starts, so a taken port is named instead of a node dying
 
-declare -A endpoints=() metrics_ports=()
+declare -A endpoints=() metrics_ports=() health_endpoints=()
 port="$GRPC_BASE_PORT"
 metrics="$METRICS_BASE_PORT"
 for code in 120000 $DISTRICTS; do
   endpoints[$code]="127.0.0.1:$port"
+  health_endpoints[$code]="127.0.0.1:$port"
+  if [ "$TLS" = 1 ]; then
+    # The certificates name localhost (TLS server names are host names); probes use the plaintext port.
+    endpoints[$code]="localhost:$port"
+    health_endpoints[$code]="127.0.0.1:$((port + 1000))"
+  fi
   metrics_ports[$code]="$metrics"
   port=$((port + 1))
   metrics=$((metrics + 1))
 done
 STEP="check ports"
 for code in 120000 $DISTRICTS; do
-  for p in "${endpoints[$code]##*:}" "${metrics_ports[$code]}"; do
+  for p in "${endpoints[$code]##*:}" "${metrics_ports[$code]}" "${health_endpoints[$code]##*:}"; do
     if port_in_use "$p"; then
       kind=gRPC
       [ "$p" = "${metrics_ports[$code]}" ] && kind=metrics
+      [ "$p" != "${endpoints[$code]##*:}" ] && [ "$p" = "${health_endpoints[$code]##*:}" ] && kind=health
       fail "$kind port $p of node $code is already in use by a process this script did not start $(port_owner "$p")" \
         "(stop it, or choose other ports with JINLIAN_GRPC_BASE_PORT / JINLIAN_METRICS_BASE_PORT)"
     fi
@@ -321,11 +341,25 @@ AUTH_DIR="$RUN_DIR/auth"
 run node scripts/lib/dev-issuer.mts init "$AUTH_DIR" || fail "cannot create the development token issuer in $AUTH_DIR"
 DEV_ISSUER="$(node scripts/lib/dev-issuer.mts issuer)" || fail "cannot read the development issuer"
 
+declare -a client_tls_env=()
+if [ "$TLS" = 1 ]; then
+  step "development CA (mutual TLS)"
+  node_names=()
+  for code in 120000 $DISTRICTS; do node_names+=("node-$code"); done
+  run bash scripts/lib/dev-ca.sh "$TLS_DIR" "${node_names[@]}" demo-client || fail "cannot make the development CA in $TLS_DIR"
+  client_tls_env=(JINLIAN_DEV_TLS_DIR="$TLS_DIR")
+fi
+
 # ---------------------------------------------------------------------------------------------
 # nodes
 
 start_node() { # jurisdiction
   local code="$1" log="$RUN_DIR/node-$code.log" url
+  local -a tls=()
+  if [ "$TLS" = 1 ]; then
+    tls=(GRPC_TLS_CERT_FILE="$TLS_DIR/node-$code.pem" GRPC_TLS_KEY_FILE="$TLS_DIR/node-$code-key.pem"
+      GRPC_TLS_CLIENT_CA_FILE="$TLS_DIR/ca.pem" GRPC_HEALTH_PORT="${health_endpoints[$code]##*:}")
+  fi
   step "start node $code"
   url="$(db_url "$DATABASE_PREFIX$code")" || fail "cannot build the database URL from $ADMIN_URL"
   # This run's log only; the previous one is kept for a post-mortem.
@@ -335,7 +369,7 @@ start_node() { # jurisdiction
     OTEL_SERVICE_NAME="jinlian-$code" LOG_LEVEL="${LOG_LEVEL:-info}" \
     JINLIAN_AUTH=jwt JINLIAN_AUTH_JWKS_FILE="$AUTH_DIR/jwks.json" JINLIAN_AUTH_ISSUER="$DEV_ISSUER" \
     JINLIAN_PERSONAL_DATA_KEYS_FILE="$AUTH_DIR/personal-data-keys.json" \
-    setsid node --require "$NODE_BOOTSTRAP" "$NODE_MAIN" </dev/null >"$log" 2>&1 &
+    setsid env "${tls[@]}" node --require "$NODE_BOOTSTRAP" "$NODE_MAIN" </dev/null >"$log" 2>&1 &
   local pid=$! # setsid: Ctrl-C reaches only this script, which then stops each node once, gracefully
   node_pid[$code]="$pid"
   echo "$pid" >"$RUN_DIR/node-$code.pid"
@@ -343,8 +377,8 @@ start_node() { # jurisdiction
 
 wait_ready() { # jurisdiction
   local code="$1" rc=0
-  step "wait for node $code (gRPC health on ${endpoints[$code]})"
-  run node scripts/lib/wait-healthy.mts "${endpoints[$code]}" --pid "${node_pid[$code]}" --timeout "$READY_TIMEOUT" || rc=$?
+  step "wait for node $code (gRPC health on ${health_endpoints[$code]})"
+  run node scripts/lib/wait-healthy.mts "${health_endpoints[$code]}" --pid "${node_pid[$code]}" --timeout "$READY_TIMEOUT" || rc=$?
   [ "$rc" = 0 ] && return 0
   say "last lines of $RUN_DIR/node-$code.log:"
   tail -n 30 "$RUN_DIR/node-$code.log" >&2 || true
@@ -361,7 +395,7 @@ for code in 120000 $DISTRICTS; do wait_ready "$code"; done
 
 first_district="${DISTRICTS%% *}"
 step "seed demo data"
-run env JINLIAN_DEV_AUTH_DIR="$AUTH_DIR" node scripts/demo/seed.mts "${endpoints[120000]}" "${endpoints[$first_district]}" "$first_district" ||
+run env JINLIAN_DEV_AUTH_DIR="$AUTH_DIR" "${client_tls_env[@]}" node scripts/demo/seed.mts "${endpoints[120000]}" "${endpoints[$first_district]}" "$first_district" ||
   fail "scripts/demo/seed.mts exited non-zero (see above)"
 
 STEP="running"
@@ -382,13 +416,19 @@ for code in 120000 $DISTRICTS; do
   printf '    node %s  gRPC %s   metrics http://127.0.0.1:%s/metrics   log %s\n' \
     "$code" "${endpoints[$code]}" "${metrics_ports[$code]}" "$RUN_DIR/node-$code.log"
 done
+GRPCURL_TRANSPORT="-plaintext"
+TLS_HINT=""
+if [ "$TLS" = 1 ]; then
+  GRPCURL_TRANSPORT="-cacert $TLS_DIR/ca.pem -cert $TLS_DIR/demo-client.pem -key $TLS_DIR/demo-client-key.pem"
+  TLS_HINT=$'\n'"  and, over mutual TLS, the demo caller's certificate of this run's CA:"$'\n'"    export JINLIAN_DEV_TLS_DIR=$TLS_DIR"
+fi
 cat <<MSG
 
   Callers present a token of this run's issuer (a demo operator of the node's jurisdiction):
-    export JINLIAN_DEV_AUTH_DIR=$AUTH_DIR
+    export JINLIAN_DEV_AUTH_DIR=$AUTH_DIR${TLS_HINT}
   Try (grpcurl lists and calls everything through reflection):
-    grpcurl -plaintext ${endpoints[120000]} list
-    grpcurl -plaintext -H "authorization: Bearer \$(node scripts/lib/dev-issuer.mts token $AUTH_DIR $first_district)" \\
+    grpcurl ${GRPCURL_TRANSPORT} ${endpoints[120000]} list
+    grpcurl ${GRPCURL_TRANSPORT} -H "authorization: Bearer \$(node scripts/lib/dev-issuer.mts token $AUTH_DIR $first_district)" \\
       -d '{"filter":{"origin":"ORIGIN_RECEIVED"}}' ${endpoints[$first_district]} jinlian.bulletins.v1.BulletinsService/ListBulletins
   or, without grpcurl (any method of any service; JINLIAN_ACT_FOR names the node's jurisdiction):
     JINLIAN_ACT_FOR=$first_district node scripts/demo/call.mts ${endpoints[$first_district]} ListBulletins '{"filter":{"origin":2}}'

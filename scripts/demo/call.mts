@@ -5,10 +5,11 @@
 //   node scripts/demo/call.mts 127.0.0.1:50051 GetMechanismRollUp
 //   node scripts/demo/call.mts 127.0.0.1:50051 AuditTrailService/ListAuditEntries
 // Where the nodes authenticate callers (scripts/start.sh), JINLIAN_DEV_AUTH_DIR and JINLIAN_ACT_FOR
-// (the node's jurisdiction) give a demo operator's token; JINLIAN_TOKEN gives one outright.
+// (the node's jurisdiction) give a demo operator's token; JINLIAN_TOKEN gives one outright. With
+// JINLIAN_DEV_TLS_DIR (start.sh with JINLIAN_TLS=1) the call goes over mutual TLS.
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
-import { devToken } from "../lib/dev-issuer.mts";
+import { devTls, devToken } from "../lib/dev-issuer.mts";
 
 type Codec = { fromJSON(o: unknown): unknown; toJSON(m: unknown): unknown };
 type Method = (req: unknown) => Promise<unknown>;
@@ -18,13 +19,14 @@ const [serviceName, method] = qualified?.includes("/") ? qualified.split("/", 2)
 const actor = process.env.JINLIAN_ACTOR ?? "demo-cli";
 const { JINLIAN_TOKEN: givenToken, JINLIAN_DEV_AUTH_DIR: authDir, JINLIAN_ACT_FOR: actFor } = process.env;
 const token = givenToken ? givenToken : authDir && actFor ? () => devToken(authDir, actFor, actor) : undefined;
+const tls = devTls(process.env.JINLIAN_DEV_TLS_DIR);
 
 // Every service: its generated messages, its definition, and the SDK client that serves it.
 const services = [
   {
     messages: bulletinsV1,
     definition: bulletinsV1.BulletinsServiceService,
-    client: () => client.bulletinsClient({ address: address!, actor, token }),
+    client: () => client.bulletinsClient({ address: address!, actor, token, tls }),
   },
   ...(["registry", "mechanisms", "consultations", "research", "campaigns", "audit"] as const).map((part) => ({
     messages: liaisonV1,
@@ -37,7 +39,7 @@ const services = [
       audit: liaisonV1.AuditTrailServiceService,
     }[part],
     client: () => {
-      const all = client.liaisonClient({ address: address!, actor, token });
+      const all = client.liaisonClient({ address: address!, actor, token, tls });
       return Object.assign(all[part], { close: () => all.close() });
     },
   })),

@@ -2,21 +2,24 @@
 // mechanisms, a consultation with a cross-level action, a campaign and joint research, then
 // bulletins; waits for what travels between the nodes to arrive.
 // Run with Node 24 (type stripping): node scripts/demo/seed.mts <city-address> <district-address> [<district-code>]
-// With JINLIAN_DEV_AUTH_DIR (scripts/start.sh sets it) it presents that issuer's tokens.
+// With JINLIAN_DEV_AUTH_DIR (scripts/start.sh sets it) it presents that issuer's tokens; with
+// JINLIAN_DEV_TLS_DIR (start.sh with JINLIAN_TLS=1) it calls over mutual TLS with its demo certificate.
 import kernel from "@jinlian/kernel";
 import client from "@jinlian/client";
 import proto from "@jinlian/proto";
-import { devToken } from "../lib/dev-issuer.mts";
+import { devTls, devToken } from "../lib/dev-issuer.mts";
 
 const { withCheckCharacter } = kernel;
 const { bulletinsClient, liaisonClient } = client;
 const { bulletinsV1, commonV1, liaisonV1 } = proto;
 const [cityAddress = "127.0.0.1:50051", districtAddress = "127.0.0.1:50052", districtCode = "120101"] = process.argv.slice(2);
 const authDir = process.env.JINLIAN_DEV_AUTH_DIR;
+const tls = devTls(process.env.JINLIAN_DEV_TLS_DIR);
 /** The demo operator of a node's jurisdiction, when the nodes authenticate callers. */
 const as = (jurisdiction: string) => ({
   actor: "demo-seed",
   token: authDir ? () => devToken(authDir, jurisdiction, "demo-seed") : undefined,
+  tls,
 });
 
 const city = bulletinsClient({ address: cityAddress, ...as("120000") });

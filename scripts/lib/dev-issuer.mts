@@ -56,3 +56,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
 }
+
+/**
+ * The demo caller's certificate from the development CA (scripts/lib/dev-ca.sh) in `dir`, as the
+ * client SDK's `tls` option: mutual TLS where start.sh runs with JINLIAN_TLS=1; plaintext without.
+ */
+export function devTls(dir: string | undefined) {
+  if (!dir) return undefined;
+  return {
+    files: {
+      rootCerts: path.join(dir, "ca.pem"),
+      certChain: path.join(dir, "demo-client.pem"),
+      privateKey: path.join(dir, "demo-client-key.pem"),
+    },
+  };
+}

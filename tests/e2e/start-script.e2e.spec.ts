@@ -12,6 +12,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { bulletinsClient, UnavailableError } from "@jinlian/client";
 import { healthCheck } from "../support/grpc-introspection";
 
 /** How long up() waits for one start of the script (its own deadline names what went wrong). */
@@ -204,6 +205,34 @@ describe("scripts/start.sh", () => {
     for (const pid of Object.values(running)) expect(alive(pid)).toBe(false);
     // It adopted the broker the killed run started, so it stopped it.
     expect(spawnSync("bash", [KAFKA_SH, "status"], { env: { ...env } }).status).toBe(3);
+  });
+
+  it("runs the nodes over mutual TLS with JINLIAN_TLS=1: the seed and callers with the development CA's certificates, probes on the plaintext health port", async () => {
+    env = { ...env, JINLIAN_TLS: "1" };
+    const run = start();
+    await up(run);
+    expect(run.output()).toMatch(/development CA \(mutual TLS\)/);
+    expect(run.output()).toMatch(/delivered to 120101 and acknowledged there/);
+    for (let i = 0; i < CODES.length; i++) expect(await healthCheck(`127.0.0.1:${grpcBase + 1000 + i}`, "")).toBe("SERVING");
+    const tls = path.join(runDir, "tls");
+    const files = {
+      rootCerts: path.join(tls, "ca.pem"),
+      certChain: path.join(tls, "demo-client.pem"),
+      privateKey: path.join(tls, "demo-client-key.pem"),
+    };
+    const address = `localhost:${grpcBase + 1}`;
+    const withCertificate = bulletinsClient({ address, tls: { files }, retry: { maxAttempts: 1 }, deadlineMs: 5_000 });
+    const plaintext = bulletinsClient({ address, retry: { maxAttempts: 1 }, deadlineMs: 5_000 });
+    try {
+      // Through TLS to the node's authentication: no token is UNAUTHENTICATED, not a transport failure.
+      await expect(withCertificate.listBulletins({})).rejects.toThrow(/bearer token is required/);
+      await expect(plaintext.listBulletins({})).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      withCertificate.close();
+      plaintext.close();
+    }
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
   });
 
   it("names the step and exits non-zero when a node's port is taken, and never says it is up", async () => {

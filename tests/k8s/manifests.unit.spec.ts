@@ -7,7 +7,8 @@
  * contract depends on are asserted. Values that exist elsewhere in the repository are read from
  * there (Kafka version from infra/kafka/pom.xml, topic names and MirrorMaker patterns from the
  * subscriber package, ACLs from the stream catalogue, service names from the node registry and
- * the .proto files), so the manifests cannot drift from them unnoticed. The fleet as a whole (one
+ * the .proto files), so the manifests cannot drift from them unnoticed. A real node's gRPC is
+ * mutual TLS with cert-manager certificates (components/grpc-mtls), the development node's plaintext. The fleet as a whole (one
  * district per code, generated files, ACLs between districts) is checked in ./fleet.unit.spec.ts.
  */
 import { CITY_JURISDICTION, DISTRICT_CODES, isDistrictCode, isJurisdictionCode } from "@jinlian/kernel";
@@ -31,7 +32,7 @@ import { ConfigMap, Namespace, Secret, Service, ServiceAccount, type ISecret, ty
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import { parse } from "yaml";
-import { CRD_VALIDATORS, type PrometheusRule } from "./crd-schemas";
+import { CRD_VALIDATORS, type CertManagerCertificate, type CertManagerIssuer, type PrometheusRule } from "./crd-schemas";
 import {
   connectNames,
   KAFKA_CLUSTER,
@@ -99,6 +100,19 @@ const IMAGE_UID = 65532;
 const JURISDICTION_LABEL = "jinlian.tj.gov.cn/jurisdiction";
 const KAFKA_TLS_FILES = ["KAFKA_TLS_CERT_FILE", "KAFKA_TLS_KEY_FILE"];
 const KAFKA_SASL_VARIABLES = ["KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD_FILE"];
+/**
+ * gRPC with mutual TLS (components/grpc-mtls): the files the node reads, each the key of the
+ * Secret a cert-manager Certificate writes; the plaintext port that serves health alone, for the
+ * probes; the Issuer, signing with the SREs' Secret of the same name.
+ */
+const GRPC_TLS_FILES: Readonly<Record<string, string>> = {
+  GRPC_TLS_CERT_FILE: "tls.crt",
+  GRPC_TLS_KEY_FILE: "tls.key",
+  GRPC_TLS_CLIENT_CA_FILE: "ca.crt",
+};
+const GRPC_HEALTH_PORT = 8081;
+const GRPC_ISSUER = "jinlian-grpc-ca";
+const CERT_MANAGER_API_VERSION = "cert-manager.io/v1";
 /** Listener types that are reachable from outside the Kubernetes cluster. */
 const EXTERNAL_LISTENER_TYPES = ["route", "loadbalancer", "ingress"];
 
@@ -125,6 +139,8 @@ interface Workload {
   env: EffectiveEnv;
   target: string;
   grpcPort: number;
+  /** GRPC_HEALTH_PORT: the plaintext port serving grpc.health.v1 alone, if any. */
+  healthPort: number | undefined;
   metricsPort: number;
   shutdownGraceSeconds: number;
 }
@@ -158,6 +174,7 @@ function workloads(objects: readonly K8sObject[]): Workload[] {
       env,
       target: env.values.get("JINLIAN_TARGET") ?? "all",
       grpcPort: intEnv(env, "GRPC_PORT", GRPC_PORT_DEFAULT),
+      healthPort: env.values.has("GRPC_HEALTH_PORT") ? Number(env.values.get("GRPC_HEALTH_PORT")) : undefined,
       metricsPort: intEnv(env, "METRICS_PORT", METRICS_PORT_DEFAULT),
       shutdownGraceSeconds: intEnv(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS_DEFAULT) / 1000,
     };
@@ -286,6 +303,112 @@ function withoutWrappedBase64(o: K8sObject): K8sObject {
   return { ...o, data };
 }
 
+/** A Go duration as cert-manager reads it (2160h, 1h30m), in seconds. */
+function goDurationSeconds(value: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3 };
+  let seconds = 0;
+  for (const m of value.matchAll(/([0-9.]+)(ms|h|m|s)/g)) seconds += Number(m[1]) * units[m[2]];
+  return seconds;
+}
+
+/**
+ * What is wrong with a node's gRPC transport. A real node: every service Deployment reads its
+ * certificate, key and CA (GRPC_TLS_*) from one read-only Secret volume (no subPath, which would
+ * never see a renewal) whose Secret a Certificate of the node's Issuer jinlian-grpc-ca writes, for
+ * server AND client auth (the node calls its peers with it), naming the Service its callers dial;
+ * every peer a service dials by Service name (*_ADDRESS) has such a certificate; the probes use the
+ * plaintext health port, which the container declares; no Service calls the TLS port h2c. The
+ * development node: none of it, probes on the gRPC port.
+ */
+function grpcTlsProblems(objects: readonly K8sObject[], development: boolean): string[] {
+  const certificates = ofKind<CertManagerCertificate>(objects, "Certificate", CERT_MANAGER_API_VERSION);
+  const issuers = ofKind<CertManagerIssuer>(objects, "Issuer", CERT_MANAGER_API_VERSION);
+  const services = ofKind<IService>(objects, "Service", "v1").filter((s) => s.spec?.ports?.some((p) => p.name === "grpc"));
+  const problems: string[] = [];
+  const probePorts = (w: Workload) =>
+    [w.container.startupProbe, w.container.readinessProbe, w.container.livenessProbe].map((p) => p?.grpc?.port);
+
+  if (development) {
+    for (const w of workloads(objects)) {
+      const name = w.deployment.metadata?.name;
+      const set = [...Object.keys(GRPC_TLS_FILES), "GRPC_HEALTH_PORT"].filter((k) => w.env.values.has(k) || w.env.secrets.has(k));
+      if (set.length > 0) problems.push(`${name}: the development node sets ${set.join(", ")}`);
+      if (probePorts(w).some((p) => p !== w.grpcPort))
+        problems.push(`${name}: probes ${probePorts(w).join(", ")}, not GRPC_PORT=${w.grpcPort}`);
+    }
+    if (certificates.length + issuers.length > 0) problems.push("the development node has cert-manager resources");
+    return problems;
+  }
+
+  const issuer = byName(issuers, GRPC_ISSUER);
+  if (issuer?.spec.ca.secretName !== GRPC_ISSUER)
+    problems.push(`no Issuer ${GRPC_ISSUER} of type ca signing with the Secret ${GRPC_ISSUER}`);
+  /** The certificate the pods behind a Service present, checked once per Deployment below. */
+  const certificateOf = new Map<string, CertManagerCertificate>();
+
+  for (const w of workloads(objects)) {
+    const name = w.deployment.metadata?.name ?? "";
+    const secrets = new Set<string>();
+    for (const [variable, key] of Object.entries(GRPC_TLS_FILES)) {
+      const file = w.env.values.get(variable);
+      const source = file === undefined ? undefined : fileSource(w.deployment, w.container, file);
+      if (file === undefined) problems.push(`${name}: ${variable} is not set`);
+      else if (!source) problems.push(`${name}: ${variable}=${file} is not a key of a mounted Secret`);
+      else if (source.key !== key) problems.push(`${name}: ${variable} is key ${source.key} of Secret ${source.secret}, not ${key}`);
+      if (source) secrets.add(source.secret);
+    }
+    const cert = w.env.values.get("GRPC_TLS_CERT_FILE") ?? "";
+    const mount = w.container.volumeMounts?.find((m) => cert.startsWith(`${m.mountPath}/`));
+    if (mount && (mount.readOnly !== true || mount.subPath))
+      problems.push(`${name}: the gRPC certificate is mounted writable or by subPath (renewals never reach a subPath)`);
+    if (secrets.size > 1) problems.push(`${name}: certificate, key and CA come from different Secrets: ${[...secrets].join(", ")}`);
+
+    const [secret] = [...secrets];
+    const certificate = certificates.find((c) => c.spec.secretName === secret);
+    const service = services.find((s) => selects(s.spec?.selector, w.deployment.spec?.template.metadata?.labels));
+    if (secret !== undefined && !certificate) problems.push(`${name}: no Certificate writes the Secret ${secret}`);
+    if (certificate) {
+      const what = `${name}: Certificate ${certificate.metadata.name}`;
+      const usages = certificate.spec.usages ?? [];
+      for (const usage of ["server auth", "client auth"]) if (!usages.includes(usage)) problems.push(`${what} lacks the usage ${usage}`);
+      const ref = certificate.spec.issuerRef;
+      if ((ref.kind ?? "Issuer") !== "Issuer" || ref.name !== GRPC_ISSUER)
+        problems.push(`${what} is not issued by the Issuer ${GRPC_ISSUER}`);
+      const serviceName = service?.metadata?.name ?? "(no Service)";
+      if (!(certificate.spec.dnsNames ?? []).includes(serviceName)) problems.push(`${what} does not name the Service ${serviceName}`);
+      // cert-manager refuses a renewal window as long as the certificate.
+      const { duration = "2160h", renewBefore } = certificate.spec;
+      if (renewBefore !== undefined && goDurationSeconds(renewBefore) >= goDurationSeconds(duration))
+        problems.push(`${what}: renewBefore ${renewBefore} is not shorter than duration ${duration}`);
+      if (service?.metadata?.name) certificateOf.set(service.metadata.name, certificate);
+    }
+
+    if (w.healthPort !== GRPC_HEALTH_PORT) problems.push(`${name}: GRPC_HEALTH_PORT is ${w.healthPort}, not ${GRPC_HEALTH_PORT}`);
+    if (!w.container.ports?.some((p) => p.containerPort === GRPC_HEALTH_PORT))
+      problems.push(`${name}: no container port ${GRPC_HEALTH_PORT}`);
+    if (probePorts(w).some((p) => p !== GRPC_HEALTH_PORT))
+      problems.push(`${name}: probes ${probePorts(w).join(", ")}, not the health port ${GRPC_HEALTH_PORT}`);
+  }
+
+  // A peer's address (mediation -> legal-services:50051) is a Service whose certificate names it:
+  // the caller verifies the server's certificate against that host name.
+  for (const w of workloads(objects))
+    for (const [variable, value] of w.env.values) {
+      const host = /_ADDRESS$/.test(variable) ? /^([a-z0-9-]+):[0-9]+$/.exec(value)?.[1] : undefined;
+      if (host === undefined) continue;
+      const certificate = certificateOf.get(host);
+      if (!certificate || !(certificate.spec.dnsNames ?? []).includes(host))
+        problems.push(`${w.deployment.metadata?.name}: ${variable}=${value}, but no certificate of the Service ${host} names ${host}`);
+    }
+
+  for (const s of services) {
+    const grpc = s.spec?.ports?.find((p) => p.name === "grpc");
+    if (grpc?.appProtocol === "kubernetes.io/h2c")
+      problems.push(`Service ${s.metadata?.name}: the TLS port is declared plaintext HTTP/2 (h2c)`);
+  }
+  return problems;
+}
+
 describe.each(overlays)("overlay %s", (overlay) => {
   const objects = (): K8sObject[] => renderOverlay(overlay);
   const isDevelopment = overlay === DEVELOPMENT_OVERLAY;
@@ -358,13 +481,20 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  test("readiness, liveness and startup are native gRPC health probes of the service on the gRPC port", () => {
+  test("readiness, liveness and startup are native gRPC health probes of the service, on the health port if there is one", () => {
     const problems: string[] = [];
     for (const w of workloads(objects())) {
       const name = w.deployment.metadata?.name;
       const healthNames = grpcServiceNames(w.target);
       if (healthNames.length === 0) problems.push(`${name}: no gRPC service declared in proto/jinlian/${w.target}/v1`);
       if (containerPort(w.container, "grpc") !== w.grpcPort) problems.push(`${name}: container port "grpc" is not GRPC_PORT=${w.grpcPort}`);
+      // Kubelet's gRPC probes speak plaintext: with TLS on the gRPC port they need the health port.
+      const tls = Object.keys(GRPC_TLS_FILES).some((k) => w.env.values.has(k));
+      if (tls && w.healthPort === undefined) problems.push(`${name}: gRPC is TLS but there is no GRPC_HEALTH_PORT for the probes`);
+      if (w.healthPort !== undefined && !w.container.ports?.some((p) => p.containerPort === w.healthPort))
+        problems.push(`${name}: no container port for GRPC_HEALTH_PORT=${w.healthPort}`);
+      const probePort = w.healthPort ?? w.grpcPort;
+      const portName = w.healthPort === undefined ? "GRPC_PORT" : "GRPC_HEALTH_PORT";
       const probes: [string, IProbe | undefined][] = [
         ["readinessProbe", w.container.readinessProbe],
         ["livenessProbe", w.container.livenessProbe],
@@ -375,7 +505,7 @@ describe.each(overlays)("overlay %s", (overlay) => {
           problems.push(`${name}: ${kind} is not a gRPC probe`);
           continue;
         }
-        if (probe.grpc.port !== w.grpcPort) problems.push(`${name}: ${kind} probes port ${probe.grpc.port}, not GRPC_PORT=${w.grpcPort}`);
+        if (probe.grpc.port !== probePort) problems.push(`${name}: ${kind} probes port ${probe.grpc.port}, not ${portName}=${probePort}`);
         if (!healthNames.includes(probe.grpc.service ?? "")) {
           problems.push(`${name}: ${kind} asks for health of "${probe.grpc.service}", expected one of ${healthNames.join(", ")}`);
         }
@@ -813,6 +943,10 @@ describe.each(overlays)("overlay %s", (overlay) => {
     for (const rule of egress) expect(rule.ports?.length).toBeGreaterThan(0);
   });
 
+  test("a real node's gRPC is mutual TLS with a cert-manager certificate per service, probed on the plaintext health port; the development node's is plaintext", () => {
+    expect(grpcTlsProblems(objects(), isDevelopment)).toEqual([]);
+  });
+
   test("a real node ships the volume-usage alert for its own namespace: over 80 % for 15 minutes", () => {
     const rules = ofKind<PrometheusRule>(objects(), "PrometheusRule", "monitoring.coreos.com/v1");
     if (isDevelopment) return;
@@ -828,6 +962,31 @@ describe.each(overlays)("overlay %s", (overlay) => {
     expect([...expr.matchAll(/namespace="([^"]*)"/g)].map((m) => m[1])).toEqual([namespace]);
     expect(Number(/>\s*([0-9.]+)\s*$/.exec(expr)?.[1])).toBe(0.8);
     expect(alert.for).toBe("15m");
+  });
+});
+
+describe("the gRPC mutual TLS check", () => {
+  // Negative controls: the check sees a plaintext node, and a certificate a caller cannot use.
+  test("finds a node without components/grpc-mtls", () => {
+    expect(grpcTlsProblems(renderOverlay(DEVELOPMENT_OVERLAY), false).length).toBeGreaterThan(0);
+  });
+
+  test("finds a certificate without client auth, and one that does not name its Service", () => {
+    const broken = renderOverlay("municipal").map((o) => {
+      if (o.kind !== "Certificate") return o;
+      const c = o as unknown as CertManagerCertificate;
+      if (c.metadata.name === "mediation-grpc-tls") return { ...o, spec: { ...c.spec, usages: ["server auth"] } };
+      if (c.metadata.name === "legal-services-grpc-tls") return { ...o, spec: { ...c.spec, dnsNames: ["legal-services.example"] } };
+      return o;
+    });
+    const problems = grpcTlsProblems(broken, false);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^mediation: .* lacks the usage client auth$/),
+        expect.stringMatching(/^legal-services: .* does not name the Service legal-services$/),
+        expect.stringMatching(/^mediation: MEDIATION_LEGAL_SERVICES_ADDRESS=legal-services:50051/),
+      ]),
+    );
   });
 });
 

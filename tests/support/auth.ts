@@ -3,7 +3,7 @@
  * authenticator and authoriser), and test clients present tokens this issuer signs. One key pair
  * per test process; node processes the tests start read its public keys from a file.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -83,6 +83,24 @@ export async function testToken(
     .sign(privateKey);
   cache.set(key, { token, renewAt: Date.now() + 3_600_000 });
   return token;
+}
+
+/** A token bound to a certificate (RFC 8705 `cnf.x5t#S256`): good only over mTLS presenting it. */
+export async function testBoundToken(jurisdictionCode: string, subject: string, certificatePem: string | Buffer): Promise<string> {
+  const der = new X509Certificate(certificatePem).raw;
+  const { privateKey } = await testIssuer();
+  return new SignJWT({
+    jinlian_roles: OPERATOR_ROLES,
+    jinlian_jurisdiction: jurisdictionCode,
+    cnf: { "x5t#S256": createHash("sha256").update(der).digest("base64url") },
+  })
+    .setProtectedHeader({ alg: "ES256", kid: "test" })
+    .setSubject(subject)
+    .setIssuer(TEST_ISSUER)
+    .setAudience(TEST_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(privateKey);
 }
 
 /** Which jurisdiction each test node's gRPC address serves, so clients by address get its tokens. */

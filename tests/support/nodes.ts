@@ -53,6 +53,10 @@ export interface TestNodeOptions {
   /** Reuse a database (e.g. to restart a node); a new one is created otherwise. */
   database?: TestDatabase;
   tls?: ServerTls;
+  /** The certificate the test's clients present when `tls` is mutual. */
+  clientCertificate?: { certChain: Buffer; privateKey: Buffer };
+  /** A plaintext health-only port (GRPC_HEALTH_PORT); 0 picks a free one. */
+  grpcHealthPort?: number;
   /** Which services to run ("all" unless given), e.g. "liaison" to start bulletins later. */
   target?: string;
   /** Services' own variables, e.g. { LIAISON_OVERDUE_SCAN_INTERVAL_MS: "200" }; defaults otherwise. */
@@ -100,6 +104,7 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
     shutdownGraceMs: 2000,
     clock: options.clock,
     tls: options.tls,
+    grpcHealthPort: options.grpcHealthPort,
     environment: { ...serviceTokens, ...options.environment },
     grpcMaxConcurrentCalls: options.grpcMaxConcurrentCalls,
     kafkaAttachWaitMs: options.kafkaAttachWaitMs,
@@ -110,21 +115,15 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
   const address = `${options.tls ? "localhost" : "127.0.0.1"}:${node.grpcPort}`;
   rememberNodeAddress(address, options.jurisdictionCode);
   const token = tokenForAddress(address);
-  const bulletins = options.tls
-    ? sdkBulletinsClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
-    : bulletinsClient(address);
-  const liaison = options.tls
-    ? sdkLiaisonClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
-    : liaisonClient(address);
-  const legislation = options.tls
-    ? sdkLegislationClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
-    : legislationClient(address);
-  const legalServices = options.tls
-    ? sdkLegalServicesClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
-    : legalServicesClient(address);
-  const mediation = options.tls
-    ? sdkMediationClient({ address, actor: "test-operator", token, tls: { rootCerts: options.tls.certChain } })
-    : mediationClient(address);
+  const tls = options.tls
+    ? { rootCerts: options.tls.clientRootCerts ?? options.tls.certChain, ...(options.clientCertificate ?? {}) }
+    : undefined;
+  const sdk = { address, actor: "test-operator", token, tls };
+  const bulletins = tls ? sdkBulletinsClient(sdk) : bulletinsClient(address);
+  const liaison = tls ? sdkLiaisonClient(sdk) : liaisonClient(address);
+  const legislation = tls ? sdkLegislationClient(sdk) : legislationClient(address);
+  const legalServices = tls ? sdkLegalServicesClient(sdk) : legalServicesClient(address);
+  const mediation = tls ? sdkMediationClient(sdk) : mediationClient(address);
   return {
     node,
     database,

@@ -43,6 +43,19 @@ export interface ServiceDependencies<C = Readonly<Record<string, unknown>>> {
   readonly grpc: HandlerOptions;
   /** The service's own configuration, validated by the node with everything else at start. */
   readonly config: C;
+  /**
+   * The node's certificate, when it serves mutual TLS: the service presents it when it calls
+   * another service, and trusts servers signed by the same CA. Files, read again every refreshMs.
+   */
+  readonly workloadTls?: WorkloadTls;
+}
+
+/** PEM files of a workload's identity and the CA it trusts (see ServiceDependencies.workloadTls). */
+export interface WorkloadTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly refreshMs: number;
 }
 
 /**

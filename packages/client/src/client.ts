@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   credentials as grpcCredentials,
   makeGenericClientConstructor,
+  experimental,
   Metadata,
   status,
   type CallOptions,
@@ -24,9 +25,14 @@ export interface ClientOptions {
   /**
    * Transport security. false (default) is plaintext, for loopback and in-cluster meshes that
    * terminate TLS; true uses the system roots; an object gives PEM roots and an optional client
-   * certificate for mutual TLS. Ignored when `credentials` is given.
+   * certificate for mutual TLS; `files` names PEM files read again every `refreshMs` (default
+   * 60 s), so a renewed certificate is presented without a restart. Ignored when `credentials`
+   * is given.
    */
-  tls?: boolean | { rootCerts?: Buffer; privateKey?: Buffer; certChain?: Buffer };
+  tls?:
+    | boolean
+    | { rootCerts?: Buffer; privateKey?: Buffer; certChain?: Buffer }
+    | { files: { rootCerts: string; privateKey?: string; certChain?: string; refreshMs?: number } };
   /** Full control over channel credentials. */
   credentials?: ChannelCredentials;
   /** Bearer token sent as `authorization`, or a function returning a fresh one per call. */
@@ -65,6 +71,16 @@ function channelCredentials(o: ClientOptions): ChannelCredentials {
   if (o.credentials) return o.credentials;
   if (!o.tls) return grpcCredentials.createInsecure();
   if (o.tls === true) return grpcCredentials.createSsl();
+  if ("files" in o.tls) {
+    const f = o.tls.files;
+    const refreshIntervalMs = f.refreshMs ?? 60_000;
+    const roots = new experimental.FileWatcherCertificateProvider({ caCertificateFile: f.rootCerts, refreshIntervalMs });
+    const identity =
+      f.certChain && f.privateKey
+        ? new experimental.FileWatcherCertificateProvider({ certificateFile: f.certChain, privateKeyFile: f.privateKey, refreshIntervalMs })
+        : null;
+    return experimental.createCertificateProviderChannelCredentials(roots, identity);
+  }
   return grpcCredentials.createSsl(o.tls.rootCerts ?? null, o.tls.privateKey ?? null, o.tls.certChain ?? null);
 }
 

@@ -41,6 +41,13 @@ export const nodeConfigShape = {
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  /** How often the TLS files are read again (ms), so a renewed certificate is served without a restart. */
+  GRPC_TLS_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /**
+   * A second, plaintext port serving grpc.health.v1 alone (kubelet's gRPC probes cannot do TLS);
+   * none when unset.
+   */
+  GRPC_HEALTH_PORT: env.port().optional(),
   /** Kafka over TLS: the brokers' CA (turns TLS on), and a client certificate and key for mutual TLS (Strimzi `tls` users). */
   KAFKA_TLS_CA_FILE: z.string().optional(),
   KAFKA_TLS_CERT_FILE: z.string().optional(),
@@ -129,6 +136,8 @@ export function loadServerTls(config: NodeConfig): ServerTls | undefined {
     certChain: read("GRPC_TLS_CERT_FILE", cert),
     privateKey: read("GRPC_TLS_KEY_FILE", key),
     clientRootCerts: read("GRPC_TLS_CLIENT_CA_FILE", ca),
+    // Read again while serving: cert-manager renews the mounted files in place.
+    files: { certChain: cert!, privateKey: key!, clientRootCerts: ca, refreshMs: config.GRPC_TLS_REFRESH_MS },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return tls as ServerTls;

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     grpcMaxReceiveBytes: config.GRPC_MAX_RECEIVE_BYTES,
     grpcMaxConcurrentCalls: config.GRPC_MAX_CONCURRENT_CALLS,
     tls,
+    grpcHealthPort: config.GRPC_HEALTH_PORT,
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     logger,

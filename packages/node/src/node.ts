@@ -26,6 +26,7 @@ import {
   type Logger,
   type NodeIdentity,
   type ServerTls,
+  type WorkloadTls,
   type ServiceDependencies,
   type ServiceConfigShape,
   type ServiceModule,
@@ -56,8 +57,13 @@ export interface NodeOptions {
   kafkaAttachWaitMs?: number;
   /** Calls worked on at once across the process (GRPC_MAX_CONCURRENT_CALLS); the chassis default when absent. */
   grpcMaxConcurrentCalls?: number;
-  /** Serve gRPC over TLS (PEM); plaintext when absent. */
+  /**
+   * Serve gRPC over TLS (PEM); plaintext when absent. With a client CA it is mutual TLS, and the
+   * node's certificate is also its services' identity when they call other services.
+   */
   tls?: ServerTls;
+  /** A plaintext port serving grpc.health.v1 alone, for probes that cannot do TLS (GRPC_HEALTH_PORT). */
+  grpcHealthPort?: number;
   logger: Logger;
   shutdownGraceMs?: number;
   clock?: Clock;
@@ -83,6 +89,8 @@ export interface RunningService {
 export interface RunningNode {
   readonly identity: NodeIdentity;
   readonly grpcPort: number;
+  /** The plaintext health-only port, when asked for (GRPC_HEALTH_PORT). */
+  readonly grpcHealthPort?: number;
   readonly services: ReadonlyMap<string, RunningService>;
   readonly lifecycle: Lifecycle;
   /** The node's federation links: when it last heard from each peer node, and sent to it. */
@@ -111,6 +119,8 @@ export interface ServicePartsOptions {
   readonly config?: Readonly<Record<string, unknown>>;
   /** Where the service's variables are read when no `config` is given; unset ones take their defaults. */
   readonly environment?: NodeJS.ProcessEnv;
+  /** The node's certificate for the service's own calls to other services (mutual TLS). */
+  readonly workloadTls?: WorkloadTls;
 }
 
 /**
@@ -134,7 +144,15 @@ export function createServiceParts<Shape extends ServiceConfigShape, Seams>(
     kit: new ServiceKit({ service: module.name, db, schema, node, clock, ids, logger }),
     grpc: { ...options.grpc, logger },
     config: (options.config ?? loadConfig(module.config ?? {}, options.environment ?? {})) as never,
+    workloadTls: options.workloadTls,
   });
+}
+
+/** The node's mutual-TLS files as its services' client identity; none without a client CA. */
+function workloadTlsOf(tls: ServerTls | undefined): WorkloadTls | undefined {
+  const files = tls?.files;
+  if (!files?.clientRootCerts) return undefined;
+  return { certFile: files.certChain, keyFile: files.privateKey, caFile: files.clientRootCerts, refreshMs: files.refreshMs };
 }
 
 /**
@@ -172,7 +190,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       logger,
       security: options.kafkaSecurity,
     });
-    const producer = createProducer(kafka);
+    const producer = createProducer(kafka, logger);
     lifecycle.onStop("kafka-producer", () => producer.disconnect());
 
     const server = new GrpcServer({ logger, maxReceiveMessageBytes: options.grpcMaxReceiveBytes });
@@ -198,6 +216,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         ids: options.ids,
         grpc: { authenticator: options.authenticator, authorizer: options.authorizer, admission },
         config: configs.get(m.name),
+        workloadTls: workloadTlsOf(options.tls),
       });
       for (const s of parts.grpcServices) server.add(s);
       const relay = new OutboxRelay({ db, url: options.databaseUrl, schema: m.schema, producer, logger: serviceLogger });
@@ -271,6 +290,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     for (const c of consumers) c.onHealthChange(consumersHealth);
     const grpcPort = await server.start(options.grpcHost, options.grpcPort, options.tls);
     lifecycle.onStop("grpc-server", () => server.drain(options.shutdownGraceMs ?? 10_000));
+    const grpcHealthPort =
+      options.grpcHealthPort === undefined ? undefined : await server.startHealthPort(options.grpcHost, options.grpcHealthPort);
     server.setStatus("NOT_SERVING", KAFKA_HEALTH);
     consumersHealth();
     for (const s of services.values())
@@ -292,6 +313,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     return {
       identity,
       grpcPort,
+      grpcHealthPort,
       services,
       lifecycle,
       federation,

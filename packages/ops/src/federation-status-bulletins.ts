@@ -5,7 +5,7 @@
  * district's people have not read them; a growing one while a link is down means receipts are
  * not coming up.
  */
-import { bulletinsClient, UnavailableError, DeadlineExceededError, type BulletinsClient } from "@jinlian/client";
+import { bulletinsClient, UnavailableError, DeadlineExceededError, type BulletinsClient, type ClientOptions } from "@jinlian/client";
 import { bulletinsV1 } from "@jinlian/proto";
 import type { UnacknowledgedReport } from "./federation-status-report";
 
@@ -58,8 +58,10 @@ export async function unacknowledgedByDistrict(
   timeoutMs: number,
   /** The operator's bearer token, where the city runs JINLIAN_AUTH=jwt (a city officer's: the reads are the mechanism's). */
   token?: () => Promise<string>,
+  /** Client TLS where the city serves mutual TLS (the SDK's `tls` option). */
+  tls?: ClientOptions["tls"],
 ): Promise<UnacknowledgedResult> {
-  const client = bulletinsClient({ address, actor: "jinlian-ops", deadlineMs: timeoutMs, retry: { maxAttempts: 2 }, token });
+  const client = bulletinsClient({ address, actor: "jinlian-ops", deadlineMs: timeoutMs, retry: { maxAttempts: 2 }, token, tls });
   const deadline = Date.now() + timeoutMs;
   try {
     const results = await Promise.all(

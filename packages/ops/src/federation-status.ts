@@ -10,6 +10,7 @@
  * and the local one alike.
  */
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { CITY_JURISDICTION, DISTRICTS, isDistrictCode } from "@jinlian/kernel";
 import {
@@ -76,6 +77,8 @@ export interface FederationStatusOptions {
   cityGrpc?: string;
   /** A file holding the bearer token presented to the city's bulletins service (read at each run). */
   cityGrpcTokenFile?: string;
+  /** A directory with ca.crt, tls.crt and tls.key (as cert-manager writes them): call the city over mutual TLS. */
+  cityGrpcTlsDir?: string;
   thresholds: Thresholds;
   /** Bound of each step against one cluster (connect, list, read). */
   timeoutMs: number;
@@ -271,6 +274,15 @@ export async function federationStatus(o: FederationStatusOptions): Promise<Stat
         o.districts.map((d) => d.code),
         o.timeoutMs * 2,
         o.cityGrpcTokenFile ? async () => (await readFile(o.cityGrpcTokenFile!, "utf8")).trim() : undefined,
+        o.cityGrpcTlsDir
+          ? {
+              files: {
+                rootCerts: path.join(o.cityGrpcTlsDir, "ca.crt"),
+                certChain: path.join(o.cityGrpcTlsDir, "tls.crt"),
+                privateKey: path.join(o.cityGrpcTlsDir, "tls.key"),
+              },
+            }
+          : undefined,
       )
     : undefined;
   try {
@@ -384,6 +396,7 @@ export const FEDERATION_USAGE = `  federation status   show every district's Mir
       --namespace <name>               topic namespace (default jinlian)
       --city-grpc <host:port>          the city's bulletins service: count unacknowledged bulletins per district
       --city-grpc-token-file <path>    where the city runs JINLIAN_AUTH=jwt: a file with a city officer's token
+      --city-grpc-tls-dir <dir>        where the city serves mutual TLS: ca.crt, tls.crt, tls.key of a certificate of its CA
                                        (JUSTICE_BUREAU or FEDERATION of 120000; docs/security.md)
       --json                           print one JSON document instead of the table
       --max-lag-records <n>            records a delivery topic may have waiting (default ${DEFAULT_THRESHOLDS.maxLagRecords})
@@ -430,6 +443,7 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
         namespace: { type: "string", default: "jinlian" },
         "city-grpc": { type: "string" },
         "city-grpc-token-file": { type: "string" },
+        "city-grpc-tls-dir": { type: "string" },
         json: { type: "boolean", default: false },
         "max-lag-records": { type: "string" },
         "max-lag-seconds": { type: "string" },
@@ -460,6 +474,8 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
   if (grpc !== undefined && !/^[^\s:]+:\d+$/.test(grpc)) throw new UsageError(`--city-grpc must be <host:port>, got ${grpc}`);
   const tokenFile = values["city-grpc-token-file"];
   if (tokenFile !== undefined && grpc === undefined) throw new UsageError("--city-grpc-token-file goes with --city-grpc");
+  const tlsDir = values["city-grpc-tls-dir"];
+  if (tlsDir !== undefined && grpc === undefined) throw new UsageError("--city-grpc-tls-dir goes with --city-grpc");
   return {
     json: values.json,
     options: {
@@ -468,6 +484,7 @@ export function parseStatusArgs(args: readonly string[], env: KafkaSecurityVaria
       districts,
       ...(grpc ? { cityGrpc: grpc } : {}),
       ...(tokenFile ? { cityGrpcTokenFile: tokenFile } : {}),
+      ...(tlsDir ? { cityGrpcTlsDir: tlsDir } : {}),
       thresholds: {
         maxLagRecords: count(values["max-lag-records"], DEFAULT_THRESHOLDS.maxLagRecords, "--max-lag-records", 0),
         maxLagSeconds: count(values["max-lag-seconds"], DEFAULT_THRESHOLDS.maxLagSeconds, "--max-lag-seconds", 0),

@@ -111,7 +111,10 @@ export const mediationModule = defineServiceModule({
     const intakeAt = (address: string) => (): ArbitrationIntake => {
       const tokenFile = c.MEDIATION_LEGAL_SERVICES_TOKEN_FILE;
       const token = tokenFile ? async () => (await readFile(tokenFile, "utf8")).trim() : undefined;
-      if (!clients.has(address)) clients.set(address, legalServicesClient({ address, actor: "mediation", deadlineMs: 10_000, token }));
+      // Over mutual TLS where the node serves it: the node's certificate is mediation's identity.
+      const w = deps.workloadTls;
+      const tls = w ? { files: { rootCerts: w.caFile, certChain: w.certFile, privateKey: w.keyFile, refreshMs: w.refreshMs } } : undefined;
+      if (!clients.has(address)) clients.set(address, legalServicesClient({ address, actor: "mediation", deadlineMs: 10_000, token, tls }));
       const referrals = clients.get(address)!.referrals;
       return {
         async submit(request) {

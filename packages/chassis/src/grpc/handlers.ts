@@ -67,8 +67,31 @@ export function actorOf(call: CallContext): Actor {
   };
 }
 
+/** The certificate the caller presented over mutual TLS. */
+export interface PeerCertificate {
+  /** SHA-256 of its DER bytes, base64url: what a token's `cnf.x5t#S256` binds it to (RFC 8705). */
+  readonly sha256: string;
+  /** Who it names: its first URI SAN (e.g. spiffe://jinlian/mediation), else its subject CN. */
+  readonly identity: string;
+}
+
 export interface Authenticator {
-  authenticate(metadata: Metadata, method: string): Promise<Principal>;
+  /** `peer` is the caller's certificate when the call came over mutual TLS. */
+  authenticate(metadata: Metadata, method: string, peer?: PeerCertificate): Promise<Principal>;
+}
+
+/** The certificate the caller presented, when the connection is mutual TLS. */
+export function peerCertificateOf(call: {
+  getAuthContext?: () => { sslPeerCertificate?: { raw?: Buffer; subject?: { CN?: string | string[] }; subjectaltname?: string } };
+}): PeerCertificate | undefined {
+  const cert = call.getAuthContext?.().sslPeerCertificate;
+  if (!cert?.raw || cert.raw.length === 0) return undefined;
+  const uri = /(?:^|, )URI:([^,]+)/.exec(cert.subjectaltname ?? "")?.[1];
+  const cn = cert.subject?.CN;
+  return {
+    sha256: createHash("sha256").update(cert.raw).digest("base64url"),
+    identity: uri ?? (Array.isArray(cn) ? cn[0] : cn) ?? "",
+  };
 }
 
 /**
@@ -180,7 +203,7 @@ export function implement<S extends ServiceDefinition>(
         if (deadline && deadline.getTime() <= Date.now()) {
           throw Object.assign(new Error("deadline already exceeded on arrival"), { grpcCode: status.DEADLINE_EXCEEDED });
         }
-        const principal = await authenticator.authenticate(call.metadata, path);
+        const principal = await authenticator.authenticate(call.metadata, path, peerCertificateOf(call));
         await authorizer.authorize(principal, path, rule);
         // Before any handler work, so no request costs more than its (bounded) size.
         checkRequestBounds(call.request, limits);

@@ -3,7 +3,7 @@ import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet,
 import { UnauthenticatedError } from "../common/errors";
 import type { Principal } from "../logging/context";
 import { ROLES, type Role } from "./access";
-import type { Authenticator } from "./handlers";
+import type { Authenticator, PeerCertificate } from "./handlers";
 
 /** The claims Jinlian reads from a caller's token, besides `sub`, `iss`, `aud` and `exp`. */
 export const CLAIMS = {
@@ -38,7 +38,7 @@ const MAX_TOKEN_CHARS = 8_192;
 export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticator {
   const keys = createLocalJWKSet(options.keys);
   return {
-    async authenticate(metadata: Metadata): Promise<Principal> {
+    async authenticate(metadata: Metadata, _method: string, peer?: PeerCertificate): Promise<Principal> {
       const header = String(metadata.get("authorization")[0] ?? "");
       const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
       if (!match) throw new UnauthenticatedError("a bearer token is required (authorization: Bearer <jwt>)");
@@ -56,9 +56,25 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticato
       } catch (err) {
         throw new UnauthenticatedError(`the bearer token is not valid: ${describe(err)}`);
       }
-      return principalOf(payload);
+      checkBinding(payload, peer);
+      return { ...principalOf(payload), ...(peer ? { via: peer.identity } : {}) };
     },
   };
+}
+
+/**
+ * A token bound to a certificate (RFC 8705 `cnf: {"x5t#S256": …}`) is good only over a mutual-TLS
+ * connection presenting that certificate: a token copied off one workload is useless to another.
+ */
+function checkBinding(payload: JWTPayload, peer: PeerCertificate | undefined): void {
+  const cnf = payload.cnf;
+  if (cnf === undefined) return;
+  const thumbprint = typeof cnf === "object" && cnf !== null ? (cnf as Record<string, unknown>)["x5t#S256"] : undefined;
+  if (typeof thumbprint !== "string" || thumbprint.length === 0)
+    throw new UnauthenticatedError('the token\'s cnf must carry "x5t#S256", the SHA-256 thumbprint of the certificate it is bound to');
+  if (!peer) throw new UnauthenticatedError("the token is bound to a certificate, and this call presented none (mutual TLS)");
+  if (peer.sha256 !== thumbprint)
+    throw new UnauthenticatedError("the token is bound to another certificate than the one this call presented");
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { experimental, Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import path from "node:path";
 import { loadFileDescriptorSetFromBuffer, loadSync, type Options } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -22,6 +22,30 @@ export interface ServerTls {
   privateKey: Buffer;
   /** When set, clients must present a certificate signed by one of these (mutual TLS). */
   clientRootCerts?: Buffer;
+  /**
+   * The files the material was read from: when given, they are read again every `refreshMs`, so
+   * a renewed certificate (cert-manager rewriting a mounted Secret) serves new connections
+   * without a restart.
+   */
+  files?: { certChain: string; privateKey: string; clientRootCerts?: string; refreshMs: number };
+}
+
+/** Server credentials for `tls`: from the files, watched, or from the PEM given. */
+function serverCredentials(tls: ServerTls): ServerCredentials {
+  const mutual = tls.clientRootCerts !== undefined;
+  if (tls.files) {
+    // One provider for the three files: grpc-js's factory names its first two parameters the
+    // other way round from what its implementation does with them, and one provider in both
+    // places is right either way.
+    const files = new experimental.FileWatcherCertificateProvider({
+      certificateFile: tls.files.certChain,
+      privateKeyFile: tls.files.privateKey,
+      caCertificateFile: tls.files.clientRootCerts,
+      refreshIntervalMs: tls.files.refreshMs,
+    });
+    return experimental.createCertificateProviderServerCredentials(files, mutual ? files : null, mutual);
+  }
+  return ServerCredentials.createSsl(tls.clientRootCerts ?? null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }], mutual);
 }
 
 export interface GrpcServerOptions {
@@ -47,6 +71,8 @@ export class GrpcServer {
   private readonly health: HealthImplementation;
   private readonly names: string[] = [];
   private boundPort?: number;
+  /** The plaintext health-only server (startHealthPort), when there is one. */
+  private healthServer?: Server;
 
   constructor(private readonly options: GrpcServerOptions) {
     this.server = new Server({
@@ -95,13 +121,7 @@ export class GrpcServer {
   /** Binds and serves; with tls, only TLS (and, given clientRootCerts, only mutual TLS). */
   async start(host: string, port: number, tls?: ServerTls): Promise<number> {
     this.addReflection();
-    const credentials = tls
-      ? ServerCredentials.createSsl(
-          tls.clientRootCerts ?? null,
-          [{ cert_chain: tls.certChain, private_key: tls.privateKey }],
-          tls.clientRootCerts !== undefined,
-        )
-      : ServerCredentials.createInsecure();
+    const credentials = tls ? serverCredentials(tls) : ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
     );
@@ -112,9 +132,33 @@ export class GrpcServer {
     return this.boundPort;
   }
 
+  /**
+   * Serves grpc.health.v1 alone, in plaintext, on a second port: kubelet's native gRPC probes
+   * cannot speak TLS, and a port answering nothing but health gives away nothing else.
+   */
+  async startHealthPort(host: string, port: number): Promise<number> {
+    const server = new Server();
+    this.health.addToServer(server);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    this.healthServer = server;
+    this.options.logger.info({ port: bound }, "gRPC health port listening (plaintext, health only)");
+    return bound;
+  }
+
   /** Stops taking calls, lets in-flight ones finish for up to graceMs, then cuts the rest. */
   async drain(graceMs: number): Promise<void> {
     this.setStatus("NOT_SERVING");
+    // Probes keep seeing NOT_SERVING until the main server is done; then the health port goes too.
+    try {
+      await this.drainMain(graceMs);
+    } finally {
+      this.healthServer?.forceShutdown();
+    }
+  }
+
+  private async drainMain(graceMs: number): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.options.logger.warn({ graceMs }, "gRPC drain timed out; cancelling remaining calls");

@@ -8,6 +8,8 @@ export interface Principal {
   readonly roles: readonly string[];
   /** Credit code of the organisation the principal acts for, when known. */
   readonly organisation?: string;
+  /** The workload certificate the call came over (mutual TLS), e.g. spiffe://jinlian/mediation. */
+  readonly via?: string;
 }
 
 /** Per-request values that logs and audit records carry. */
