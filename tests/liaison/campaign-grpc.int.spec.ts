@@ -739,7 +739,8 @@ async function send(topic: string, type: string, message: string, source: string
   return event;
 }
 
-const deadLetters = (topic: string, atLeast: number) => readDeadLetters(kafka, topic, atLeast);
+const deadLetters = (topic: string, atLeast: number, pick?: (l: { key: string }) => boolean) =>
+  readDeadLetters(kafka, topic, atLeast, pick);
 
 const eventAudit = (reason = "") => ({
   actor: "city-operator",
@@ -856,7 +857,7 @@ describe("the city takes activities reported up by target districts", () => {
     await waitFor(async () => (await heping()).audienceReached === "1500", { ...wait, what: "the second correction at the city" });
     const dlq = `${ns}.120000.liaison.dlq`;
     await revised("withdrawn", activity(4, "1500", false)); // says withdrawn but is not: dead-lettered
-    await deadLetters(dlq, 1);
+    await deadLetters(dlq, 1, (l) => l.key === c.campaignId);
     expect(await heping()).toMatchObject({ activities: 1, eventsHeld: 3, audienceReached: "1500" });
     await revised("withdrawn", activity(4, "1500", true));
     const after = await waitFor(
@@ -896,7 +897,8 @@ describe("the city takes activities reported up by target districts", () => {
     await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year, 8) }));
     const unknown = randomUUID();
     await sendReport(unknown, reported(unknown, { heldTime: inWeek(c.year) }));
-    const letters = await deadLetters(dlq, 4);
+    // The topic also holds the letter an earlier test left: count this test's only.
+    const letters = await deadLetters(dlq, 4, (l) => l.key === c.campaignId || l.key === unknown);
     expect(letters.filter((l) => l.key === c.campaignId)).toHaveLength(3);
     expect(letters.map((l) => l.error).join("\n")).toMatch(/not a target/);
     expect(await footprint(city)).toEqual(before);
