@@ -39,7 +39,8 @@ let database: TestDatabase;
 let db: Knex;
 let producer: Producer;
 let consumer: EventConsumer;
-const applied: string[] = [];
+/** What the handler applied, as committed (a handler may run again; its effects commit once). */
+const applied = async () => (await db("applied").orderBy("seq").pluck("title")) as string[];
 /** Titles the handler refuses, as a dependency that is wrong until fixed would. */
 const refused = new Set<string>();
 
@@ -66,6 +67,7 @@ beforeAll(async () => {
   database = await createTestDatabase(adminDatabaseUrl(), "replay");
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await migrate(db, SCHEMA, []);
+  await db.raw("create table applied (seq bigserial primary key, title text not null)");
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, [
@@ -85,9 +87,9 @@ beforeAll(async () => {
     producer,
     logger,
     handlers: [
-      inboxHandler(bulletinsEvents.published, async (e) => {
+      inboxHandler(bulletinsEvents.published, async (e, trx) => {
         if (refused.has(e.data.title)) throw new FailedPreconditionError([{ type: "NOT_YET", subject: e.subject, description: "not yet" }]);
-        applied.push(e.data.title);
+        await trx("applied").insert({ title: e.data.title });
       }),
     ],
   });
@@ -112,9 +114,15 @@ it("replays in order, records outcomes, holds an aggregate behind a letter that 
     messages: [published(a, "a1"), published(b, "b1"), published(c, "c1"), published(a, "a2"), published(c, "c2")],
   });
   await consumer.start();
-  await waitFor(async () => applied.includes("b1"), { timeoutMs: 60_000, intervalMs: 100, what: "the healthy aggregate" });
+  await waitFor(async () => (await applied()).includes("b1"), { timeoutMs: 60_000, intervalMs: 100, what: "the healthy aggregate" });
+  // Every message dealt with (applied or dead-lettered, its offset committed) before stopping.
+  await waitFor(async () => (await consumer.lag()).every((l) => l.lag === 0), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    what: "the partition consumed",
+  });
   await consumer.stop(); // replays run while the consumer is quiet
-  expect(applied).toEqual(["b1"]);
+  expect(await applied()).toEqual(["b1"]);
 
   const dry = await replay({ dryRun: true });
   expect(dry.map((l) => [l.key, l.outcome])).toEqual([
@@ -136,7 +144,7 @@ it("replays in order, records outcomes, holds an aggregate behind a letter that 
     [a, "handled"],
     [c, "behind-failure"],
   ]);
-  expect(applied).toEqual(["b1", "a1", "a2"]);
+  expect(await applied()).toEqual(["b1", "a1", "a2"]);
 
   // c1 fixed: a replay narrowed to c applies c1 then c2. The letter c1 left when it failed again
   // is replayed too, and the inbox makes it a no-op: nothing is applied twice.
@@ -144,10 +152,10 @@ it("replays in order, records outcomes, holds an aggregate behind a letter that 
   const second = await replay({ filter: { key: c } });
   expect(second.every((l) => l.key === c)).toBe(true);
   expect(second.map((l) => l.outcome)).toEqual(["handled", "handled", "handled"]);
-  expect(applied).toEqual(["b1", "a1", "a2", "c1", "c2"]);
+  expect(await applied()).toEqual(["b1", "a1", "a2", "c1", "c2"]);
   const again = await replay();
   expect(again.every((l) => l.outcome === "already-replayed" || l.outcome === "handled" || l.outcome === "behind-failure")).toBe(true);
-  expect(applied).toEqual(["b1", "a1", "a2", "c1", "c2"]);
+  expect(await applied()).toEqual(["b1", "a1", "a2", "c1", "c2"]);
   const recorded = await query<{ outcome: string; actor: string }>(
     database.url,
     `select outcome, actor from ${SCHEMA}.dead_letter_replays order by seq`,

@@ -71,6 +71,11 @@ export const nodeConfigShape = {
    * development; development mode uses a built-in, publicly known keyring and says so.
    */
   JINLIAN_PERSONAL_DATA_KEYS_FILE: z.string().optional(),
+  /**
+   * Events of a partition a consumer applies in one transaction, a savepoint each (1: a
+   * transaction per event). Larger runs mean fewer commits when a backlog is consumed.
+   */
+  JINLIAN_CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   /** Interval between the node's heartbeats to each peer node (ms); a link is silent after three missed. */
   JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */

@@ -165,7 +165,10 @@ function workloadTlsOf(tls: ServerTls | undefined): WorkloadTls | undefined {
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const modules = resolveTargets(options.target);
   const { base: nodeConfig, services: configs } = loadMergedConfig(
-    { JINLIAN_FEDERATION_HEARTBEAT_MS: nodeConfigShape.JINLIAN_FEDERATION_HEARTBEAT_MS },
+    {
+      JINLIAN_FEDERATION_HEARTBEAT_MS: nodeConfigShape.JINLIAN_FEDERATION_HEARTBEAT_MS,
+      JINLIAN_CONSUMER_BATCH_SIZE: nodeConfigShape.JINLIAN_CONSUMER_BATCH_SIZE,
+    },
     modules,
     options.environment ?? {},
   );
@@ -222,7 +225,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       const relay = new OutboxRelay({ db, url: options.databaseUrl, schema: m.schema, producer, logger: serviceLogger });
       const consumers = new Map<string, EventConsumer>();
       for (const declared of parts.consumers ?? []) {
-        const [name, consumer] = consumerFor(m.name, declared, { identity, kafka, producer, db, logger: serviceLogger });
+        const [name, consumer] = consumerFor(m.name, declared, {
+          identity,
+          kafka,
+          producer,
+          db,
+          logger: serviceLogger,
+          batchSize: nodeConfig.JINLIAN_CONSUMER_BATCH_SIZE,
+        });
         if (consumers.has(name)) throw new Error(`service ${m.name} declares two consumers named ${name}`);
         consumers.set(name, consumer);
       }
@@ -344,6 +354,8 @@ export function consumerFor(
     producer: ReturnType<typeof createProducer>;
     db: ReturnType<typeof createDatabase>;
     logger: Logger;
+    /** Events a partition's run applies in one transaction (JINLIAN_CONSUMER_BATCH_SIZE). */
+    batchSize?: number;
   },
 ): [string, EventConsumer] {
   const channels = channelsOf(ctx.identity.topicNamespace, ctx.identity.jurisdictionCode, service);
@@ -369,6 +381,7 @@ export function consumerFor(
       producer: ctx.producer,
       logger: ctx.logger,
       handlers: declared.handlers,
+      batchSize: ctx.batchSize,
     }),
   ];
 }

@@ -8,7 +8,7 @@ import {
   type TextMapGetter,
   type Context,
 } from "@opentelemetry/api";
-import type { Admin, Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { EventDescriptor } from "./catalogue";
 import { fromKafkaMessage, MalformedEventError, type CloudEvent } from "./cloudevents";
 import { checkPayload, checkSource, reasonOf, type InboundRefusal, type PayloadRules } from "./inbound";
@@ -77,6 +77,31 @@ export interface SubscriberOptions {
   isPermanent?: (err: unknown) => boolean;
   /** New groups start from the earliest offset (default), so a late subscriber replays history. */
   fromBeginning?: boolean;
+  /**
+   * Applies runs of a partition's events together (e.g. one database transaction with a savepoint
+   * per event) instead of one at a time. Only events that pass every check and have a handler go
+   * into a run; anything else — and an event the run could not apply — takes the one-at-a-time
+   * path with its retries, holds and dead letters, in its place in the partition's order.
+   */
+  batch?: BatchApplier;
+}
+
+/** One event of a run, with `within` setting up its CONSUMER span and trace context around its work. */
+export interface BatchItem {
+  readonly event: ReceivedEvent<unknown>;
+  within<R>(work: () => Promise<R>): Promise<R>;
+}
+
+export interface BatchApplier {
+  /**
+   * Applies `items` in order as one unit. Returns how many were applied (a repeat the inbox turns
+   * away counts as applied) before the first that failed, and that failure; the applied ones must
+   * stay applied. Throws when the whole unit failed (e.g. the database is out of reach): nothing of
+   * it counts, and the partition's batch is retried.
+   */
+  apply(items: readonly BatchItem[]): Promise<{ applied: number; failure?: unknown }>;
+  /** Events per run at most. Default 500. */
+  maxEvents?: number;
 }
 
 export interface PartitionLag {
@@ -135,6 +160,8 @@ export interface MessageHold {
   knows(topic: string, type: string): boolean;
   /** Whether an earlier event of the aggregate (topic, key) is held. */
   isHeld(topic: string, key: string): Promise<boolean>;
+  /** Of `keys`, those whose aggregates have held events (one look for a batch, instead of isHeld each). */
+  heldKeys?(topic: string, keys: readonly string[]): Promise<Set<string>>;
   hold(message: HeldMessage): Promise<void>;
   /**
    * Whether a handler's error says an earlier event of the aggregate has not arrived yet (a gap
@@ -256,8 +283,20 @@ export class Subscriber {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
-      // eachMessage resolves an offset only after the handler returned; autoCommit then commits it.
-      await consumer.run({ autoCommit: true, partitionsConsumedConcurrently: 1, eachMessage: async (p) => void (await this.onMessage(p)) });
+      // An offset is resolved only after its message was dealt with; autoCommit then commits it.
+      if (this.options.batch)
+        await consumer.run({
+          autoCommit: true,
+          partitionsConsumedConcurrently: 1,
+          eachBatchAutoResolve: false,
+          eachBatch: (p) => this.onBatch(p),
+        });
+      else
+        await consumer.run({
+          autoCommit: true,
+          partitionsConsumedConcurrently: 1,
+          eachMessage: async (p) => void (await this.onMessage(p)),
+        });
     } catch (err) {
       // A half-started consumer is not left behind when start is tried again.
       this.consumer = undefined;
@@ -355,6 +394,141 @@ export class Subscriber {
     return this.onMessage({ topic: held.topic, partition: held.partition, message, heartbeat: async () => undefined } as never, true);
   }
 
+  /**
+   * A partition's batch, in order: runs of plain events (checked, with a handler, their aggregate
+   * not held) go to the batch applier together; every other message, and an event its run could
+   * not apply, goes through onMessage alone. Offsets are resolved as messages are dealt with.
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const applier = this.options.batch!;
+    const max = applier.maxEvents ?? 500;
+    const { topic, partition, messages } = batch;
+    const hold = this.options.hold;
+    const decoded = messages.map((m) => {
+      try {
+        return fromKafkaMessage(m);
+      } catch {
+        return undefined; // onMessage dead-letters it
+      }
+    });
+    // Without a hold nothing is held; a hold that cannot look a batch up sends each message alone.
+    const held =
+      hold === undefined
+        ? new Set<string>()
+        : hold.heldKeys
+          ? await hold.heldKeys(topic, [...new Set(decoded.flatMap((e) => (e ? [e.subject] : [])))])
+          : undefined;
+    let i = 0;
+    while (i < messages.length) {
+      if (!isRunning() || isStale()) return;
+      const run: { item: BatchItem; message: KafkaMessage }[] = [];
+      for (let j = i; j < messages.length && run.length < max; j++) {
+        const item = held ? this.plainEvent(topic, partition, messages[j]!, decoded[j], held) : undefined;
+        if (!item) break;
+        run.push({ item, message: messages[j]! });
+      }
+      if (run.length > 0) {
+        const { applied, failure } = await applier.apply(run.map((r) => r.item));
+        for (const r of run.slice(0, applied)) resolveOffset(r.message.offset);
+        this.outcomes.add(applied, { consumer: this.options.name, outcome: "handled" });
+        i += applied;
+        await heartbeat();
+        if (applied < run.length)
+          this.log.debug(
+            { err: (failure as Error)?.message, id: run[applied]!.item.event.id },
+            "event not applied in its run; applying it alone",
+          );
+        else continue;
+      }
+      const message = messages[i]!;
+      const outcome = await this.onMessage({ topic, partition, message, heartbeat, pause: () => () => undefined });
+      // Later events of its aggregate must not overtake it (onMessage looks the hold up for them).
+      if (outcome === "held" && decoded[i]) held?.add(decoded[i]!.subject);
+      resolveOffset(message.offset);
+      i++;
+      await heartbeat();
+    }
+  }
+
+  /** The event of a message that needs nothing but its handler, as an item of a run; otherwise undefined. */
+  private plainEvent(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    cloudEvent: CloudEvent | undefined,
+    held: Set<string>,
+  ): BatchItem | undefined {
+    if (!cloudEvent) return undefined;
+    const { sender, refusal } = checkSource(topic, cloudEvent.source);
+    if (refusal) return undefined;
+    const hold = this.options.hold;
+    if (hold && (!hold.knows(topic, cloudEvent.type) || held.has(cloudEvent.subject))) return undefined;
+    const registered = this.handlers.get(cloudEvent.type);
+    if (!registered) return undefined;
+    let data: unknown;
+    try {
+      data = registered.descriptor.codec.decode(cloudEvent.data);
+    } catch {
+      return undefined;
+    }
+    if (checkPayload(registered.rules, sender, data)) return undefined;
+    const event = this.receivedEvent(cloudEvent, data, topic, partition, message);
+    return { event, within: (work) => this.inSpan(event, message, work) };
+  }
+
+  private receivedEvent(
+    cloudEvent: CloudEvent,
+    data: unknown,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): ReceivedEvent<unknown> {
+    return {
+      type: cloudEvent.type,
+      id: cloudEvent.id,
+      source: cloudEvent.source,
+      subject: cloudEvent.subject,
+      time: cloudEvent.time,
+      data,
+      idempotencyKey: `${cloudEvent.source}/${cloudEvent.id}`,
+      topic,
+      partition,
+      offset: message.offset,
+      cloudEvent,
+    };
+  }
+
+  /** Runs `work` in the event's CONSUMER span, continuing the producer's trace. */
+  private async inSpan<R>(event: ReceivedEvent<unknown>, message: KafkaMessage, work: () => Promise<R>): Promise<R> {
+    const parent: Context = propagation.extract(otelContext.active(), (message.headers ?? {}) as Record<string, unknown>, headerGetter);
+    const span = trace.getTracer("@jinlian/subscriber").startSpan(
+      `${event.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": event.topic,
+          "messaging.destination.partition.id": String(event.partition),
+          "messaging.consumer.group.name": this.options.groupId,
+          "messaging.kafka.offset": Number(message.offset),
+          "cloudevents.event_type": event.type,
+          "cloudevents.event_id": event.id,
+          "cloudevents.event_source": event.source,
+        },
+      },
+      parent,
+    );
+    try {
+      return await otelContext.with(trace.setSpan(parent, span), work);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload, replaying = false): Promise<MessageOutcome> {
     let cloudEvent: CloudEvent;
     try {
@@ -417,48 +591,8 @@ export class Subscriber {
       await this.refuse(topic, partition, message, cloudEvent, payloadRefusal);
       return "dead-lettered";
     }
-    const event: ReceivedEvent<unknown> = {
-      type: cloudEvent.type,
-      id: cloudEvent.id,
-      source: cloudEvent.source,
-      subject: cloudEvent.subject,
-      time: cloudEvent.time,
-      data,
-      idempotencyKey: `${cloudEvent.source}/${cloudEvent.id}`,
-      topic,
-      partition,
-      offset: message.offset,
-      cloudEvent,
-    };
-    const parent: Context = propagation.extract(otelContext.active(), (message.headers ?? {}) as Record<string, unknown>, headerGetter);
-    const span = trace.getTracer("@jinlian/subscriber").startSpan(
-      `${topic} process`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          "messaging.system": "kafka",
-          "messaging.operation.type": "process",
-          "messaging.destination.name": topic,
-          "messaging.destination.partition.id": String(partition),
-          "messaging.consumer.group.name": this.options.groupId,
-          "messaging.kafka.offset": Number(message.offset),
-          "cloudevents.event_type": event.type,
-          "cloudevents.event_id": event.id,
-          "cloudevents.event_source": event.source,
-        },
-      },
-      parent,
-    );
-    try {
-      return await otelContext.with(trace.setSpan(parent, span), () =>
-        this.handle(registered.handler, event, message, heartbeat, replaying),
-      );
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      throw err;
-    } finally {
-      span.end();
-    }
+    const event = this.receivedEvent(cloudEvent, data, topic, partition, message);
+    return this.inSpan(event, message, () => this.handle(registered.handler, event, message, heartbeat, replaying));
   }
 
   private async handle(

@@ -1,6 +1,7 @@
 import {
   Subscriber,
   typesAllowedOn,
+  type BatchItem,
   type HeldMessage,
   type MessageHold,
   type MessageOutcome,
@@ -21,7 +22,11 @@ import { meter } from "../telemetry/metrics";
  */
 export type InboxChecks<T> = PayloadRules<T>;
 
-/** A handler applied inside the transaction that also records the event in the inbox. */
+/**
+ * A handler applied inside the transaction that also records the event in the inbox. It may run
+ * more than once for an event (a retry, a run of events undone and applied again): only its
+ * effects through `trx` count, and those commit once.
+ */
 export interface InboxBinding {
   readonly descriptor: EventDescriptor<never>;
   readonly handle: (event: ReceivedEvent<never>, trx: Knex.Transaction) => Promise<void>;
@@ -88,6 +93,11 @@ export interface EventConsumerOptions {
    * consumer knows them.
    */
   knownTypes?: (topic: string) => readonly string[];
+  /**
+   * Events a partition's run applies in one transaction (a savepoint each); 1 applies every event
+   * in its own transaction. Default 500.
+   */
+  batchSize?: number;
 }
 
 /**
@@ -118,11 +128,26 @@ export class EventConsumer {
     // Repeats the inbox turned away (a relay re-send, a redelivery after a crash): what the chaos
     // suite counts as duplicates suppressed.
     const duplicates = meter().createCounter("jinlian.inbox.duplicates", { description: "Events already in the inbox, ignored" });
+    this.duplicate = (event) => {
+      duplicates.add(1, { consumer: options.name });
+      log.debug({ id: event.id, type: event.type }, "duplicate event ignored");
+    };
     const knows = options.knownTypes ?? typesAllowedOn;
     const hold: MessageHold = {
       knows: (topic, type) => knows(topic).includes(type),
       isHeld: async (topic, key) =>
         (await options.db("inbox_held").where({ consumer: options.name, topic, message_key: key }).first("seq")) !== undefined,
+      heldKeys: async (topic, keys) =>
+        new Set(
+          keys.length === 0
+            ? []
+            : ((await options
+                .db("inbox_held")
+                .where({ consumer: options.name, topic })
+                .whereIn("message_key", keys)
+                .distinct("message_key")
+                .pluck("message_key")) as string[]),
+        ),
       isGap: (err) => err instanceof NotYetApplicableError,
       hold: async (m) => {
         await this.storeHeld(m);
@@ -143,30 +168,92 @@ export class EventConsumer {
       retryBackoffMs: options.retryBackoffMs,
       isTransient: isTransientDatabaseError,
       isPermanent: (err) => err instanceof ApplicationError,
+      ...((options.batchSize ?? 500) > 1 ? { batch: { apply: (items) => this.applyRun(items), maxEvents: options.batchSize ?? 500 } } : {}),
     });
+    this.applyOnce = async (event, trx) => {
+      const fresh = await trx("inbox")
+        .insert({ consumer: options.name, event_source: event.source, event_id: event.id, event_type: event.type })
+        .onConflict(["consumer", "event_source", "event_id"])
+        .ignore()
+        .returning("event_id");
+      if (fresh.length === 0) return this.duplicate(event);
+      await this.bindings.get(event.type)!.handle(event as ReceivedEvent<never>, trx);
+    };
     for (const binding of options.handlers) {
       // Only types the catalogue declares on these topics are handled (a district reads no read
       // receipts, the city no publications); anything else that arrives is skipped.
       if (!options.topics.some((t) => typesAllowedOn(t).includes(binding.descriptor.type))) continue;
-      this.subscriber.on(
-        binding.descriptor,
-        (event) =>
-          options.db.transaction(async (trx) => {
-            const fresh = await trx("inbox")
-              .insert({ consumer: options.name, event_source: event.source, event_id: event.id, event_type: event.type })
-              .onConflict(["consumer", "event_source", "event_id"])
-              .ignore()
-              .returning("event_id");
-            if (fresh.length === 0) {
-              duplicates.add(1, { consumer: options.name });
-              log.debug({ id: event.id, type: event.type }, "duplicate event ignored");
-              return;
-            }
-            await binding.handle(event, trx);
-          }),
-        binding.checks,
-      );
+      this.bindings.set(binding.descriptor.type, binding);
+      this.subscriber.on(binding.descriptor, (event) => options.db.transaction((trx) => this.applyOnce(event, trx)), binding.checks);
     }
+  }
+
+  private readonly bindings = new Map<string, InboxBinding>();
+  /** Records the event in the inbox and, the first time, applies its handler, in `trx`. */
+  private readonly applyOnce: (event: ReceivedEvent<unknown>, trx: Knex.Transaction) => Promise<void>;
+
+  /** Counts and logs an event the inbox already holds. */
+  private readonly duplicate: (event: ReceivedEvent<unknown>) => void;
+
+  /**
+   * A run of a partition's events in one transaction: one statement records them all in the
+   * inbox, then each new one's handler runs, then one commit, instead of a transaction and a
+   * commit per event. When a handler fails (not transiently), the transaction is rolled back and
+   * the events before the failed one are applied again in a new one; the subscriber then applies
+   * the failed event alone (retries, holds, dead letters). A transient failure, or a failed
+   * commit, undoes the whole run, which is retried.
+   */
+  private async applyRun(items: readonly BatchItem[]): Promise<{ applied: number; failure?: unknown }> {
+    const first = await this.tryRun(items);
+    if (first.failedAt === undefined) return { applied: items.length };
+    if (first.failedAt === 0) return { applied: 0, failure: first.failure };
+    const before = await this.tryRun(items.slice(0, first.failedAt));
+    // Failing now where it did not before: let the subscriber take the run's first event alone.
+    if (before.failedAt !== undefined) return { applied: 0, failure: before.failure };
+    return { applied: first.failedAt, failure: first.failure };
+  }
+
+  /** One transaction over `items`; on a handler's failure it rolls back and says where. */
+  private async tryRun(items: readonly BatchItem[]): Promise<{ failedAt?: number; failure?: unknown }> {
+    const rollback = new Error("run rolled back");
+    let failedAt: number | undefined;
+    let failure: unknown;
+    try {
+      await this.options.db.transaction(async (trx) => {
+        const fresh = await this.recordAll(
+          trx,
+          items.map((i) => i.event),
+        );
+        for (const [k, item] of items.entries()) {
+          // Once per event: a repeat in the same run, or one recorded before, is turned away.
+          if (!fresh.delete(inboxKey(item.event))) {
+            this.duplicate(item.event);
+            continue;
+          }
+          try {
+            await item.within(() => this.bindings.get(item.event.type)!.handle(item.event as ReceivedEvent<never>, trx));
+          } catch (err) {
+            if (isTransientDatabaseError(err)) throw err;
+            failedAt = k;
+            failure = err;
+            throw rollback;
+          }
+        }
+      });
+    } catch (err) {
+      if (err !== rollback) throw err;
+    }
+    return { failedAt, failure };
+  }
+
+  /** Inserts the events into the inbox in one statement; returns the keys of those that were not there. */
+  private async recordAll(trx: Knex.Transaction, events: readonly ReceivedEvent<unknown>[]): Promise<Set<string>> {
+    const rows = (await trx("inbox")
+      .insert(events.map((e) => ({ consumer: this.options.name, event_source: e.source, event_id: e.id, event_type: e.type })))
+      .onConflict(["consumer", "event_source", "event_id"])
+      .ignore()
+      .returning(["event_source", "event_id"])) as { event_source: string; event_id: string }[];
+    return new Set(rows.map((r) => `${r.event_source}\u0000${r.event_id}`));
   }
 
   /** This consumer's name (inbox, dead letters). */
@@ -287,6 +374,10 @@ export class EventConsumer {
   lag(): Promise<PartitionLag[]> {
     return this.subscriber.lag();
   }
+}
+
+function inboxKey(event: ReceivedEvent<unknown>): string {
+  return `${event.source}\u0000${event.id}`;
 }
 
 function heldFromRow(row: HeldRow): HeldMessage {

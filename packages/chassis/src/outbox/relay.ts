@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { assertIdentifier } from "../persistence/database";
 import { IDEMPOTENCY_RETENTION_MS } from "../persistence/idempotency";
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Producer, TopicMessages } from "kafkajs";
 import { Client, type QueryResult, type QueryResultRow } from "pg";
@@ -18,6 +18,7 @@ export interface OutboxRelayOptions {
   schema: string;
   producer: Producer;
   logger: Logger;
+  /** Rows per send at most (default DEFAULT_RELAY_BATCH_SIZE). */
   batchSize?: number;
   /**
    * Bytes (payloads, keys, headers) at most in one send, below the broker's message.max.bytes
@@ -57,6 +58,9 @@ interface OutboxRow {
   payload: Buffer;
   created_at: Date;
 }
+
+/** Rows per send by default: batches stay full while a backlog drains (the byte cap still applies). */
+export const DEFAULT_RELAY_BATCH_SIZE = 500;
 
 /** Default cap of one send: under Kafka's 1 MiB message.max.bytes with room for batch overhead. */
 export const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
@@ -349,6 +353,7 @@ export class OutboxRelay {
     while (this.running) {
       try {
         if (!this.leader) {
+          this.prefetched = undefined; // read on a session of an earlier leadership
           this.leader = await this.tryLead();
           if (!this.leader) {
             await this.sleep(this.options.leaderRetryMs ?? 2000);
@@ -361,6 +366,7 @@ export class OutboxRelay {
         if (sent === 0) await this.sleep(this.options.pollIntervalMs ?? 1000);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, retryInMs: backoff }, "outbox publish failed; will retry");
+        this.prefetched = undefined;
         if (!this.session) this.leader = false;
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
@@ -373,16 +379,10 @@ export class OutboxRelay {
    * returns how many rows it settled (published or parked), 0 when there was nothing to send.
    */
   private async publishBatch(): Promise<number> {
-    // Read and mark on the leader's own session: if leadership is lost, this relay stops at once.
-    const table = `"${this.options.schema}".outbox`;
-    const { rows } = await this.onSession<OutboxRow>(
-      `select o.seq, o.topic, o.message_key, o.event_type, o.headers, o.payload, o.created_at from ${table} o
-        where o.published_at is null and o.parked_at is null
-          and not exists (select 1 from ${table} p where p.parked_at is not null and p.published_at is null
-                            and p.topic = o.topic and p.message_key = o.message_key and p.seq < o.seq)
-        order by o.seq limit $1`,
-      [this.options.batchSize ?? 100],
-    );
+    // Rows read while the previous batch was in flight, if that batch went out whole.
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    const rows = prefetched ? await prefetched : await this.fetch([]);
     if (rows.length === 0) return 0;
     const cap = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     const batch: OutboxRow[] = [];
@@ -393,13 +393,42 @@ export class OutboxRelay {
       batch.push(row);
       bytes += size;
     }
+    // The next rows are read while this batch is on its way to the broker (the session is idle
+    // meanwhile). They are used only if this batch goes out whole: a parked row may hold back
+    // later rows of its aggregate, and a failed send is retried as it was.
+    const next = this.fetch(batch.map((r) => r.seq));
+    next.catch(() => undefined); // seen, if it matters, when the next batch is read again
     try {
-      await this.send(batch);
-      return batch.length;
+      await this.sendOnly(batch);
     } catch (err) {
+      await next.catch(() => undefined);
       if (unpublishableReason(err) === undefined) throw err; // an outage: retry the same batch later
       return this.settleOneByOne(batch);
     }
+    this.prefetched = next.then(
+      (r) => r,
+      () => this.fetch([]),
+    );
+    await this.markPublished(batch);
+    return batch.length;
+  }
+
+  /** Rows read ahead while a batch was in flight (see publishBatch). */
+  private prefetched?: Promise<OutboxRow[]>;
+
+  /** The oldest publishable rows but `excluding` (a batch in flight), at most `batchSize`. */
+  private async fetch(excluding: readonly string[]): Promise<OutboxRow[]> {
+    // Read and mark on the leader's own session: if leadership is lost, this relay stops at once.
+    const table = `"${this.options.schema}".outbox`;
+    const { rows } = await this.onSession<OutboxRow>(
+      `select o.seq, o.topic, o.message_key, o.event_type, o.headers, o.payload, o.created_at from ${table} o
+        where o.published_at is null and o.parked_at is null and o.seq <> all($2::bigint[])
+          and not exists (select 1 from ${table} p where p.parked_at is not null and p.published_at is null
+                            and p.topic = o.topic and p.message_key = o.message_key and p.seq < o.seq)
+        order by o.seq limit $1`,
+      [this.options.batchSize ?? DEFAULT_RELAY_BATCH_SIZE, excluding],
+    );
+    return rows;
   }
 
   /**
@@ -437,8 +466,16 @@ export class OutboxRelay {
   }
 
   /** Publishes rows in one request and marks them published after Kafka acks. */
+  /** Sends `rows` and marks them published. */
   private async send(rows: readonly OutboxRow[]): Promise<void> {
-    const table = `"${this.options.schema}".outbox`;
+    await this.sendOnly(rows);
+    await this.markPublished(rows);
+  }
+
+  /** Spans of rows sent and not marked yet (ended by markPublished). */
+  private readonly inFlightSpans = new Map<string, Span>();
+
+  private async sendOnly(rows: readonly OutboxRow[]): Promise<void> {
     const spans = rows.map((row) =>
       tracer().startSpan(
         `${row.topic} publish`,
@@ -473,13 +510,22 @@ export class OutboxRelay {
       }
       throw err;
     }
+    rows.forEach((row, i) => this.inFlightSpans.set(row.seq, spans[i]!));
+  }
+
+  private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
+    const table = `"${this.options.schema}".outbox`;
     const seqs = rows.map((r) => r.seq);
-    await this.onSession(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [seqs]);
+    try {
+      await this.onSession(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [seqs]);
+    } finally {
+      for (const seq of seqs) {
+        this.inFlightSpans.get(seq)?.end();
+        this.inFlightSpans.delete(seq);
+      }
+    }
     const now = Date.now();
-    rows.forEach((row, i) => {
-      this.lag.record(now - new Date(row.created_at).getTime(), { topic: row.topic });
-      spans[i]!.end();
-    });
+    for (const row of rows) this.lag.record(now - new Date(row.created_at).getTime(), { topic: row.topic });
     this.published.add(rows.length, { schema: this.options.schema });
   }
 
