@@ -18,13 +18,12 @@ import {
   FailedPreconditionError,
   inboxHandler,
   migrate,
-  toKafkaHeaders,
 } from "@jinlian/chassis";
-import { bulletinsEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
 import type { Producer } from "kafkajs";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { bulletinMessage } from "../support/bulletin-messages";
 import { readDeadLetters } from "../support/dead-letters";
 
 jest.setTimeout(120_000);
@@ -45,23 +44,8 @@ let consumer: EventConsumer;
 const refused = new Set<string>();
 const failOnce = new Set<string>();
 
-function published(key: string, title: string, id = randomUUID()) {
-  const data = bulletinsEventsV1.BulletinPublished.encode(
-    bulletinsEventsV1.BulletinPublished.fromPartial({ bulletinId: key, issuingJurisdictionCode: "120000", title, body: "b", version: 1 }),
-  ).finish();
-  return {
-    key,
-    value: Buffer.from(data),
-    headers: toKafkaHeaders({
-      id,
-      source: "/jinlian/120000/bulletins",
-      type: bulletinsEvents.published.type,
-      time: new Date(),
-      subject: key,
-      dataschema: `urn:jinlian:protobuf:${bulletinsEvents.published.message}`,
-      data,
-    }),
-  };
+function published(key: string, title: string) {
+  return bulletinMessage(bulletinsEvents.published, key, { title, body: "b", version: 1 });
 }
 
 beforeAll(async () => {

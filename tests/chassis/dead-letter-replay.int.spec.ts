@@ -18,13 +18,12 @@ import {
   inboxHandler,
   migrate,
   replayDeadLetters,
-  toKafkaHeaders,
 } from "@jinlian/chassis";
-import { bulletinsEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
 import type { Producer } from "kafkajs";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { bulletinMessage } from "../support/bulletin-messages";
 import { query } from "../support/db";
 
 jest.setTimeout(120_000);
@@ -45,22 +44,7 @@ const applied = async () => (await db("applied").orderBy("seq").pluck("title")) 
 const refused = new Set<string>();
 
 function published(key: string, title: string) {
-  const data = bulletinsEventsV1.BulletinPublished.encode(
-    bulletinsEventsV1.BulletinPublished.fromPartial({ bulletinId: key, issuingJurisdictionCode: "120000", title, body: "b", version: 1 }),
-  ).finish();
-  return {
-    key,
-    value: Buffer.from(data),
-    headers: toKafkaHeaders({
-      id: randomUUID(),
-      source: "/jinlian/120000/bulletins",
-      type: bulletinsEvents.published.type,
-      time: new Date(),
-      subject: key,
-      dataschema: `urn:jinlian:protobuf:${bulletinsEvents.published.message}`,
-      data,
-    }),
-  };
+  return bulletinMessage(bulletinsEvents.published, key, { title, body: "b", version: 1 });
 }
 
 beforeAll(async () => {

@@ -18,7 +18,6 @@ import {
   migrate,
   NotYetApplicableError,
   replayDeadLetters,
-  toKafkaHeaders,
   typesAllowedOn,
   type EventDescriptor,
 } from "@jinlian/chassis";
@@ -26,6 +25,7 @@ import type { Knex } from "knex";
 import type { Producer } from "kafkajs";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { bulletinMessage } from "../support/bulletin-messages";
 import { query } from "../support/db";
 
 jest.setTimeout(120_000);
@@ -42,22 +42,7 @@ let producer: Producer;
 const applied: string[] = [];
 
 function message(descriptor: EventDescriptor<unknown>, key: string, version: number) {
-  const codec = descriptor.codec as { encode(m: unknown): { finish(): Uint8Array }; fromPartial?: (m: object) => unknown };
-  const payload = { bulletinId: key, issuingJurisdictionCode: "120000", version, supersedesVersion: version - 1, title: "t", body: "b" };
-  const data = codec.encode((codec.fromPartial ?? ((m: object) => m))(payload)).finish();
-  return {
-    key,
-    value: Buffer.from(data),
-    headers: toKafkaHeaders({
-      id: randomUUID(),
-      source: "/jinlian/120000/bulletins",
-      type: descriptor.type,
-      time: new Date(),
-      subject: key,
-      dataschema: `urn:jinlian:protobuf:${descriptor.message}`,
-      data,
-    }),
-  };
+  return bulletinMessage(descriptor, key, { version, supersedesVersion: version - 1, title: "t", body: "b" });
 }
 
 function consumer(known: (t: string) => readonly string[], group: string): EventConsumer {
