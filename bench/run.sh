@@ -70,3 +70,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 node --disable-warning=TimeoutNegativeWarning bench/dist/run.js
+# The event path's chart and table (bench/results/), when that scenario ran.
+if [ -z "${BENCH_OUT:-}" ] || [ -f "${BENCH_OUT:-}" ]; then node bench/report.mts "${BENCH_OUT:-.run/bench/latest.json}"; fi
+# A node per service: time to SERVING and idle RSS (bench/results/footprint.md).
+if [ "${BENCH_FOOTPRINT:-0}" = 1 ]; then node bench/footprint.mts; fi

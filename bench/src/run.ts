@@ -17,6 +17,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from "./lib/database"
 import { SCENARIOS, VARIANTS, type ScenarioName, type Sizes, type Variant, type WorkerConfig, type WorkerResult } from "./lib/protocol";
 import { benchKafka, checkFixtureMatchesChassis, prepareDatabase, prepareTopics, produceEvents, SEEDED_BULLETINS } from "./lib/setup";
 import { median } from "./lib/stats";
+import { PATH_RATES } from "./scenarios/path-common";
 
 /** The workspace root, found from wherever this file was compiled to (bench/src or bench/dist). */
 function repoRoot(): string {
@@ -76,6 +77,16 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
       { key: "events_per_s", baselineKey: "txn_events_per_s", label: "events/s: pg txn each vs inbox txn", better: "higher" },
       { key: "cpu_us", label: "CPU us/event: read only vs inbox txn", better: "lower" },
       { key: "cpu_us", baselineKey: "txn_cpu_us", label: "CPU us/event: pg txn each vs inbox txn", better: "lower" },
+      { key: "events_per_s", baselineKey: "batch_events_per_s", label: "events/s: batched pg txn vs EventConsumer", better: "higher" },
+      { key: "cpu_us", baselineKey: "batch_cpu_us", label: "CPU us/event: batched pg txn vs EventConsumer", better: "lower" },
+    ],
+    "event-path": [
+      ...PATH_RATES.flatMap((rate) => [
+        { key: `p50_ms_${rate}`, label: `p50 ms at ${rate} events/s offered`, better: "lower" as const },
+        { key: `p99_ms_${rate}`, label: `p99 ms at ${rate} events/s offered`, better: "lower" as const },
+        { key: `events_per_s_${rate}`, label: `events/s achieved at ${rate} offered`, better: "higher" as const },
+      ]),
+      { key: "sustained_events_per_s", label: "sustained events/s (100 per commit/send)", better: "higher" },
     ],
     "sql-list": [
       { key: "p50_ms", label: "p50 latency ms (sequential)", better: "lower" },
@@ -91,6 +102,7 @@ const TITLES: Record<ScenarioName, string> = {
   "grpc-postgres": "gRPC GetBulletin, PostgreSQL",
   "kafka-publish": "Kafka publish: bare producer vs outbox+relay",
   "kafka-consume": "Kafka consume: bare consumer vs EventConsumer+inbox",
+  "event-path": "Event path: bare produce->consume vs commit->outbox->relay->EventConsumer",
   "sql-list": "SQL list: bare pg vs BulletinsApp.list",
 };
 
@@ -106,8 +118,10 @@ function sizesFor(scale: number): Sizes {
     publishWriters: 4,
     drainEvents: s(2000),
     sendBatchSize: 100,
-    consumeEvents: s(1000),
-    consumeWarmupEvents: s(200),
+    consumeEvents: s(10000),
+    consumeWarmupEvents: s(1000),
+    pathSeconds: Math.max(1, Math.round(3 * scale)),
+    pathSustainedEvents: Math.max(1000, Math.round((20000 * scale) / 100) * 100),
     sqlCalls: s(300),
     warmupFraction: 0.4,
   };
@@ -204,6 +218,7 @@ async function main(): Promise<void> {
     publish: `${namespace}.120000.bulletins.to.120101`,
     consume: `${namespace}.120000.bulletins.to.120102`,
     consumeWarmup: `${namespace}.120000.bulletins.to.120103`,
+    path: `${namespace}.120000.bulletins.to.120104`,
     deadLetter: `${namespace}.120102.bulletins.dlq`,
   };
   const schemas = { bulletins: "bulletins", outbox: "bench_outbox", inbox: "bench_inbox" };

@@ -3,7 +3,7 @@
 export const VARIANTS = ["baseline", "jinlian"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export const SCENARIOS = ["grpc-memory", "grpc-postgres", "kafka-publish", "kafka-consume", "sql-list"] as const;
+export const SCENARIOS = ["grpc-memory", "grpc-postgres", "kafka-publish", "kafka-consume", "event-path", "sql-list"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {
@@ -25,6 +25,10 @@ export interface Sizes {
   /** Messages pre-produced to the consume topic (read once per repetition by a fresh group). */
   consumeEvents: number;
   consumeWarmupEvents: number;
+  /** Seconds each offered rate of the event path runs for. */
+  pathSeconds: number;
+  /** Events of the event path's sustained pass (100 per commit or send). */
+  pathSustainedEvents: number;
   sqlCalls: number;
   warmupFraction: number;
 }
@@ -36,7 +40,7 @@ export interface WorkerConfig {
   databaseUrl: string;
   brokers: string[];
   namespace: string;
-  topics: { publish: string; consume: string; consumeWarmup: string; deadLetter: string };
+  topics: { publish: string; consume: string; consumeWarmup: string; path: string; deadLetter: string };
   /** A seeded, published bulletin (GetBulletin). */
   bulletinId: string;
   /** Schemas prepared by run.ts. */

@@ -31,6 +31,8 @@ export async function prepareDatabase(url: string, schemas: WorkerConfig["schema
   try {
     // The dual-write baseline's table: the outbox's shape, without a relay reading it.
     await db.raw(`create table "${schemas.outbox}".dual_write (like "${schemas.outbox}".outbox including all)`);
+    // What the consume variants' handler writes for each event: a projection row per aggregate.
+    await db.raw(`create table "${schemas.inbox}".projection (aggregate_id text primary key, events integer not null)`);
     const audience = JSON.stringify({ allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] });
     const none = JSON.stringify({ allDistricts: false, jurisdictionCodes: [], organisations: [] });
     const coIssuers = JSON.stringify([CO_ISSUER]);
@@ -102,6 +104,7 @@ export async function prepareTopics(admin: Admin, topics: WorkerConfig["topics"]
     { topic: topics.publish, partitions: 3 },
     { topic: topics.consume, partitions: 3 },
     { topic: topics.consumeWarmup, partitions: 3 },
+    { topic: topics.path, partitions: 3 },
     { topic: topics.deadLetter, partitions: 1 },
   ]);
   // A fresh broker creates __consumer_offsets on the first FindCoordinator; get that over with.

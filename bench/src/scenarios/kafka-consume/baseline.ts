@@ -1,18 +1,30 @@
 /**
  * Bare kafkajs consumers (same session/heartbeat settings, autoCommit, one partition at a time),
- * two passes per repetition, each in a new group:
+ * three passes per repetition, each in a new group:
  *
  *   read    only counts messages: the ceiling of the client.
  *   txn     per message, what the inbox costs at minimum: a pooled pg client runs BEGIN, the
- *           same inbox INSERT … ON CONFLICT DO NOTHING RETURNING, COMMIT. Headers are read
- *           directly, no spans, no knex.
+ *           same inbox INSERT … ON CONFLICT DO NOTHING RETURNING, the handler's projection
+ *           upsert, COMMIT. Headers are read directly, no spans, no knex.
+ *   batch   per partition batch, one pg transaction: one inbox INSERT of every message
+ *           (… RETURNING the new ones), the projection upsert of each new one, COMMIT, then the
+ *           offsets are resolved. The SQL EventConsumer runs, written by hand.
  */
-import { Kafka, logLevel, type Consumer, type IHeaders } from "kafkajs";
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from "kafkajs";
+import type { PoolClient } from "pg";
 import { baselinePool } from "../../lib/database";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
 import { consumePass, type Countdown } from "../consume-common";
 
 const header = (h: IHeaders | undefined, name: string) => String(h?.[name] ?? "");
+const INBOX =
+  'insert into "inbox" ("consumer", "event_id", "event_source", "event_type") values ($1, $2, $3, $4) ' +
+  'on conflict ("consumer", "event_source", "event_id") do nothing returning "event_id"';
+const PROJECTION =
+  'insert into "projection" ("aggregate_id", "events") values ($1, 1) ' +
+  'on conflict ("aggregate_id") do update set "events" = "projection"."events" + 1';
+
+type Mode = "read" | "txn" | "batch";
 
 export const create: ScenarioFactory = async (config) => {
   const kafka = new Kafka({ clientId: "bench-baseline-consume", brokers: config.brokers, logLevel: logLevel.WARN });
@@ -20,34 +32,75 @@ export const create: ScenarioFactory = async (config) => {
   let consumer: Consumer | undefined;
   let passes = 0;
 
-  const pass = async (topic: string, n: number, withTxn: boolean) => {
+  /** The inbox row and, the first time, the handler's write. */
+  const apply = async (client: PoolClient, name: string, message: KafkaMessage) => {
+    const { rowCount } = await client.query(INBOX, [
+      name,
+      header(message.headers, "ce_id"),
+      header(message.headers, "ce_source"),
+      header(message.headers, "ce_type"),
+    ]);
+    if (rowCount) await client.query(PROJECTION, [header(message.headers, "ce_subject")]);
+  };
+
+  const pass = async (topic: string, n: number, mode: Mode) => {
     const name = `baseline-${config.runId}-${passes++}`;
     return consumePass(n, topic, {
       async start(countdown: Countdown) {
         consumer = kafka.consumer({ groupId: `${config.namespace}.${name}`, sessionTimeout: 30000, heartbeatInterval: 3000 });
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await consumer.run({
-          autoCommit: true,
-          partitionsConsumedConcurrently: 1,
-          eachMessage: async ({ message }) => {
-            if (withTxn) {
+        if (mode === "batch") {
+          await consumer.run({
+            autoCommit: true,
+            partitionsConsumedConcurrently: 1,
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
               const client = await pool.connect();
               try {
                 await client.query("BEGIN");
-                await client.query(
-                  'insert into "inbox" ("consumer", "event_id", "event_source", "event_type") values ($1, $2, $3, $4) ' +
+                const params: string[] = [];
+                const values = batch.messages.map((m, i) => {
+                  params.push(name, header(m.headers, "ce_id"), header(m.headers, "ce_source"), header(m.headers, "ce_type"));
+                  return `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`;
+                });
+                const { rows } = await client.query<{ event_id: string }>(
+                  `insert into "inbox" ("consumer", "event_id", "event_source", "event_type") values ${values.join(", ")} ` +
                     'on conflict ("consumer", "event_source", "event_id") do nothing returning "event_id"',
-                  [name, header(message.headers, "ce_id"), header(message.headers, "ce_source"), header(message.headers, "ce_type")],
+                  params,
                 );
-                countdown.hit();
+                const fresh = new Set(rows.map((r) => r.event_id));
+                for (const message of batch.messages)
+                  if (fresh.delete(header(message.headers, "ce_id")))
+                    await client.query(PROJECTION, [header(message.headers, "ce_subject")]);
                 await client.query("COMMIT");
               } finally {
                 client.release();
               }
-            } else {
-              countdown.hit();
+              for (const message of batch.messages) {
+                resolveOffset(message.offset);
+                countdown.hit();
+              }
+              await heartbeat();
+            },
+          });
+          return;
+        }
+        await consumer.run({
+          autoCommit: true,
+          partitionsConsumedConcurrently: 1,
+          eachMessage: async ({ message }) => {
+            if (mode === "txn") {
+              const client = await pool.connect();
+              try {
+                await client.query("BEGIN");
+                await apply(client, name, message);
+                await client.query("COMMIT");
+              } finally {
+                client.release();
+              }
             }
+            countdown.hit();
           },
         });
       },
@@ -59,13 +112,20 @@ export const create: ScenarioFactory = async (config) => {
 
   return {
     async warmup() {
-      await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents, false);
-      await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents, true);
+      for (const mode of ["read", "txn", "batch"] as const) await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents, mode);
     },
     async measure(): Promise<RepMetrics> {
-      const read = await pass(config.topics.consume, config.sizes.consumeEvents, false);
-      const txn = await pass(config.topics.consume, config.sizes.consumeEvents, true);
-      return { events_per_s: read.eventsPerS, cpu_us: read.cpuUs, txn_events_per_s: txn.eventsPerS, txn_cpu_us: txn.cpuUs };
+      const read = await pass(config.topics.consume, config.sizes.consumeEvents, "read");
+      const txn = await pass(config.topics.consume, config.sizes.consumeEvents, "txn");
+      const batch = await pass(config.topics.consume, config.sizes.consumeEvents, "batch");
+      return {
+        events_per_s: read.eventsPerS,
+        cpu_us: read.cpuUs,
+        txn_events_per_s: txn.eventsPerS,
+        txn_cpu_us: txn.cpuUs,
+        batch_events_per_s: batch.eventsPerS,
+        batch_cpu_us: batch.cpuUs,
+      };
     },
     async teardown() {
       await pool.end();
