@@ -55,7 +55,7 @@ const spec: TopLevelSpec = {
   title: { text: "Event path: commit → handler at a subscribing node", subtitle: `${run.machine}, ${run.date.slice(0, 10)}` },
   data: { values: rows },
   hconcat: [panel("p99_ms", "p99 latency, ms", "log"), panel("events_per_s", "achieved events/s", "linear")],
-  config: { font: "sans-serif", background: "white" },
+  config: { font: "sans-serif", background: "white", legend: { labelLimit: 400 } },
 };
 const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
 const svg = await view.toSVG();
