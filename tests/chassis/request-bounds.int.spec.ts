@@ -348,7 +348,9 @@ describe("given a node running every service", () => {
     expect(polled.p99).toBeLessThan(HEALTH_P99_BOUND_MS);
     expect(polled.slowest).toBeLessThan(HEALTH_MAX_BOUND_MS);
     expect(await rowCounts(node.database.url)).toEqual(before);
-  });
+    // The whole walk grows with the number of methods and fields (several hundred cases, each
+    // between live health answers); each call and each health answer has its own bound above.
+  }, 300_000);
 
   it("when RegisterOrganisation lists tens of thousands of distinct departments, then department_names is named at once with a bounded answer", async () => {
     const names = Array.from({ length: 60_000 }, (_, i) => `部门${i}`);
