@@ -1,6 +1,6 @@
 /**
- * EventConsumer applies a partition's run of events in one transaction, a savepoint each, on a
- * real broker and PostgreSQL. What the runs must keep: each event's effects exactly once (the
+ * EventConsumer applies a partition's run of events in one transaction, three partitions at a
+ * time as a node does, on a real broker and PostgreSQL. What the runs must keep: each event's effects exactly once (the
  * inbox row and the handler's write commit together), per-aggregate order, a refused event
  * dead-lettered while the events around it in its run are applied, a repeat turned away, and a
  * transient failure part-way through a run undoing the run and retrying it, with nothing applied
@@ -56,7 +56,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, [
-    { topic, partitions: 1 },
+    { topic, partitions: 3 },
     { topic: dlq, partitions: 1 },
   ]);
   await admin.disconnect();
@@ -72,6 +72,7 @@ beforeAll(async () => {
     producer,
     logger,
     retryBackoffMs: 10,
+    concurrentPartitions: 3,
     handlers: [
       inboxHandler(bulletinsEvents.published, async (e, trx) => {
         await trx("applied").insert({ aggregate_id: e.subject, title: e.data.title });
@@ -111,7 +112,7 @@ it("applies every event once and in its aggregate's order, dead-letters the refu
   await waitFor(async () => (await consumer.lag()).every((l) => l.lag === 0), {
     timeoutMs: 60_000,
     intervalMs: 200,
-    what: "the partition consumed",
+    what: "the partitions consumed",
   });
 
   const rows = (await db("applied").orderBy("seq").select("aggregate_id", "title")) as { aggregate_id: string; title: string }[];

@@ -141,3 +141,34 @@ it("has one leader, fails over when its session dies, and keeps per-aggregate or
     await b.stop();
   }
 });
+
+it("publishes a commit announced while a batch was in flight at once, not after a poll interval", async () => {
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const run = randomUUID().slice(0, 8);
+  const [first, second] = [`first-${run}`, `second-${run}`];
+  // The first send waits until the relay's read-ahead has run, then a second event is committed
+  // and its notification has had time to land, all before that send goes out.
+  let armed = true;
+  const send = producer.sendBatch.bind(producer);
+  producer.sendBatch = async (batch) => {
+    if (armed) {
+      armed = false;
+      await new Promise((r) => setTimeout(r, 300));
+      await append([second], 0, 1);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return send(batch);
+  };
+  // Polling alone would find the second event only after a minute.
+  const r = new OutboxRelay({ db, url: database.url, schema: SCHEMA, producer, logger, pollIntervalMs: 60_000, leaderRetryMs: 300 });
+  try {
+    r.start();
+    await waitFor(async () => r.isLeader, { timeoutMs: 10_000, intervalMs: 50, what: "the relay to lead" });
+    await append([first], 0, 1);
+    await waitFor(async () => received.some((x) => x.key === second), { timeoutMs: 15_000, intervalMs: 50, what: "the second event" });
+  } finally {
+    await r.stop();
+    await producer.disconnect();
+  }
+});

@@ -5,6 +5,12 @@
  */
 import { cpuMs, nowMs } from "../lib/stats";
 
+/**
+ * Partitions a consumer applies at the same time, on both sides: what a node does by default
+ * (JINLIAN_CONSUMER_CONCURRENT_PARTITIONS), so the bare consumer overlaps its commits too.
+ */
+export const CONCURRENT_PARTITIONS = 3;
+
 export class Countdown {
   private n = 0;
   private want = 0;

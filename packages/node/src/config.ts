@@ -72,10 +72,16 @@ export const nodeConfigShape = {
    */
   JINLIAN_PERSONAL_DATA_KEYS_FILE: z.string().optional(),
   /**
-   * Events of a partition a consumer applies in one transaction, a savepoint each (1: a
-   * transaction per event). Larger runs mean fewer commits when a backlog is consumed.
+   * Events of a partition a consumer applies in one transaction (1: a transaction per event).
+   * Larger runs mean fewer commits when a backlog is consumed.
    */
   JINLIAN_CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  /**
+   * Partitions a consumer applies at the same time, each in order on its own database
+   * connection: their round trips and commits overlap. At most 4, so a service's consumers leave
+   * most of its pool of 10 to its gRPC calls.
+   */
+  JINLIAN_CONSUMER_CONCURRENT_PARTITIONS: z.coerce.number().int().min(1).max(4).default(3),
   /** Interval between the node's heartbeats to each peer node (ms); a link is silent after three missed. */
   JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */

@@ -168,6 +168,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     {
       JINLIAN_FEDERATION_HEARTBEAT_MS: nodeConfigShape.JINLIAN_FEDERATION_HEARTBEAT_MS,
       JINLIAN_CONSUMER_BATCH_SIZE: nodeConfigShape.JINLIAN_CONSUMER_BATCH_SIZE,
+      JINLIAN_CONSUMER_CONCURRENT_PARTITIONS: nodeConfigShape.JINLIAN_CONSUMER_CONCURRENT_PARTITIONS,
     },
     modules,
     options.environment ?? {},
@@ -232,6 +233,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
           db,
           logger: serviceLogger,
           batchSize: nodeConfig.JINLIAN_CONSUMER_BATCH_SIZE,
+          concurrentPartitions: nodeConfig.JINLIAN_CONSUMER_CONCURRENT_PARTITIONS,
         });
         if (consumers.has(name)) throw new Error(`service ${m.name} declares two consumers named ${name}`);
         consumers.set(name, consumer);
@@ -356,6 +358,8 @@ export function consumerFor(
     logger: Logger;
     /** Events a partition's run applies in one transaction (JINLIAN_CONSUMER_BATCH_SIZE). */
     batchSize?: number;
+    /** Partitions applied at the same time (JINLIAN_CONSUMER_CONCURRENT_PARTITIONS). */
+    concurrentPartitions?: number;
   },
 ): [string, EventConsumer] {
   const channels = channelsOf(ctx.identity.topicNamespace, ctx.identity.jurisdictionCode, service);
@@ -382,6 +386,7 @@ export function consumerFor(
       logger: ctx.logger,
       handlers: declared.handlers,
       batchSize: ctx.batchSize,
+      concurrentPartitions: ctx.concurrentPartitions,
     }),
   ];
 }

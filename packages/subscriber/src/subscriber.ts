@@ -66,6 +66,12 @@ export interface SubscriberOptions {
   hold?: MessageHold;
   /** Retries of a failing batch before kafkajs gives up and the consumer is restarted. Default 10. */
   consumerRetries?: number;
+  /**
+   * Partitions whose messages are dealt with at the same time (each still strictly in order, so
+   * per-aggregate order holds). Their database round trips and commits overlap instead of
+   * queueing one partition behind another. Default 1.
+   */
+  concurrentPartitions?: number;
   /** First wait before restarting a crashed consumer (doubling to 30 s). Default 1 s. */
   restartBackoffMs?: number;
   /** Bytes a dead letter may take (key, payload, headers); a larger payload is left out. Default 900 KiB. */
@@ -287,14 +293,14 @@ export class Subscriber {
       if (this.options.batch)
         await consumer.run({
           autoCommit: true,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
           eachBatchAutoResolve: false,
           eachBatch: (p) => this.onBatch(p),
         });
       else
         await consumer.run({
           autoCommit: true,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
           eachMessage: async (p) => void (await this.onMessage(p)),
         });
     } catch (err) {

@@ -7,6 +7,7 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from "kafkajs";
 import { benchEvent, kafkaMessage } from "../../lib/fixtures";
 import type { ScenarioFactory } from "../../lib/protocol";
+import { CONCURRENT_PARTITIONS } from "../consume-common";
 import { Arrivals, measurePath, warmUp } from "../path-common";
 
 export const create: ScenarioFactory = async (config) => {
@@ -29,7 +30,7 @@ export const create: ScenarioFactory = async (config) => {
   await consumer.subscribe({ topics: [topic], fromBeginning: false });
   await consumer.run({
     autoCommit: true,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: CONCURRENT_PARTITIONS,
     eachMessage: async ({ message }) => arrivals.arrived(String(message.headers?.ce_id)),
   });
   const sendOne = async (i: number) => {

@@ -18,6 +18,7 @@ import {
 import { benchEvent } from "../../lib/fixtures";
 import { benchLogger } from "../../lib/jinlian";
 import type { ScenarioFactory } from "../../lib/protocol";
+import { CONCURRENT_PARTITIONS } from "../consume-common";
 import { Arrivals, measurePath, warmUp } from "../path-common";
 
 export const create: ScenarioFactory = async (config) => {
@@ -40,6 +41,7 @@ export const create: ScenarioFactory = async (config) => {
     groupId: `${config.namespace}.${name}`,
     topics: [topic],
     deadLetterTopic: config.topics.deadLetter,
+    concurrentPartitions: CONCURRENT_PARTITIONS,
     producer,
     logger,
     handlers: [

@@ -14,7 +14,7 @@ import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from
 import type { PoolClient } from "pg";
 import { baselinePool } from "../../lib/database";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
-import { consumePass, type Countdown } from "../consume-common";
+import { CONCURRENT_PARTITIONS, consumePass, type Countdown } from "../consume-common";
 
 const header = (h: IHeaders | undefined, name: string) => String(h?.[name] ?? "");
 const INBOX =
@@ -53,7 +53,7 @@ export const create: ScenarioFactory = async (config) => {
         if (mode === "batch") {
           await consumer.run({
             autoCommit: true,
-            partitionsConsumedConcurrently: 1,
+            partitionsConsumedConcurrently: CONCURRENT_PARTITIONS,
             eachBatchAutoResolve: false,
             eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
               const client = await pool.connect();
@@ -88,7 +88,7 @@ export const create: ScenarioFactory = async (config) => {
         }
         await consumer.run({
           autoCommit: true,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: CONCURRENT_PARTITIONS,
           eachMessage: async ({ message }) => {
             if (mode === "txn") {
               const client = await pool.connect();

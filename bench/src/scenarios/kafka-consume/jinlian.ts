@@ -6,7 +6,7 @@
 import { bulletinsEvents, createDatabase, createKafka, createProducer, EventConsumer, inboxHandler } from "@jinlian/chassis";
 import { benchLogger } from "../../lib/jinlian";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
-import { consumePass, type Countdown } from "../consume-common";
+import { CONCURRENT_PARTITIONS, consumePass, type Countdown } from "../consume-common";
 
 export const create: ScenarioFactory = async (config) => {
   const logger = benchLogger();
@@ -38,6 +38,7 @@ export const create: ScenarioFactory = async (config) => {
             }),
           ],
           deadLetterTopic: config.topics.deadLetter,
+          concurrentPartitions: CONCURRENT_PARTITIONS,
           producer,
           logger,
         });

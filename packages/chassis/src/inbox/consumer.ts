@@ -94,10 +94,15 @@ export interface EventConsumerOptions {
    */
   knownTypes?: (topic: string) => readonly string[];
   /**
-   * Events a partition's run applies in one transaction (a savepoint each); 1 applies every event
-   * in its own transaction. Default 500.
+   * Events a partition's run applies in one transaction; 1 applies every event in its own
+   * transaction. Default 500.
    */
   batchSize?: number;
+  /**
+   * Partitions applied at the same time, each in order and on its own connection of `db`'s pool.
+   * Default 1.
+   */
+  concurrentPartitions?: number;
 }
 
 /**
@@ -168,6 +173,7 @@ export class EventConsumer {
       retryBackoffMs: options.retryBackoffMs,
       isTransient: isTransientDatabaseError,
       isPermanent: (err) => err instanceof ApplicationError,
+      concurrentPartitions: options.concurrentPartitions,
       ...((options.batchSize ?? 500) > 1 ? { batch: { apply: (items) => this.applyRun(items), maxEvents: options.batchSize ?? 500 } } : {}),
     });
     this.applyOnce = async (event, trx) => {

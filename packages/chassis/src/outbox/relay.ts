@@ -185,6 +185,13 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * A commit was announced since the last read began. A notification that lands while a batch is
+   * in flight has no sleep to end; without this the relay would sleep a whole poll interval after
+   * a read (the one made ahead) that began before that commit.
+   */
+  private notified = false;
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -264,7 +271,10 @@ export class OutboxRelay {
         await closeClient(s);
         throw err;
       }
-      s.on("notification", () => this.wake?.());
+      s.on("notification", () => {
+        this.notified = true;
+        this.wake?.();
+      });
       this.session = s;
       // A mark lost in a crash only re-publishes (consumers deduplicate), so the relay's own
       // session need not wait for its commits to be flushed.
@@ -363,7 +373,7 @@ export class OutboxRelay {
         const sent = await this.publishBatch();
         backoff = 200;
         await this.housekeeping();
-        if (sent === 0) await this.sleep(this.options.pollIntervalMs ?? 1000);
+        if (sent === 0 && !this.notified) await this.sleep(this.options.pollIntervalMs ?? 1000);
       } catch (err) {
         this.log.warn({ err: (err as Error).message, retryInMs: backoff }, "outbox publish failed; will retry");
         this.prefetched = undefined;
@@ -420,6 +430,7 @@ export class OutboxRelay {
   private async fetch(excluding: readonly string[]): Promise<OutboxRow[]> {
     // Read and mark on the leader's own session: if leadership is lost, this relay stops at once.
     const table = `"${this.options.schema}".outbox`;
+    this.notified = false; // this read sees every commit announced so far
     const { rows } = await this.onSession<OutboxRow>(
       `select o.seq, o.topic, o.message_key, o.event_type, o.headers, o.payload, o.created_at from ${table} o
         where o.published_at is null and o.parked_at is null and o.seq <> all($2::bigint[])
