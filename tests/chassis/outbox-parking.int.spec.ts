@@ -55,7 +55,7 @@ function event(aggregate: string, seq: number, chars = 10): CloudEvent {
 }
 
 async function append(t: string, aggregate: string, seq: number, chars?: number): Promise<void> {
-  await db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, SCHEMA, [{ topic: t, event: event(aggregate, seq, chars) }]));
+  await db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, [{ topic: t, event: event(aggregate, seq, chars) }]));
 }
 
 const seqsOf = (key: string) => received.filter((r) => r.key === key).map((r) => r.seq);

@@ -51,7 +51,6 @@ async function append(aggregates: string[], from: number, count: number): Promis
     await db.transaction((trx: Knex.Transaction) =>
       appendToOutbox(
         trx,
-        SCHEMA,
         aggregates.map((a) => ({ topic, event: event(a, i) })),
       ),
     );
@@ -90,7 +89,7 @@ afterAll(async () => {
 
 it("refuses an event type the stream catalogue does not declare for the topic", async () => {
   const undeclared = { ...event("agg-0", 0), type: "jinlian.liaison.organisation.registered.v1" }; // another service's event
-  await expect(db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, SCHEMA, [{ topic, event: undeclared }]))).rejects.toThrow(
+  await expect(db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, [{ topic, event: undeclared }]))).rejects.toThrow(
     /not declared/,
   );
 });

@@ -53,7 +53,7 @@ function event(seq: number): CloudEvent {
 
 async function append(from: number, count: number): Promise<void> {
   for (let i = from; i < from + count; i++)
-    await db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, SCHEMA, [{ topic, event: event(i) }]));
+    await db.transaction((trx: Knex.Transaction) => appendToOutbox(trx, [{ topic, event: event(i) }]));
 }
 
 async function relayVia(url: string): Promise<OutboxRelay> {

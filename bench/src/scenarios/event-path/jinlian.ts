@@ -66,7 +66,7 @@ export const create: ScenarioFactory = async (config) => {
   const commitOne = async (i: number) => {
     const event = benchEvent(i);
     arrivals.sending(event.id);
-    await writes.transaction((trx) => appendToOutbox(trx, outboxSchema, [{ topic, event }]));
+    await writes.transaction((trx) => appendToOutbox(trx, [{ topic, event }]));
     arrivals.committed(event.id);
   };
 
@@ -79,7 +79,6 @@ export const create: ScenarioFactory = async (config) => {
         await writes.transaction((trx) =>
           appendToOutbox(
             trx,
-            outboxSchema,
             events.map((event) => ({ topic, event })),
           ),
         );

@@ -83,9 +83,7 @@ export const create: ScenarioFactory = async (config) => {
     await runClosedLoop(n, publishWriters, async (i) => {
       const event = benchEvent(i);
       begun.set(event.id, nowMs());
-      await inSpan("bench.use-case", { kind: SpanKind.SERVER }, () =>
-        db.transaction((trx) => appendToOutbox(trx, schema, [{ topic, event }])),
-      );
+      await inSpan("bench.use-case", { kind: SpanKind.SERVER }, () => db.transaction((trx) => appendToOutbox(trx, [{ topic, event }])));
       committed.set(event.id, nowMs());
     });
     await done;
@@ -98,7 +96,7 @@ export const create: ScenarioFactory = async (config) => {
   const backlog = async (n: number) => {
     const done = acks.expect(n);
     const events = Array.from({ length: n }, (_, i) => ({ topic, event: benchEvent(i) }));
-    await inSpan("bench.use-case", { kind: SpanKind.SERVER }, () => db.transaction((trx) => appendToOutbox(trx, schema, events)));
+    await inSpan("bench.use-case", { kind: SpanKind.SERVER }, () => db.transaction((trx) => appendToOutbox(trx, events)));
     const committedAt = nowMs();
     const cpu0 = cpuMs();
     await done;

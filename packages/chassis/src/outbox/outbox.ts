@@ -7,6 +7,7 @@ export interface OutgoingEvent {
   readonly event: CloudEvent;
 }
 
+/** The channel the relay of `schema` listens on; the outbox's insert trigger announces commits there. */
 export function outboxChannel(schema: string): string {
   return `jinlian_outbox_${schema}`;
 }
@@ -16,7 +17,7 @@ export function outboxChannel(schema: string): string {
  * commit together. The active trace context is stored with each row and the relay publishes
  * inside it, so the consumer's span joins the request's trace.
  */
-export async function appendToOutbox(trx: Knex.Transaction, schema: string, events: readonly OutgoingEvent[]): Promise<void> {
+export async function appendToOutbox(trx: Knex.Transaction, events: readonly OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
   for (const { topic, event } of events) assertDeclared(topic, event.type);
   const trace = currentTraceHeaders();
@@ -30,8 +31,7 @@ export async function appendToOutbox(trx: Knex.Transaction, schema: string, even
       payload: Buffer.from(event.data),
     })),
   );
-  // A wake-up hint for the relay, delivered at commit; the relay polls as well.
-  await trx.raw("select pg_notify(?, '')", [outboxChannel(schema)]);
+  // The insert's trigger (migration 0009) wakes the relay at commit; the relay polls as well.
 }
 
 /** An outbox row the relay parked because the broker can never take it as it is. */

@@ -154,6 +154,19 @@ export const chassisMigrations: readonly Migration[] = [
         for each statement execute function audit_entries_append_only()`);
     },
   },
+  {
+    name: "0009_chassis_outbox_announce",
+    async up(db) {
+      // The relay's wake-up (it LISTENs on jinlian_outbox_<schema>, see outboxChannel) comes from
+      // the insert itself, delivered at commit: a use case's transaction spends no round trip on it.
+      await db.raw(`create function outbox_announce() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify('jinlian_outbox_' || tg_table_schema, '');
+          return null;
+        end $$`);
+      await db.raw(`create trigger outbox_announce after insert on outbox for each statement execute function outbox_announce()`);
+    },
+  },
 ];
 
 /** A stable 64-bit advisory-lock key for migrating one schema. */

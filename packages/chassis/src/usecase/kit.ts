@@ -196,7 +196,7 @@ export class ServiceKit {
         });
       }
     }
-    await appendToOutbox(trx, this.deps.schema, rows);
+    await appendToOutbox(trx, rows);
   }
 }
 
