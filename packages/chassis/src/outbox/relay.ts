@@ -364,6 +364,7 @@ export class OutboxRelay {
       try {
         if (!this.leader) {
           this.prefetched = undefined; // read on a session of an earlier leadership
+          await this.marked().catch(() => undefined);
           this.leader = await this.tryLead();
           if (!this.leader) {
             await this.sleep(this.options.leaderRetryMs ?? 2000);
@@ -377,11 +378,13 @@ export class OutboxRelay {
       } catch (err) {
         this.log.warn({ err: (err as Error).message, retryInMs: backoff }, "outbox publish failed; will retry");
         this.prefetched = undefined;
+        await this.marked().catch(() => undefined); // a failed mark dropped the session: its rows go again
         if (!this.session) this.leader = false;
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
       }
     }
+    await this.marked().catch(() => undefined); // rows left unmarked are published again by the next leader
   }
 
   /**
@@ -393,7 +396,10 @@ export class OutboxRelay {
     const prefetched = this.prefetched;
     this.prefetched = undefined;
     const rows = prefetched ? await prefetched : await this.fetch([]);
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) {
+      await this.marked();
+      return 0;
+    }
     const cap = this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     const batch: OutboxRow[] = [];
     let bytes = 0;
@@ -412,6 +418,7 @@ export class OutboxRelay {
       await this.sendOnly(batch);
     } catch (err) {
       await next.catch(() => undefined);
+      await this.marked();
       if (unpublishableReason(err) === undefined) throw err; // an outage: retry the same batch later
       return this.settleOneByOne(batch);
     }
@@ -419,8 +426,24 @@ export class OutboxRelay {
       (r) => r,
       () => this.fetch([]),
     );
-    await this.markPublished(batch);
+    // The mark goes out while the next batch is sent: it is queued on the session ahead of the
+    // next read, so that read sees these rows published. The previous batch's mark is awaited
+    // here, so a failed one (the session dropped with it) stops the relay before it goes further.
+    const previous = this.marking;
+    this.marking = this.markPublished(batch);
+    this.marking.catch(() => undefined); // seen when awaited
+    await previous;
     return batch.length;
+  }
+
+  /** The mark of the last batch sent, while it is on its way (see publishBatch). */
+  private marking?: Promise<void>;
+
+  /** Waits for the last batch's mark; throws if it failed. */
+  private async marked(): Promise<void> {
+    const marking = this.marking;
+    this.marking = undefined;
+    await marking;
   }
 
   /** Rows read ahead while a batch was in flight (see publishBatch). */
