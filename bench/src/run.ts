@@ -17,6 +17,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from "./lib/database"
 import { SCENARIOS, VARIANTS, type ScenarioName, type Sizes, type Variant, type WorkerConfig, type WorkerResult } from "./lib/protocol";
 import { benchKafka, checkFixtureMatchesChassis, prepareDatabase, prepareTopics, produceEvents, SEEDED_BULLETINS } from "./lib/setup";
 import { median } from "./lib/stats";
+import { FAN_OUT_DISTRICTS, FAN_OUT_RATE, fanOutPrefix } from "./scenarios/fan-out-common";
 import { PATH_RATES } from "./scenarios/path-common";
 
 /** The workspace root, found from wherever this file was compiled to (bench/src or bench/dist). */
@@ -88,6 +89,12 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
       ]),
       { key: "sustained_events_per_s", label: "sustained events/s (100 per commit/send)", better: "higher" },
     ],
+    "fan-out": FAN_OUT_DISTRICTS.flatMap((k) => [
+      { key: `all_delivered_p50_ms_${k}`, label: `p50 ms until all ${k} district(s) applied it`, better: "lower" as const },
+      { key: `all_delivered_p99_ms_${k}`, label: `p99 ms until all ${k} district(s) applied it`, better: "lower" as const },
+      { key: `all_receipts_p50_ms_${k}`, label: `p50 ms until all ${k} receipt(s) applied at the city`, better: "lower" as const },
+      { key: `all_receipts_p99_ms_${k}`, label: `p99 ms until all ${k} receipt(s) applied at the city`, better: "lower" as const },
+    ]),
     "sql-list": [
       { key: "p50_ms", label: "p50 latency ms (sequential)", better: "lower" },
       { key: "p99_ms", label: "p99 latency ms (sequential)", better: "lower" },
@@ -103,6 +110,7 @@ const TITLES: Record<ScenarioName, string> = {
   "kafka-publish": "Kafka publish: bare producer vs outbox+relay",
   "kafka-consume": "Kafka consume: bare consumer vs EventConsumer+inbox",
   "event-path": "Event path: bare produce->consume vs commit->outbox->relay->EventConsumer",
+  "fan-out": `Fan-out: a bulletin to k districts and their receipts back, ${FAN_OUT_RATE} bulletins/s`,
   "sql-list": "SQL list: bare pg vs BulletinsApp.list",
 };
 
@@ -122,6 +130,7 @@ function sizesFor(scale: number): Sizes {
     consumeWarmupEvents: s(1000),
     pathSeconds: Math.max(1, Math.round(3 * scale)),
     pathSustainedEvents: Math.max(1000, Math.round((20000 * scale) / 100) * 100),
+    fanOutBulletins: s(50),
     sqlCalls: s(300),
     warmupFraction: 0.4,
   };
@@ -228,6 +237,9 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     current?.kill("SIGKILL");
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    // A fan-out worker deletes its own topics; what a failed one left is deleted here.
+    const leftovers = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(fanOutPrefix(namespace)));
+    if (leftovers.length) await admin.deleteTopics({ topics: leftovers }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await database?.drop().catch((err: Error) => log(`could not drop ${database?.name}: ${err.message}`));
   };

@@ -147,3 +147,29 @@ export function kafkaMessage(event: BenchEvent): { key: string; value: Buffer; h
     },
   };
 }
+
+/** The bulletin `bulletinId` as the city publishes it to one district (the fan-out's delivery). */
+export function bulletinEvent(bulletinId: string): BenchEvent {
+  return { ...benchEvent(0), subject: bulletinId };
+}
+
+/** District `district`'s read receipt (BulletinAcknowledged) for `bulletinId`, back to the city. */
+export function receiptEvent(bulletinId: string, district: string): BenchEvent {
+  return {
+    id: randomUUID(),
+    source: `/jinlian/${district}/bulletins`,
+    type: "jinlian.bulletins.bulletin.acknowledged.v1",
+    time: new Date(),
+    subject: bulletinId,
+    dataschema: "urn:jinlian:protobuf:jinlian.bulletins.events.v1.BulletinAcknowledged",
+    data: bulletinsEventsV1.BulletinAcknowledged.encode({
+      bulletinId,
+      issuingJurisdictionCode: "120000",
+      recipient: { recipient: { $case: "jurisdictionCode", value: district } },
+      acknowledgedVersion: 1,
+      readerName: "张三",
+      audit: { actor: "bench", reason: "", requestId: "bench-request", occurTime: new Date(), jurisdictionCode: district },
+      party: 0,
+    }).finish(),
+  };
+}

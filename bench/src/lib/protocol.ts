@@ -3,7 +3,7 @@
 export const VARIANTS = ["baseline", "jinlian"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export const SCENARIOS = ["grpc-memory", "grpc-postgres", "kafka-publish", "kafka-consume", "event-path", "sql-list"] as const;
+export const SCENARIOS = ["grpc-memory", "grpc-postgres", "kafka-publish", "kafka-consume", "event-path", "fan-out", "sql-list"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {
@@ -29,6 +29,8 @@ export interface Sizes {
   pathSeconds: number;
   /** Events of the event path's sustained pass (100 per commit or send). */
   pathSustainedEvents: number;
+  /** Bulletins of each fan-out pass (one pass per number of districts). */
+  fanOutBulletins: number;
   sqlCalls: number;
   warmupFraction: number;
 }
