@@ -171,3 +171,12 @@ it("publishes a commit announced while a batch was in flight at once, not after 
     await producer.disconnect();
   }
 });
+
+it("has the outbox vacuumed every few thousand rows, not at a fifth of a week's rows", async () => {
+  const rows = await query<{ reloptions: string[] }>(
+    database.url,
+    "select c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = 'outbox'",
+    [SCHEMA],
+  );
+  expect(rows[0]!.reloptions).toEqual(expect.arrayContaining(["autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000"]));
+});

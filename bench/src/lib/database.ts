@@ -5,6 +5,8 @@ import { Client, Pool } from "pg";
 export interface ThrowawayDatabase {
   name: string;
   url: string;
+  /** VACUUM ANALYZE of the whole database: what autovacuum would have done meanwhile. */
+  vacuum(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function createThrowawayDatabase(adminUrl: string): Promise<Throwaw
   return {
     name,
     url: url.toString(),
+    vacuum: () => withAdmin(url.toString(), (c) => c.query("vacuum analyze").then(() => undefined)),
     drop: () =>
       withAdmin(adminUrl, async (c) => {
         await c.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name]);

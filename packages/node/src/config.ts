@@ -10,6 +10,7 @@ import {
   type ServerTls,
   type ServiceConfigShape,
   jwtAuthenticator,
+  parseDisabledInstrumentations,
   PersonalDataKeyring,
   ruleAuthorizer,
   type Authenticator,
@@ -86,6 +87,14 @@ export const nodeConfigShape = {
   JINLIAN_FEDERATION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Read by the telemetry bootstrap; validated here so a bad value stops start-up too. */
   METRICS_PORT: env.port(9464),
+  /** Read by the telemetry bootstrap ("pg" leaves statements uninstrumented); validated here too. */
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const { unknown } = parseDisabledInstrumentations(value);
+      if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `no such instrumentation: ${unknown.join(", ")} (known: pg)` });
+    }),
 };
 
 export type NodeConfig = Readonly<z.infer<z.ZodObject<typeof nodeConfigShape>>>;

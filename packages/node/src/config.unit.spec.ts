@@ -115,3 +115,15 @@ describe("how the node identifies callers", () => {
     expect(() => loadNodeConfig({ ...BASE, JINLIAN_AUTH: "header" })).toThrow(/JINLIAN_AUTH/);
   });
 });
+
+describe("the telemetry settings the node validates beside the bootstrap", () => {
+  it("accept pg among the disabled instrumentations", () => {
+    expect(loadNodeConfig({ ...BASE, OTEL_NODE_DISABLED_INSTRUMENTATIONS: "pg" }).OTEL_NODE_DISABLED_INSTRUMENTATIONS).toBe("pg");
+  });
+
+  it("refuse an instrumentation the chassis does not register", () => {
+    expect(() => loadNodeConfig({ ...BASE, OTEL_NODE_DISABLED_INSTRUMENTATIONS: "pg,http" })).toThrow(
+      /OTEL_NODE_DISABLED_INSTRUMENTATIONS.*http/s,
+    );
+  });
+});

@@ -167,6 +167,17 @@ export const chassisMigrations: readonly Migration[] = [
       await db.raw(`create trigger outbox_announce after insert on outbox for each statement execute function outbox_announce()`);
     },
   },
+  {
+    name: "0010_chassis_outbox_vacuum",
+    async up(db) {
+      // Every published row leaves a dead entry in outbox_unpublished until a vacuum, and the
+      // relay's read walks them all: at the default (20 % of the table, which keeps a week of
+      // published rows) a busy outbox reads ever slower. Vacuum it every few thousand rows instead.
+      await db.raw(`alter table outbox set (
+        autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+        autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 5000)`);
+    },
+  },
 ];
 
 /** A stable 64-bit advisory-lock key for migrating one schema. */

@@ -1,0 +1,16 @@
+import { parseDisabledInstrumentations } from "./sdk";
+
+describe("OTEL_NODE_DISABLED_INSTRUMENTATIONS", () => {
+  it("disables nothing when unset or blank", () => {
+    expect(parseDisabledInstrumentations(undefined)).toEqual({ disabled: [], unknown: [] });
+    expect(parseDisabledInstrumentations(" , ")).toEqual({ disabled: [], unknown: [] });
+  });
+
+  it("reads the SDK's comma list, blanks ignored", () => {
+    expect(parseDisabledInstrumentations(" pg ,")).toEqual({ disabled: ["pg"], unknown: [] });
+  });
+
+  it("names what the chassis does not register, so a typo is not kept on silently", () => {
+    expect(parseDisabledInstrumentations("pg,http,PG")).toEqual({ disabled: ["pg"], unknown: ["http", "PG"] });
+  });
+});
