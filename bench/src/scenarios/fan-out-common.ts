@@ -89,11 +89,14 @@ export class FanOut {
   settled(timeoutMs = 120_000): Promise<void> {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      setTimeout(
+      const timer = setTimeout(
         () => reject(new Error(`${this.outstanding} bulletins still without all receipts after ${timeoutMs / 1000} s`)),
         timeoutMs,
-      ).unref();
+      );
+      this.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 

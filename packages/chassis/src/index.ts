@@ -8,7 +8,7 @@ export * from "./logging/context";
 export * from "./logging/logger";
 export * from "./telemetry/tracing";
 export * from "./telemetry/metrics";
-export { parseDisabledInstrumentations, startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/sdk";
+export { INSTRUMENTATIONS, parseDisabledInstrumentations, startTelemetry, type Telemetry, type TelemetryOptions } from "./telemetry/sdk";
 export * from "./grpc/status";
 export * from "./grpc/handlers";
 export * from "./grpc/access";

@@ -10,6 +10,7 @@ import {
   type ServerTls,
   type ServiceConfigShape,
   jwtAuthenticator,
+  INSTRUMENTATIONS,
   parseDisabledInstrumentations,
   PersonalDataKeyring,
   ruleAuthorizer,
@@ -93,7 +94,8 @@ export const nodeConfigShape = {
     .optional()
     .superRefine((value, ctx) => {
       const { unknown } = parseDisabledInstrumentations(value);
-      if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `no such instrumentation: ${unknown.join(", ")} (known: pg)` });
+      if (unknown.length > 0)
+        ctx.addIssue({ code: "custom", message: `no such instrumentation: ${unknown.join(", ")} (known: ${INSTRUMENTATIONS.join(", ")})` });
     }),
 };
 
