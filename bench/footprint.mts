@@ -2,6 +2,7 @@
 // (as a Deployment runs it, telemetry bootstrap first), with Kafka and PostgreSQL already up.
 // For each service, twice — first start (empty database: migrations, topics) and a restart — it
 // measures the time from spawn to gRPC health SERVING, then the resident set size after 5 s idle.
+// The node runs with the image's NODE_OPTIONS (k8s/image/Dockerfile) unless BENCH_NODE_OPTIONS is set.
 // Prints a table and writes bench/results/footprint.md.
 //   KAFKA_BROKERS=… DATABASE_URL=<admin url> node bench/footprint.mts [service…]
 // (bench/run.sh provides both and runs it with BENCH_FOOTPRINT=1.)
@@ -21,6 +22,8 @@ const repo = path.resolve(import.meta.dirname, "..");
 const admin = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:29092";
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : SERVICES;
+const imageNodeOptions = /^ENV NODE_OPTIONS="(.*)"$/m.exec(readFileSync(path.join(repo, "k8s", "image", "Dockerfile"), "utf8"))?.[1] ?? "";
+const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -34,7 +37,12 @@ async function freePort(): Promise<number> {
 async function untilServing(port: number, child: ChildProcess, since: number): Promise<number> {
   // grpc-health-check ships the grpc.health.v1 definition (proto-loader, enums as strings).
   const Health = grpc.makeGenericClientConstructor(health.service as unknown as grpc.ServiceDefinition, "Health");
-  const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+  // A refused connection must not put the channel into grpc-js' reconnect backoff (1 s, then
+  // longer): that, not the node, would set the figure. A kubelet probe dials afresh each period.
+  const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    "grpc.initial_reconnect_backoff_ms": 10,
+    "grpc.max_reconnect_backoff_ms": 20,
+  }) as grpc.Client & {
     check(req: { service: string }, opts: grpc.CallOptions, cb: (err: Error | null, res?: { status: string }) => void): void;
   };
   try {
@@ -68,6 +76,7 @@ async function startOnce(service: string, databaseUrl: string, namespace: string
     METRICS_PORT: String(await freePort()),
     LOG_LEVEL: "warn",
     JINLIAN_AUTH: "development",
+    NODE_OPTIONS: nodeOptions,
   };
   const since = performance.now();
   const child = spawn(
@@ -122,7 +131,7 @@ const table = [
       `| ${r.service} | ${(r.first.servingMs / 1000).toFixed(2)} | ${(r.restart.servingMs / 1000).toFixed(2)} | ${r.restart.rssMb.toFixed(0)} |`,
   ),
 ];
-process.stdout.write(`\nNode footprint — ${new Date().toISOString()} — ${machine}\n${table.join("\n")}\n`);
+process.stdout.write(`\nNode footprint — ${new Date().toISOString()} — ${machine}, NODE_OPTIONS=${nodeOptions}\n${table.join("\n")}\n`);
 const out = path.join(repo, "bench", "results");
 mkdirSync(out, { recursive: true });
 writeFileSync(
@@ -132,7 +141,7 @@ writeFileSync(
     "",
     `${new Date().toISOString()}, ${machine}. Written by \`node bench/footprint.mts\`: one node process per service`,
     "(`JINLIAN_TARGET`), Kafka and PostgreSQL up; first start on an empty database (migrations, topics),",
-    `then a restart; RSS after ${IDLE_MS / 1000} s idle. How to read it: docs/performance.md.`,
+    `then a restart; RSS after ${IDLE_MS / 1000} s idle; NODE_OPTIONS=\`${nodeOptions}\`. How to read it: docs/performance.md.`,
     "",
     ...table,
     "",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Jinlian benchmarks and prints the table of ratios (see bench/README.md).
 #
-#   bash bench/run.sh                         everything, about 2.5 minutes on 2 cores
+#   bash bench/run.sh                         everything, about 12 minutes on 2 cores
 #   BENCH_ONLY=grpc-memory bash bench/run.sh  one scenario (comma list)
 #
 # Infrastructure, each only when not given:
@@ -14,7 +14,8 @@
 # at the end. Workspace packages are compiled first (tsc -b, as `pnpm build` does) and the bench
 # to bench/dist, so what runs is the same JavaScript a node runs. Results: the table on
 # stdout, JSON in .run/bench/latest.json (BENCH_OUT). Other knobs: BENCH_SCALE, BENCH_REPS,
-# BENCH_PROFILE=1, BENCH_TELEMETRY=off (see bench/README.md).
+# BENCH_PROFILE=1, BENCH_TELEMETRY=off, BENCH_NODE_OPTIONS, BENCH_REPORT=0 (see bench/README.md).
+# CI runs a short variant: tests/e2e/bench-short.e2e.spec.ts.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -69,8 +70,14 @@ if [ -z "${DATABASE_URL:-}" ]; then
   case "$DATABASE_URL" in *":$PG_PRIVATE_PORT/"*) pg_lease=1 ;; esac
 fi
 
+# Every worker and the footprint's nodes run with the node image's V8 settings (k8s/image/Dockerfile),
+# both variants alike, unless BENCH_NODE_OPTIONS says otherwise (empty: Node's defaults).
+BENCH_NODE_OPTIONS="${BENCH_NODE_OPTIONS-$(sed -n 's/^ENV NODE_OPTIONS="\(.*\)"$/\1/p' k8s/image/Dockerfile)}"
+export BENCH_NODE_OPTIONS
 node --disable-warning=TimeoutNegativeWarning bench/dist/run.js
 # The event path's chart and table (bench/results/), when that scenario ran.
-if [ -z "${BENCH_OUT:-}" ] || [ -f "${BENCH_OUT:-}" ]; then node bench/report.mts "${BENCH_OUT:-.run/bench/latest.json}"; fi
+if [ "${BENCH_REPORT:-1}" = 1 ] && { [ -z "${BENCH_OUT:-}" ] || [ -f "${BENCH_OUT:-}" ]; }; then
+  node bench/report.mts "${BENCH_OUT:-.run/bench/latest.json}"
+fi
 # A node per service: time to SERVING and idle RSS (bench/results/footprint.md).
 if [ "${BENCH_FOOTPRINT:-0}" = 1 ]; then node bench/footprint.mts; fi

@@ -50,6 +50,8 @@ KAFKA_INSTANCE_DIR="${KAFKA_INSTANCE_DIR:-$REPO/.run/kafka}"
 export KAFKA_INSTANCE_DIR KAFKA_PORT
 NODE_MAIN="$REPO/packages/node/dist/main.js"
 NODE_BOOTSTRAP="$REPO/packages/chassis/dist/telemetry/bootstrap.js"
+# The node's V8 settings as the image sets them (k8s/image/Dockerfile), unless NODE_OPTIONS is given.
+NODE_RUNTIME_OPTIONS="${NODE_OPTIONS-$(sed -n 's/^ENV NODE_OPTIONS="\(.*\)"$/\1/p' "$REPO/k8s/image/Dockerfile")}"
 SCRIPT_PID_FILE="$RUN_DIR/start.pid"
 KAFKA_OWNER_FILE="$RUN_DIR/kafka.started" # present while a run of this script owns the broker
 FEDERATED="${JINLIAN_FEDERATED:-0}"
@@ -369,7 +371,7 @@ start_node() { # jurisdiction
     OTEL_SERVICE_NAME="jinlian-$code" LOG_LEVEL="${LOG_LEVEL:-info}" \
     JINLIAN_AUTH=jwt JINLIAN_AUTH_JWKS_FILE="$AUTH_DIR/jwks.json" JINLIAN_AUTH_ISSUER="$DEV_ISSUER" \
     JINLIAN_PERSONAL_DATA_KEYS_FILE="$AUTH_DIR/personal-data-keys.json" \
-    setsid env "${tls[@]}" node --require "$NODE_BOOTSTRAP" "$NODE_MAIN" </dev/null >"$log" 2>&1 &
+    NODE_OPTIONS="$NODE_RUNTIME_OPTIONS" setsid env "${tls[@]}" node --require "$NODE_BOOTSTRAP" "$NODE_MAIN" </dev/null >"$log" 2>&1 &
   local pid=$! # setsid: Ctrl-C reaches only this script, which then stops each node once, gracefully
   node_pid[$code]="$pid"
   echo "$pid" >"$RUN_DIR/node-$code.pid"

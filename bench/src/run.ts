@@ -51,6 +51,7 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
   return {
     "grpc-memory": LATENCY_AND_RATE(sizes.grpcConcurrency),
     "grpc-postgres": LATENCY_AND_RATE(sizes.grpcConcurrency),
+    "grpc-write": LATENCY_AND_RATE(sizes.grpcConcurrency),
     "kafka-publish": [
       { key: "perevent_eps", label: `events/s: 1 per send vs 1 per txn (${w} in flight)`, better: "higher" },
       { key: "perevent_eps", baselineKey: "dualwrite_eps", label: `events/s: txn+send vs 1 per txn (${w} in flight)`, better: "higher" },
@@ -107,6 +108,7 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
 const TITLES: Record<ScenarioName, string> = {
   "grpc-memory": "gRPC GetBulletin, in-memory handler",
   "grpc-postgres": "gRPC GetBulletin, PostgreSQL",
+  "grpc-write": "gRPC CreateBulletinDraft: bare txn+insert vs the use case",
   "kafka-publish": "Kafka publish: bare producer vs outbox+relay",
   "kafka-consume": "Kafka consume: bare consumer vs EventConsumer+inbox",
   "event-path": "Event path: bare produce->consume vs commit->outbox->relay->EventConsumer",
@@ -149,7 +151,14 @@ function runWorker(config: WorkerConfig): Promise<WorkerResult> {
     const child = fork(path.join(__dirname, `worker${path.extname(__filename)}`), [JSON.stringify(config)], {
       // kafkajs 2.2.4 schedules negative timeouts on Node >= 23 (tulios/kafkajs#1751): one warning
       // per client, nothing else; see docs/benchmarks.md.
-      execArgv: [...process.execArgv, "--expose-gc", "--disable-warning=TimeoutNegativeWarning", ...profileArgs(config)],
+      // The node image's V8 settings (bench/run.sh reads them from k8s/image/Dockerfile), both variants alike.
+      execArgv: [
+        ...process.execArgv,
+        ...(process.env.BENCH_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean),
+        "--expose-gc",
+        "--disable-warning=TimeoutNegativeWarning",
+        ...profileArgs(config),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: "1" },
     });
@@ -324,7 +333,7 @@ async function main(): Promise<void> {
     });
 
     const cpus = os.cpus();
-    const machine = `${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const machine = `${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, NODE_OPTIONS=${process.env.BENCH_NODE_OPTIONS ?? ""}`;
     process.stdout.write(`\nJinlian benchmarks — ${new Date().toISOString()} — ${machine}\n`);
     process.stdout.write(
       `median of ${reps} repetitions (alternating variants, a fresh process each, after a warm-up); ratio = jinlian / baseline, same run\n\n`,

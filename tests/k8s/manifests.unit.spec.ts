@@ -12,6 +12,7 @@
  * district per code, generated files, ACLs between districts) is checked in ./fleet.unit.spec.ts.
  */
 import { CITY_JURISDICTION, DISTRICT_CODES, isDistrictCode, isJurisdictionCode } from "@jinlian/kernel";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
@@ -1020,6 +1021,21 @@ describe("image", () => {
     expect(() => readFileSync(path.join(REPO_ROOT, "packages/chassis/src/telemetry/bootstrap.ts"))).not.toThrow();
     expect(() => readFileSync(path.join(REPO_ROOT, "packages/node/src/main.ts"))).not.toThrow();
     expect(dockerfile).toMatch(new RegExp(`^USER ${IMAGE_UID}:${IMAGE_UID}$`, "m"));
+  });
+
+  test("bounds the young generation, and scripts/start.sh runs local nodes with the image's NODE_OPTIONS", () => {
+    // docs/performance.md, "Footprint": V8's default young generation (up to 2 x 32 MiB) was a
+    // third of an idle node's memory.
+    const imageOptions = /^ENV NODE_OPTIONS="(.*)"$/m.exec(dockerfile)?.[1];
+    expect(imageOptions).toMatch(/^--max-semi-space-size=\d+$/);
+    // start.sh reads the value from the Dockerfile: evaluate its line as the script does.
+    const start = readFileSync(path.join(REPO_ROOT, "scripts", "start.sh"), "utf8");
+    const line = /^NODE_RUNTIME_OPTIONS=.*$/m.exec(start)?.[0];
+    expect(line).toBeDefined();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS"));
+    const read = execFileSync("bash", ["-c", `REPO="$1"; ${line}; printf %s "$NODE_RUNTIME_OPTIONS"`, "bash", REPO_ROOT], { env });
+    expect(read.toString()).toBe(imageOptions);
+    expect(start).toContain('NODE_OPTIONS="$NODE_RUNTIME_OPTIONS" setsid');
   });
 
   test("the runtime stage copies the assembled node and nothing else, so no package can be left out", () => {

@@ -68,6 +68,23 @@ export function sampleBulletin(id = "6c1c2f1e-8a4a-4f43-9d5e-2b1d2d3c4e5f"): bul
   };
 }
 
+/** A work briefing's draft from the municipal justice bureau to three districts (CreateBulletinDraft). */
+export function draftRequest(): bulletinsV1.CreateBulletinDraftRequest {
+  return {
+    kind: bulletinsV1.BulletinKind.BULLETIN_KIND_WORK_BRIEFING,
+    issuer: ISSUER,
+    title: TITLE,
+    body: BODY,
+    mainAudience: { allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] },
+    copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] },
+    urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
+    classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
+    acknowledgementWindow: { seconds: String(3 * 24 * 3600), nanos: 0 },
+    reason: "",
+    coIssuers: [],
+  };
+}
+
 let cachedPayload: Uint8Array | undefined;
 
 /** The protobuf data of a BulletinPublished event (the same bytes for every event). */

@@ -1,7 +1,17 @@
 /** Helpers for the jinlian side of each scenario (never imported by a baseline worker). */
-import { createLogger, type Logger, type ServiceConfigShape, type ServiceModule, type ServiceParts } from "@jinlian/chassis";
+import { bulletinsModule } from "@jinlian/bulletins";
+import {
+  createDatabase,
+  createLogger,
+  GrpcServer,
+  type Logger,
+  type ServiceConfigShape,
+  type ServiceModule,
+  type ServiceParts,
+} from "@jinlian/chassis";
 import { createServiceParts } from "@jinlian/node";
 import type { Knex } from "knex";
+import type { WorkerConfig } from "./protocol";
 
 /**
  * The production logger (pino JSON at "info", with the trace/request mixin) writing to a sink
@@ -34,4 +44,24 @@ export function serviceParts<Seams>(
     logger: benchLogger(),
     environment: {},
   });
+}
+
+/**
+ * The bulletins service as a node composes it: its gRPC transport (through `implement()`), its use
+ * cases and knex pool, served by `GrpcServer`.
+ */
+export async function bulletinsServer(config: WorkerConfig): Promise<{ port: number; stop(): Promise<void> }> {
+  const db = createDatabase({ url: config.databaseUrl, schema: config.schemas.bulletins, applicationName: "bench-jinlian" });
+  const instance = serviceParts(bulletinsModule, { db, schema: config.schemas.bulletins, namespace: config.namespace });
+  const server = new GrpcServer({ logger: benchLogger() });
+  for (const s of instance.grpcServices) server.add(s);
+  const port = await server.start("127.0.0.1", 0);
+  server.setStatus("SERVING");
+  return {
+    port,
+    stop: async () => {
+      await server.drain(2000);
+      await db.destroy();
+    },
+  };
 }

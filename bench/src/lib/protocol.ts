@@ -3,7 +3,16 @@
 export const VARIANTS = ["baseline", "jinlian"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
-export const SCENARIOS = ["grpc-memory", "grpc-postgres", "kafka-publish", "kafka-consume", "event-path", "fan-out", "sql-list"] as const;
+export const SCENARIOS = [
+  "grpc-memory",
+  "grpc-postgres",
+  "grpc-write",
+  "kafka-publish",
+  "kafka-consume",
+  "event-path",
+  "fan-out",
+  "sql-list",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {
@@ -12,6 +21,7 @@ export interface Sizes {
   /** Calls per repetition for throughput, with grpcConcurrency in flight. */
   grpcThroughputCalls: number;
   grpcConcurrency: number;
+  /** The same, for the scenarios against PostgreSQL (GetBulletin read, CreateBulletinDraft write). */
   grpcPgLatencyCalls: number;
   grpcPgThroughputCalls: number;
   /** Events per repetition for the end-to-end (one event per transaction) publishing run. */

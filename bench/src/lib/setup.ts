@@ -2,6 +2,7 @@
  * What run.ts prepares before any worker starts, in the run's throwaway database and under the
  * run's topic namespace: migrated schemas, seeded bulletins, topics, and the messages to consume.
  */
+import { randomUUID } from "node:crypto";
 import { bulletinsModule } from "@jinlian/bulletins";
 import { createDatabase, ensureTopics, migrate, toKafkaHeaders, type CloudEvent } from "@jinlian/chassis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
@@ -75,6 +76,23 @@ export async function prepareDatabase(url: string, schemas: WorkerConfig["schema
       `insert into bulletin_receipts (receipt_id, bulletin_id, recipient_key, version, acknowledged_at, acknowledged_by, reader_name, party)
        select gen_random_uuid(), bulletin_id, recipient_key, acknowledged_version, acknowledged_at, acknowledged_by, reader_name, ''
        from bulletin_recipients where acknowledged_version > 0`,
+    );
+    // The registry as the bulletins service projects it: the two issuers drafts name (grpc-write).
+    await db("known_organisations").insert(
+      [
+        { ...ISSUER, type: "JUSTICE_BUREAU" },
+        { ...CO_ISSUER, type: "FEDERATION" },
+      ].map((o) => ({
+        organisation_id: randomUUID(),
+        credit_code: o.creditCode,
+        name: o.name,
+        type: o.type,
+        jurisdiction_code: o.jurisdictionCode,
+        active: true,
+        registry_revision: 1,
+        updated_at: new Date(),
+        held_here: true,
+      })),
     );
     await db.raw("analyze");
     const row = await db("bulletins").where({ status: "PUBLISHED" }).orderBy("published_at", "desc").first("bulletin_id");

@@ -1,10 +1,11 @@
 /**
- * Shared by the gRPC scenarios: the bare grpc-js server and the measurement both variants run.
- * Same generated service definition, same client (lib/grpc-client.ts), same request.
+ * Shared by the gRPC scenarios: the bare grpc-js server, the calls and the measurement every
+ * variant runs. Same generated service definition, same client (lib/grpc-client.ts), same request.
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { bulletinsV1 } from "@jinlian/proto";
-import { getBulletinClient } from "../lib/grpc-client";
+import { TITLE, draftRequest } from "../lib/fixtures";
+import { bulletinsClient, type BulletinsBenchClient } from "../lib/grpc-client";
 import type { RepMetrics, ScenarioRun } from "../lib/protocol";
 import { runClosedLoop, summarise } from "../lib/stats";
 
@@ -15,22 +16,48 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** A bare grpc-js server: the generated definition and one trivial handler (others UNIMPLEMENTED). */
-export async function bareServer(handler: (id: string) => Promise<bulletinsV1.GetBulletinResponse>): Promise<Served> {
+/** The methods a bare server answers, each as a plain async function of the request. */
+export interface BareHandlers {
+  getBulletin?: (req: bulletinsV1.GetBulletinRequest) => Promise<bulletinsV1.GetBulletinResponse>;
+  createBulletinDraft?: (req: bulletinsV1.CreateBulletinDraftRequest) => Promise<bulletinsV1.CreateBulletinDraftResponse>;
+}
+
+/** A bare grpc-js server: the generated definition and the given handlers (others UNIMPLEMENTED). */
+export async function bareServer(handlers: BareHandlers): Promise<Served> {
   const server = new Server();
-  server.addService(DEF, {
-    getBulletin: (call: ServerUnaryCall<bulletinsV1.GetBulletinRequest, unknown>, callback: sendUnaryData<unknown>) => {
-      handler(call.request.bulletinId).then(
+  const unary =
+    <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, unknown>, callback: sendUnaryData<unknown>) => {
+      fn(call.request).then(
         (res) => callback(null, res),
         (err: Error) => callback(err),
       );
-    },
-  });
+    };
+  server.addService(DEF, Object.fromEntries(Object.entries(handlers).map(([name, fn]) => [name, unary(fn as never)])));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
   return { port, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
+
+/** One call of a run; it checks its response. */
+export type Call = (client: BulletinsBenchClient) => Promise<void>;
+
+/** GetBulletin of a seeded bulletin. */
+export const getOnce =
+  (bulletinId: string): Call =>
+  async (client) => {
+    const res = await client.get(bulletinId);
+    if (res.bulletin?.bulletinId !== bulletinId) throw new Error(`unexpected response ${JSON.stringify(res).slice(0, 200)}`);
+  };
+
+/** CreateBulletinDraft: a new draft each call (a fresh request id each). */
+export const createDraftOnce: Call = async (client) => {
+  const res = await client.createDraft(draftRequest());
+  const b = res.bulletin;
+  if (!b?.bulletinId || b.title !== TITLE || b.status !== bulletinsV1.BulletinStatus.BULLETIN_STATUS_DRAFT)
+    throw new Error(`unexpected response ${JSON.stringify(res).slice(0, 200)}`);
+};
 
 export interface GrpcSizes {
   latencyCalls: number;
@@ -43,12 +70,9 @@ export interface GrpcSizes {
  * Per repetition: `latencyCalls` sequential calls (p50/p99 latency), then `throughputCalls` calls
  * with `concurrency` in flight (calls/s). Every response is checked.
  */
-export function grpcRun(served: Served, bulletinId: string, sizes: GrpcSizes): ScenarioRun {
-  const client = getBulletinClient(`127.0.0.1:${served.port}`);
-  const once = async () => {
-    const res = await client.get(bulletinId);
-    if (res.bulletin?.bulletinId !== bulletinId) throw new Error(`unexpected response ${JSON.stringify(res).slice(0, 200)}`);
-  };
+export function grpcRun(served: Served, call: Call, sizes: GrpcSizes): ScenarioRun {
+  const client = bulletinsClient(`127.0.0.1:${served.port}`);
+  const once = () => call(client);
   return {
     async warmup() {
       await runClosedLoop(Math.ceil(sizes.latencyCalls * sizes.warmupFraction), 1, once);

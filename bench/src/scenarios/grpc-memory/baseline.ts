@@ -1,13 +1,13 @@
 /** Bare grpc-js, GetBulletin answered from memory. */
 import { sampleBulletin } from "../../lib/fixtures";
 import type { ScenarioFactory } from "../../lib/protocol";
-import { bareServer, grpcRun } from "../grpc-common";
+import { bareServer, getOnce, grpcRun } from "../grpc-common";
 
 export const create: ScenarioFactory = async (config) => {
   const response = { bulletin: sampleBulletin() };
-  const served = await bareServer(async () => response);
+  const served = await bareServer({ getBulletin: async () => response });
   const { grpcLatencyCalls, grpcThroughputCalls, grpcConcurrency } = config.sizes;
-  return grpcRun(served, response.bulletin.bulletinId, {
+  return grpcRun(served, getOnce(response.bulletin.bulletinId), {
     latencyCalls: grpcLatencyCalls,
     throughputCalls: grpcThroughputCalls,
     concurrency: grpcConcurrency,

@@ -7,7 +7,7 @@ import { GrpcServer, implement, MECHANISM, own, type AccessRules, type UnaryHand
 import { sampleBulletin } from "../../lib/fixtures";
 import { benchLogger } from "../../lib/jinlian";
 import type { ScenarioFactory } from "../../lib/protocol";
-import { DEF, grpcRun } from "../grpc-common";
+import { DEF, getOnce, grpcRun } from "../grpc-common";
 
 export const create: ScenarioFactory = async (config) => {
   const response = { bulletin: sampleBulletin() };
@@ -30,7 +30,7 @@ export const create: ScenarioFactory = async (config) => {
   const port = await server.start("127.0.0.1", 0);
   server.setStatus("SERVING");
   const { grpcLatencyCalls, grpcThroughputCalls, grpcConcurrency } = config.sizes;
-  return grpcRun({ port, stop: () => server.drain(2000) }, response.bulletin.bulletinId, {
+  return grpcRun({ port, stop: () => server.drain(2000) }, getOnce(response.bulletin.bulletinId), {
     latencyCalls: grpcLatencyCalls,
     throughputCalls: grpcThroughputCalls,
     concurrency: grpcConcurrency,
