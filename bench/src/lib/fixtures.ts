@@ -24,22 +24,27 @@ export const EVENT_DATASCHEMA = "urn:jinlian:protobuf:jinlian.bulletins.events.v
 /** The size of the W3C traceparent header the outbox relay adds to every message it sends. */
 export const SAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
+/** What the bench's bulletin says and to whom: the same in the seeded bulletin and in every draft. */
+const CONTENT = {
+  kind: bulletinsV1.BulletinKind.BULLETIN_KIND_WORK_BRIEFING,
+  issuer: ISSUER,
+  title: TITLE,
+  body: BODY,
+  mainAudience: { allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] },
+  copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] },
+  urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
+  classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
+};
+
 /** A published bulletin with one version and read counts, as GetBulletin returns it. */
 export function sampleBulletin(id = "6c1c2f1e-8a4a-4f43-9d5e-2b1d2d3c4e5f"): bulletinsV1.Bulletin {
   const at = new Date("2026-11-27T08:00:00.000Z");
   return {
+    ...CONTENT,
     bulletinId: id,
-    kind: bulletinsV1.BulletinKind.BULLETIN_KIND_WORK_BRIEFING,
-    issuer: ISSUER,
     issuingJurisdictionCode: "120000",
     issueNumber: { year: 2026, number: 12 },
     displayNumber: "2026年第12期",
-    title: TITLE,
-    body: BODY,
-    mainAudience: { allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] },
-    copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] },
-    urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
-    classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
     acknowledgementDueTime: new Date(at.getTime() + 3 * 24 * 3600 * 1000),
     status: bulletinsV1.BulletinStatus.BULLETIN_STATUS_PUBLISHED,
     currentVersion: 1,
@@ -71,14 +76,7 @@ export function sampleBulletin(id = "6c1c2f1e-8a4a-4f43-9d5e-2b1d2d3c4e5f"): bul
 /** A work briefing's draft from the municipal justice bureau to three districts (CreateBulletinDraft). */
 export function draftRequest(): bulletinsV1.CreateBulletinDraftRequest {
   return {
-    kind: bulletinsV1.BulletinKind.BULLETIN_KIND_WORK_BRIEFING,
-    issuer: ISSUER,
-    title: TITLE,
-    body: BODY,
-    mainAudience: { allDistricts: false, jurisdictionCodes: ["120101", "120102", "120103"], organisations: [] },
-    copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: [] },
-    urgency: bulletinsV1.Urgency.URGENCY_ROUTINE,
-    classification: bulletinsV1.Classification.CLASSIFICATION_INTERNAL,
+    ...CONTENT,
     acknowledgementWindow: { seconds: String(3 * 24 * 3600), nanos: 0 },
     reason: "",
     coIssuers: [],

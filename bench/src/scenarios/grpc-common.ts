@@ -6,7 +6,7 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } f
 import { bulletinsV1 } from "@jinlian/proto";
 import { TITLE, draftRequest } from "../lib/fixtures";
 import { bulletinsClient, type BulletinsBenchClient } from "../lib/grpc-client";
-import type { RepMetrics, ScenarioRun } from "../lib/protocol";
+import type { RepMetrics, ScenarioRun, Sizes } from "../lib/protocol";
 import { runClosedLoop, summarise } from "../lib/stats";
 
 export const DEF = bulletinsV1.BulletinsServiceService;
@@ -64,6 +64,27 @@ export interface GrpcSizes {
   throughputCalls: number;
   concurrency: number;
   warmupFraction: number;
+}
+
+/** The sizes of the scenarios against PostgreSQL (GetBulletin read, CreateBulletinDraft write). */
+export function pgSizes(sizes: Sizes): GrpcSizes {
+  return {
+    latencyCalls: sizes.grpcPgLatencyCalls,
+    throughputCalls: sizes.grpcPgThroughputCalls,
+    concurrency: sizes.grpcConcurrency,
+    warmupFraction: sizes.warmupFraction,
+  };
+}
+
+/** A bare server and the pool behind it, stopped together. */
+export function withPool(served: Served, pool: { end(): Promise<void> }): Served {
+  return {
+    port: served.port,
+    stop: async () => {
+      await served.stop();
+      await pool.end();
+    },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { bulletinOfRow } from "../../lib/bare-bulletin";
 import { baselinePool } from "../../lib/database";
 import type { ScenarioFactory } from "../../lib/protocol";
-import { bareServer, getOnce, grpcRun } from "../grpc-common";
+import { bareServer, getOnce, grpcRun, pgSizes, withPool } from "../grpc-common";
 import { READ_COUNTS_SQL } from "../sql-list/baseline";
 
 export const create: ScenarioFactory = async (config) => {
@@ -34,21 +34,5 @@ export const create: ScenarioFactory = async (config) => {
       return { bulletin: bulletinOfRow(r, versions.rows, readCounts) };
     },
   });
-  const { grpcPgLatencyCalls, grpcPgThroughputCalls, grpcConcurrency } = config.sizes;
-  return grpcRun(
-    {
-      port: served.port,
-      stop: async () => {
-        await served.stop();
-        await pool.end();
-      },
-    },
-    getOnce(config.bulletinId),
-    {
-      latencyCalls: grpcPgLatencyCalls,
-      throughputCalls: grpcPgThroughputCalls,
-      concurrency: grpcConcurrency,
-      warmupFraction: config.sizes.warmupFraction,
-    },
-  );
+  return grpcRun(withPool(served, pool), getOnce(config.bulletinId), pgSizes(config.sizes));
 };

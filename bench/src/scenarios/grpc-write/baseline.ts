@@ -8,7 +8,7 @@ import { bulletinsV1 } from "@jinlian/proto";
 import { bulletinOfRow } from "../../lib/bare-bulletin";
 import { baselinePool } from "../../lib/database";
 import type { ScenarioFactory } from "../../lib/protocol";
-import { bareServer, createDraftOnce, grpcRun } from "../grpc-common";
+import { bareServer, createDraftOnce, grpcRun, pgSizes, withPool } from "../grpc-common";
 
 const nameOf = (e: Record<number, string>, prefix: string, v: number) => e[v]!.slice(prefix.length);
 
@@ -50,21 +50,5 @@ export const create: ScenarioFactory = async (config) => {
       }
     },
   });
-  const { grpcPgLatencyCalls, grpcPgThroughputCalls, grpcConcurrency } = config.sizes;
-  return grpcRun(
-    {
-      port: served.port,
-      stop: async () => {
-        await served.stop();
-        await pool.end();
-      },
-    },
-    createDraftOnce,
-    {
-      latencyCalls: grpcPgLatencyCalls,
-      throughputCalls: grpcPgThroughputCalls,
-      concurrency: grpcConcurrency,
-      warmupFraction: config.sizes.warmupFraction,
-    },
-  );
+  return grpcRun(withPool(served, pool), createDraftOnce, pgSizes(config.sizes));
 };

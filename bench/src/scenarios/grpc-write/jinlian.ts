@@ -5,14 +5,8 @@
  */
 import { bulletinsServer } from "../../lib/jinlian";
 import type { ScenarioFactory } from "../../lib/protocol";
-import { createDraftOnce, grpcRun } from "../grpc-common";
+import { createDraftOnce, grpcRun, pgSizes } from "../grpc-common";
 
 export const create: ScenarioFactory = async (config) => {
-  const { grpcPgLatencyCalls, grpcPgThroughputCalls, grpcConcurrency } = config.sizes;
-  return grpcRun(await bulletinsServer(config), createDraftOnce, {
-    latencyCalls: grpcPgLatencyCalls,
-    throughputCalls: grpcPgThroughputCalls,
-    concurrency: grpcConcurrency,
-    warmupFraction: config.sizes.warmupFraction,
-  });
+  return grpcRun(await bulletinsServer(config), createDraftOnce, pgSizes(config.sizes));
 };
