@@ -15,7 +15,7 @@
 # to bench/dist, so what runs is the same JavaScript a node runs. Results: the table on
 # stdout, JSON in .run/bench/latest.json (BENCH_OUT). Other knobs: BENCH_SCALE, BENCH_REPS,
 # BENCH_PROFILE=1, BENCH_TELEMETRY=off, BENCH_NODE_OPTIONS, BENCH_REPORT=0 (see bench/README.md).
-# CI runs a short variant: tests/e2e/bench-short.e2e.spec.ts.
+# CI runs a short variant after the tests: bench/smoke.sh.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
