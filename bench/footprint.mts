@@ -6,7 +6,7 @@
 // Prints a table and writes bench/results/footprint.md.
 //   KAFKA_BROKERS=… DATABASE_URL=<admin url> node bench/footprint.mts [service…]
 // (bench/run.sh provides both and runs it with BENCH_FOOTPRINT=1.)
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,8 +22,9 @@ const repo = path.resolve(import.meta.dirname, "..");
 const admin = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:29092";
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : SERVICES;
-const imageNodeOptions = /^ENV NODE_OPTIONS="(.*)"$/m.exec(readFileSync(path.join(repo, "k8s", "image", "Dockerfile"), "utf8"))?.[1] ?? "";
-const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions;
+const nodeOptions =
+  process.env.BENCH_NODE_OPTIONS ??
+  execFileSync("bash", [path.join(repo, "scripts", "image-node-options.sh")], { encoding: "utf8" }).trim();
 
 async function freePort(): Promise<number> {
   const server = createServer();

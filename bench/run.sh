@@ -72,7 +72,7 @@ fi
 
 # Every worker and the footprint's nodes run with the node image's V8 settings (k8s/image/Dockerfile),
 # both variants alike, unless BENCH_NODE_OPTIONS says otherwise (empty: Node's defaults).
-BENCH_NODE_OPTIONS="${BENCH_NODE_OPTIONS-$(sed -n 's/^ENV NODE_OPTIONS="\(.*\)"$/\1/p' k8s/image/Dockerfile)}"
+BENCH_NODE_OPTIONS="${BENCH_NODE_OPTIONS-$(bash scripts/image-node-options.sh)}"
 export BENCH_NODE_OPTIONS
 node --disable-warning=TimeoutNegativeWarning bench/dist/run.js
 # The event path's chart and table (bench/results/), when that scenario ran.

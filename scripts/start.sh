@@ -51,7 +51,7 @@ export KAFKA_INSTANCE_DIR KAFKA_PORT
 NODE_MAIN="$REPO/packages/node/dist/main.js"
 NODE_BOOTSTRAP="$REPO/packages/chassis/dist/telemetry/bootstrap.js"
 # The node's V8 settings as the image sets them (k8s/image/Dockerfile), unless NODE_OPTIONS is given.
-NODE_RUNTIME_OPTIONS="${NODE_OPTIONS-$(sed -n 's/^ENV NODE_OPTIONS="\(.*\)"$/\1/p' "$REPO/k8s/image/Dockerfile")}"
+NODE_RUNTIME_OPTIONS="${NODE_OPTIONS-$(bash "$REPO/scripts/image-node-options.sh")}"
 SCRIPT_PID_FILE="$RUN_DIR/start.pid"
 KAFKA_OWNER_FILE="$RUN_DIR/kafka.started" # present while a run of this script owns the broker
 FEDERATED="${JINLIAN_FEDERATED:-0}"
