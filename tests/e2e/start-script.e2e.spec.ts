@@ -38,13 +38,31 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` consecutive free ports (the script numbers nodes' ports from a base). */
+/**
+ * The kernel's ephemeral range: ports it hands to outgoing connections at any moment, so a port
+ * free when checked there may be taken before the node binds it (a CI run failed that way).
+ */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * `count` consecutive free ports below the ephemeral range (the script numbers nodes' ports from a
+ * base). With JINLIAN_TLS=1 the script puts each node's plaintext health port 1000 above its gRPC
+ * port, so those must be free as well.
+ */
 async function freePorts(count: number, avoid: number[] = []): Promise<number> {
+  const top = Math.min(ephemeralLow(), 40_000) - 1_000 - count;
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 10_000 + Math.floor(Math.random() * (top - 10_000));
     const range = Array.from({ length: count }, (_, i) => base + i);
-    if (range.some((p) => avoid.includes(p))) continue;
-    if ((await Promise.all(range.map(portFree))).every(Boolean)) return base;
+    const withHealth = [...range, ...range.map((p) => p + 1_000)];
+    if (withHealth.some((p) => avoid.includes(p))) continue;
+    if ((await Promise.all(withHealth.map(portFree))).every(Boolean)) return base;
   }
 }
 
@@ -123,8 +141,9 @@ describe("scripts/start.sh", () => {
     runs = [];
     seenNodes = new Set();
     grpcBase = await freePorts(CODES.length);
-    const metricsBase = await freePorts(CODES.length, [grpcBase, grpcBase + 1]);
-    const kafkaPort = await freePorts(2, [grpcBase, grpcBase + 1, metricsBase, metricsBase + 1]);
+    const grpcAndHealth = [grpcBase, grpcBase + 1, grpcBase + 1_000, grpcBase + 1_001];
+    const metricsBase = await freePorts(CODES.length, grpcAndHealth);
+    const kafkaPort = await freePorts(2, [...grpcAndHealth, metricsBase, metricsBase + 1]);
     env = { ...process.env };
     // The harness's infrastructure is not the script's: it provisions its own broker.
     for (const k of ["KAFKA_BROKERS", "DATABASE_URL", "KAFKA_LEASE_PID", "PG_LEASE_PID", "KAFKA_EPHEMERAL", "GRPC_PORT", "METRICS_PORT"]) {
