@@ -2,6 +2,7 @@
  * The bulletins service over gRPC at one node, against real Kafka and PostgreSQL: contract
  * behaviour, bad input, concurrency of numbering, health and reflection.
  */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { bulletinsV1 } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
@@ -65,6 +66,38 @@ describe("drafting and publishing", () => {
     expect(bulletin!.versions.map((v) => v.change)).toEqual([B.VersionChange.VERSION_CHANGE_ORIGINAL]);
     expect(bulletin!.versions[0]!.audit!.actor).toBe("test-operator");
     expect(bulletin!.readSummary).toEqual({ recipients: 1, read: 0, unread: 1, overdue: 0 });
+  });
+
+  it("answers a new draft with what reading it back returns, and a repeat of the request with the same", async () => {
+    // The first call answers from the state it saved (nothing read back); a repeat and a read load it.
+    const request = draftRequest({
+      issuer: { ...MUNICIPAL_JUSTICE_BUREAU, name: "" },
+      coIssuers: [{ creditCode: MUNICIPAL_FEDERATION.creditCode, jurisdictionCode: "", name: "" }],
+      mainAudience: { allDistricts: false, jurisdictionCodes: ["120101", "120102"], organisations: [HEPING_CHAMBER] },
+      copyAudience: { allDistricts: true, jurisdictionCodes: [], organisations: [] },
+      urgency: B.Urgency.URGENCY_URGENT,
+      reason: "联合起草",
+    });
+    const requestId = randomUUID();
+    const { bulletin: created } = await city.bulletins.createBulletinDraft(request, { requestId });
+    const { bulletin: read } = await city.bulletins.getBulletin({ bulletinId: created!.bulletinId, readerCreditCode: "" });
+    expect(created).toEqual(read);
+    expect(created!.coIssuers.map((o) => o.name)).toEqual([MUNICIPAL_FEDERATION.name]);
+    const { bulletin: repeated } = await city.bulletins.createBulletinDraft(request, { requestId });
+    expect(repeated).toEqual(read);
+  });
+
+  it("creates one draft for concurrent repeats of a request, and refuses its request id with another draft, changing nothing", async () => {
+    const request = draftRequest({ issuer: { ...MUNICIPAL_FEDERATION }, reason: "并发重试" });
+    const requestId = randomUUID();
+    const answers = await Promise.all([1, 2, 3].map(() => city.bulletins.createBulletinDraft(request, { requestId })));
+    expect(new Set(answers.map((a) => a.bulletin!.bulletinId)).size).toBe(1);
+    expect(answers[1]!.bulletin).toEqual(answers[0]!.bulletin);
+    const before = await bulletinsFootprint(city.database.url);
+    const reused = await statusOf(city.bulletins.createBulletinDraft({ ...request, title: "另一份通报" }, { requestId }));
+    expect(reused.code).toBe(status.INVALID_ARGUMENT);
+    expect(reused.fieldViolations.map((v) => v.field)).toEqual(["x-request-id"]);
+    expect(await bulletinsFootprint(city.database.url)).toEqual(before);
   });
 
   it("gives 50 concurrent publications by one issuer the numbers 1..50 with no gap or duplicate", async () => {

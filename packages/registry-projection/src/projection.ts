@@ -168,4 +168,27 @@ export class RegistryProjection {
     );
     assertNoneDeactivated(deactivatedAmong(named, known.map(knownOrganisationOf)));
   }
+
+  /**
+   * Every record this node's projection holds of these credit codes, those of organisations that
+   * moved away included: one read a request can serve several checks from (`refuseDeactivated`).
+   */
+  async recordsOf(db: Knex | Knex.Transaction, codes: readonly string[]): Promise<KnownOrganisation[]> {
+    if (codes.length === 0) return [];
+    const rows = await db<KnownOrganisationRow>("known_organisations").whereIn("credit_code", [...new Set(codes)]);
+    return rows.map(knownOrganisationOf);
+  }
+
+  /**
+   * `assertNoneDeactivated` over records already read by `recordsOf`, which must cover every
+   * named credit code. An organisation that moved away is not this node's to refuse.
+   */
+  refuseDeactivated(named: readonly NamedOrganisation[], records: readonly KnownOrganisation[]): void {
+    assertNoneDeactivated(
+      deactivatedAmong(
+        named,
+        records.filter((r) => r.heldHere),
+      ),
+    );
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * CreateBulletinDraft through the bulletins service as a node composes it (lib/jinlian.ts): the
- * request checked, at most once per request id, the issuer looked up in the registry projection,
- * the draft and its audit entry written in one transaction, and the draft read back as the answer.
+ * request checked, at most once per request id (the claim holds the new draft's id), the issuers
+ * and the organisations named looked up in the registry projection in one read, the draft and
+ * its audit entry written in one transaction, and the saved state as the answer.
  */
 import { bulletinsServer } from "../../lib/jinlian";
 import type { ScenarioFactory } from "../../lib/protocol";

@@ -1,14 +1,42 @@
 import type { Knex } from "knex";
 import { InvalidArgumentError } from "../common/errors";
 
+/** A request id's claim: new (the caller runs its change), or a repeat with the first call's result. */
+export type Claim = { replayed: false } | { replayed: true; result: string };
+
 /**
- * Runs a mutation at most once per (scope, key) within the caller's transaction. The key row is
- * inserted first: a concurrent repeat waits on it and then reads the first call's result; if the
- * mutation fails, the transaction (and the key) roll back, so the call can be retried.
- * A key that comes back with another request (a different `fingerprint`) is a caller's mistake —
- * replaying the first result would hide that the second request was never applied — and is
- * refused with INVALID_ARGUMENT. Returns the mutation's result (e.g. the id of what it created or
- * changed).
+ * Claims (scope, key) in the caller's transaction. The key row is inserted first: a concurrent
+ * repeat waits on it and then reads the first call's result; if the change fails, the transaction
+ * (and the claim) roll back, so the call can be retried. `result`, when the caller knows it before
+ * its change runs (the id of what it creates), is stored with the claim, so nothing is written
+ * after. A key that comes back with another request (a different `fingerprint`) is a caller's
+ * mistake — replaying the first result would hide that the second request was never applied —
+ * and is refused with INVALID_ARGUMENT.
+ */
+export async function claimKey(
+  trx: Knex.Transaction,
+  scope: string,
+  key: string,
+  fingerprint: string | undefined,
+  result = "",
+): Promise<Claim> {
+  const claimed = await trx("idempotency_keys")
+    .insert({ scope, key, result, fingerprint: fingerprint ?? null })
+    .onConflict(["scope", "key"])
+    .ignore()
+    .returning("key");
+  if (claimed.length > 0) return { replayed: false };
+  const row = await trx("idempotency_keys").where({ scope, key }).first<{ result: string; fingerprint: string | null }>();
+  if (fingerprint && row!.fingerprint && row!.fingerprint !== fingerprint)
+    throw new InvalidArgumentError([
+      { field: "x-request-id", description: "was already used for a different request; send a new request id for a new request" },
+    ]);
+  return { replayed: true, result: row!.result };
+}
+
+/**
+ * Runs a mutation at most once per (scope, key) within the caller's transaction (see `claimKey`)
+ * and returns its result (e.g. the id of what it changed), stored with the claim for repeats.
  */
 export async function onceForKey(
   trx: Knex.Transaction,
@@ -18,19 +46,8 @@ export async function onceForKey(
   fingerprint?: string,
 ): Promise<{ result: string; replayed: boolean }> {
   if (!key) return { result: await mutate(), replayed: false };
-  const claimed = await trx("idempotency_keys")
-    .insert({ scope, key, result: "", fingerprint: fingerprint ?? null })
-    .onConflict(["scope", "key"])
-    .ignore()
-    .returning("key");
-  if (claimed.length === 0) {
-    const row = await trx("idempotency_keys").where({ scope, key }).first<{ result: string; fingerprint: string | null }>();
-    if (fingerprint && row!.fingerprint && row!.fingerprint !== fingerprint)
-      throw new InvalidArgumentError([
-        { field: "x-request-id", description: "was already used for a different request; send a new request id for a new request" },
-      ]);
-    return { result: row!.result, replayed: true };
-  }
+  const claim = await claimKey(trx, scope, key, fingerprint);
+  if (claim.replayed) return claim;
   const result = await mutate();
   await trx("idempotency_keys").where({ scope, key }).update({ result });
   return { result, replayed: false };

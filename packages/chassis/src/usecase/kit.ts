@@ -6,7 +6,7 @@ import { currentRequestContext } from "../logging/context";
 import type { Actor } from "../grpc/handlers";
 import type { Logger } from "../logging/logger";
 import { appendToOutbox, type OutgoingEvent } from "../outbox/outbox";
-import { onceForKey } from "../persistence/idempotency";
+import { claimKey, onceForKey } from "../persistence/idempotency";
 import type { Clock, IdGenerator, NodeIdentity } from "../service";
 import { insertAuditEntry, type AuditEntry } from "./audit";
 import type { DecisionWithRevision, Destination, EventToEmit } from "./decision";
@@ -115,6 +115,31 @@ export class ServiceKit {
       await boundByDeadline(trx);
       const { result } = await onceForKey(trx, scope, actor.idempotencyKey, () => change(trx), actor.requestFingerprint);
       return view(result, trx);
+    });
+  }
+
+  /**
+   * Creates one aggregate under `id`, drawn by the caller (`newId()`), in a transaction, at most
+   * once per caller request id, and answers with what `create` returns: the new aggregate's view,
+   * which it holds already, so nothing is read back. The id is stored with the request id's claim,
+   * so nothing is written after the change either. A repeat with the same request id creates
+   * nothing and answers with `view` of the aggregate the first call created, as it stands now; the
+   * same request id with a different request is INVALID_ARGUMENT.
+   */
+  creation<T>(
+    scope: string,
+    actor: Actor,
+    id: string,
+    create: (trx: Knex.Transaction) => Promise<T>,
+    view: (id: string, trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      await boundByDeadline(trx);
+      if (actor.idempotencyKey) {
+        const claim = await claimKey(trx, scope, actor.idempotencyKey, actor.requestFingerprint, id);
+        if (claim.replayed) return view(claim.result, trx);
+      }
+      return create(trx);
     });
   }
 

@@ -112,20 +112,30 @@ export class BulletinsApp {
   }
 
   async createDraft(content: DraftContent, by: Attribution): Promise<BulletinView> {
-    return this.kit.mutation(
+    const id = this.kit.newId();
+    return this.kit.creation(
       "CreateBulletinDraft",
       by.actor,
+      id,
       async (trx) => {
         const ctx = decisionContext(this.kit, by);
-        // The issuers are named by credit code; the registry says who they are.
-        const named = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
-        const decision = decideCreateDraft(this.kit.newId(), content, ctx, await repository.parties(trx, named));
-        await this.assertNoneDeactivated(trx, decision.state);
+        // One read for every organisation the draft names: the registry says who the issuers
+        // (named by credit code) are, and no one named may be deactivated. The decision names
+        // exactly the credit codes the request does, so the records cover them all.
+        const issuers = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
+        const audience = [...content.mainAudience.organisations, ...content.copyAudience.organisations];
+        const records = await this.organisations.recordsOf(trx, [...issuers, ...audience.map((o) => o.creditCode)]);
+        const issuerCodes = new Set(issuers);
+        const registered = records.filter((r) => issuerCodes.has(r.creditCode));
+        const decision = decideCreateDraft(id, content, ctx, registered);
+        const { issuer, mainAudience, copyAudience, coIssuers } = decision.state;
+        this.organisations.refuseDeactivated(organisationsNamed(issuer, mainAudience, copyAudience, coIssuers), records);
         const created = await this.kit.apply(trx, bulletinStore, undefined, decision, by, 0, ctx.now);
-        this.kit.logger.info({ bulletin_id: created.bulletinId, actor: by.actor.subject }, "bulletin draft created");
-        return created.bulletinId;
+        this.kit.logger.info({ bulletin_id: id, actor: by.actor.subject }, "bulletin draft created");
+        // A new draft has no versions, recipients or receipts: its view is the state just saved.
+        return { bulletin: created, readCounts: EMPTY_COUNTS };
       },
-      (id, trx) => this.view(id, trx),
+      (first, trx) => this.view(first, trx),
     );
   }
 
