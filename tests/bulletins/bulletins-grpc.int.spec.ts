@@ -138,6 +138,34 @@ describe("drafting and publishing", () => {
     expect(staleAgain.code).toBe(status.ABORTED);
   });
 
+  it("reads a bulletin being corrected as one state: its versions always reach its current version", async () => {
+    const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ issuer: { ...MUNICIPAL_JUSTICE_BUREAU } }));
+    const id = draft!.bulletinId;
+    await approveAndPublish(city.bulletins, id);
+    let correcting = true;
+    const corrections = (async () => {
+      try {
+        for (let n = 2; n <= 16; n++)
+          await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 0, title: `第${n}版`, body: "正文", reason: "更正" });
+      } finally {
+        correcting = false;
+      }
+    })();
+    const seen: { current: number; versions: number; title: string; last: string }[] = [];
+    while (correcting) {
+      const { bulletin } = await city.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" });
+      seen.push({
+        current: bulletin!.currentVersion,
+        versions: bulletin!.versions.length,
+        title: bulletin!.title,
+        last: bulletin!.versions.at(-1)!.title,
+      });
+    }
+    await corrections;
+    expect(seen.length).toBeGreaterThan(1);
+    for (const s of seen) expect({ versions: s.versions, last: s.last }).toEqual({ versions: s.current, last: s.title });
+  });
+
   it("answers NOT_FOUND for an unknown bulletin and INVALID_ARGUMENT for a malformed id", async () => {
     const missing = await statusOf(
       city.bulletins.getBulletin({ bulletinId: "00000000-0000-4000-8000-000000000000", readerCreditCode: "" }),

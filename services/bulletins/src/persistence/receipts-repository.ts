@@ -12,23 +12,35 @@ export function partyOfColumn(value: string): Party | null {
   return (PARTIES as readonly string[]).includes(value) ? (value as Party) : null;
 }
 
-/** Each recipient's latest receipt per party ('' for the whole recipient), by recipient key. */
-export async function partyReads(db: Knex | Knex.Transaction, id: string): Promise<Map<string, PartyRead[]>> {
-  const { rows } = await db.raw<{
-    rows: { recipient_key: string; party: string; version: number; acknowledged_at: Date; acknowledged_by: string; reader_name: string }[];
-  }>(
-    `select distinct on (recipient_key, party) recipient_key, party, version, acknowledged_at, acknowledged_by, reader_name
-       from bulletin_receipts where bulletin_id = ?
-      order by recipient_key, party, version desc, acknowledged_at desc, receipt_id desc`,
-    [id],
-  );
+/**
+ * Each recipient's latest receipt per party ('' for the whole recipient) of the bulletin whose id
+ * `bulletinId` names (a column of the outer query), as a subquery of `repository.load`.
+ */
+export function latestReadsQuery(bulletinId: string): string {
+  return `select distinct on (recipient_key, party) recipient_key, party, version, acknowledged_at, acknowledged_by, reader_name
+            from bulletin_receipts where bulletin_id = ${bulletinId}
+           order by recipient_key, party, version desc, acknowledged_at desc, receipt_id desc`;
+}
+
+/** A row of `latestReadsQuery` as JSON carries it (timestamps as text). */
+export interface LatestReadJson {
+  recipient_key: string;
+  party: string;
+  version: number;
+  acknowledged_at: string;
+  acknowledged_by: string;
+  reader_name: string;
+}
+
+/** The rows of `latestReadsQuery` by recipient key. */
+export function partyReadsOf(rows: readonly LatestReadJson[]): Map<string, PartyRead[]> {
   const out = new Map<string, PartyRead[]>();
   for (const r of rows) {
     const reads = out.get(r.recipient_key) ?? [];
     reads.push({
       party: partyOfColumn(r.party),
       version: r.version,
-      at: r.acknowledged_at,
+      at: new Date(r.acknowledged_at),
       by: r.acknowledged_by,
       readerName: r.reader_name,
     });

@@ -21,7 +21,7 @@ import {
   type OrganisationRef,
 } from "../domain/bulletin";
 import type { Reader, RegisteredParty } from "../domain/office";
-import { partyOfColumn, partyReads, withPartyReads } from "./receipts-repository";
+import { latestReadsQuery, partyOfColumn, partyReadsOf, withPartyReads, type LatestReadJson } from "./receipts-repository";
 
 interface BulletinRow {
   bulletin_id: string;
@@ -186,11 +186,29 @@ function recipientOf(r: RecipientRow): RecipientEntry {
   };
 }
 
-function recipientsQuery(db: Knex | Knex.Transaction, id: string) {
-  // Main recipients (主送) before copy recipients (抄送), as on the printed page.
-  return db<RecipientRow>("bulletin_recipients")
-    .where({ bulletin_id: id })
-    .orderByRaw("case role when 'MAIN' then 0 else 1 end, recipient_key");
+/** A row of `bulletin_versions` or `bulletin_recipients` as JSON carries it: timestamps as text. */
+type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+const dateOf = (text: string | null): Date | null => (text === null ? null : new Date(text));
+
+/**
+ * The bulletin's row with its versions, its recipients (main (主送) before copy (抄送), as on the
+ * printed page) and each party's latest receipt, aggregated as JSON: one statement, one snapshot.
+ */
+const LOAD_SQL = `select b.*,
+        coalesce((select json_agg(v order by v.version) from bulletin_versions v where v.bulletin_id = b.bulletin_id), '[]') as versions,
+        coalesce((select json_agg(r order by case r.role when 'MAIN' then 0 else 1 end, r.recipient_key)
+                    from bulletin_recipients r where r.bulletin_id = b.bulletin_id), '[]') as recipients,
+        coalesce((select json_agg(x) from (${latestReadsQuery("b.bulletin_id")}) x), '[]') as reads
+   from bulletins b where b.bulletin_id = ?`;
+
+type LoadedRow = BulletinRow & { versions: AsJson<VersionRow>[]; recipients: AsJson<RecipientRow>[]; reads: LatestReadJson[] };
+
+function loadedBulletin(row: LoadedRow): Bulletin {
+  const versions = row.versions.map((v) => ({ ...v, occurred_at: new Date(v.occurred_at), ack_due_at: dateOf(v.ack_due_at) }));
+  const recipients = row.recipients.map((r) => ({ ...r, acknowledged_at: dateOf(r.acknowledged_at) }));
+  // Each party's latest acknowledgement (a receipt per party: persistence/receipts-repository.ts).
+  return withPartyReads(bulletinOf(row, versions, recipients), partyReadsOf(row.reads));
 }
 
 /**
@@ -302,15 +320,19 @@ function restrictVisibility(db: Knex, q: Knex.QueryBuilder, reader: Reader | und
 
 /** Knex queries over the bulletins schema; callers pass a transaction where one is needed. */
 export const repository = {
-  /** The bulletin with its versions and recipients; `forUpdate` locks its row. */
+  /**
+   * The bulletin with its versions, recipients and reads, in one statement: a change committed
+   * meanwhile is seen whole or not at all. `forUpdate` locks the row first and then reads, so
+   * that what is read includes any change the lock waited for (a locking read that waited sees
+   * the newest row, but its subqueries would keep the snapshot taken before the wait).
+   */
   async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<Bulletin | undefined> {
-    const q = db<BulletinRow>("bulletins").where({ bulletin_id: id }).first();
-    const row = await (forUpdate ? q.forUpdate() : q);
-    if (!row) return undefined;
-    const versions = await db<VersionRow>("bulletin_versions").where({ bulletin_id: id }).orderBy("version");
-    const bulletin = bulletinOf(row, versions, await recipientsQuery(db, id));
-    // Each party's latest acknowledgement (a receipt per party: persistence/receipts-repository.ts).
-    return withPartyReads(bulletin, await partyReads(db, id));
+    if (forUpdate) {
+      const locked = await db("bulletins").where({ bulletin_id: id }).forUpdate().select(db.raw("1"));
+      if (locked.length === 0) return undefined;
+    }
+    const { rows } = await db.raw<{ rows: LoadedRow[] }>(LOAD_SQL, [id]);
+    return rows[0] ? loadedBulletin(rows[0]) : undefined;
   },
 
   /** Whether the bulletin is held at this node, without reading it. */
