@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { bulletinsV1 } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
+import { readsDuring } from "../support/concurrent-reads";
 import { bulletinsFootprint } from "../support/db";
 import { draftRequest, HEPING_CHAMBER, MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
 import { healthCheck, reflectedFileFor, reflectedServices } from "../support/grpc-introspection";
@@ -142,26 +143,21 @@ describe("drafting and publishing", () => {
     const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ issuer: { ...MUNICIPAL_JUSTICE_BUREAU } }));
     const id = draft!.bulletinId;
     await approveAndPublish(city.bulletins, id);
-    let correcting = true;
-    const corrections = (async () => {
-      try {
+    const seen = await readsDuring(
+      async () => {
         for (let n = 2; n <= 16; n++)
           await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 0, title: `第${n}版`, body: "正文", reason: "更正" });
-      } finally {
-        correcting = false;
-      }
-    })();
-    const seen: { current: number; versions: number; title: string; last: string }[] = [];
-    while (correcting) {
-      const { bulletin } = await city.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" });
-      seen.push({
-        current: bulletin!.currentVersion,
-        versions: bulletin!.versions.length,
-        title: bulletin!.title,
-        last: bulletin!.versions.at(-1)!.title,
-      });
-    }
-    await corrections;
+      },
+      async () => {
+        const { bulletin } = await city.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" });
+        return {
+          current: bulletin!.currentVersion,
+          versions: bulletin!.versions.length,
+          title: bulletin!.title,
+          last: bulletin!.versions.at(-1)!.title,
+        };
+      },
+    );
     expect(seen.length).toBeGreaterThan(1);
     for (const s of seen) expect({ versions: s.versions, last: s.last }).toEqual({ versions: s.current, last: s.title });
   });

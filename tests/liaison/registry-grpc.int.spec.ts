@@ -11,6 +11,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 import { healthCheck, reflectedServices } from "../support/grpc-introspection";
+import { readsDuring } from "../support/concurrent-reads";
 import { creditCodeFor, OrgType, registerMechanismParties, registerParty } from "../support/liaison-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 import { snapshotSchemas } from "../support/refusals";
@@ -263,6 +264,27 @@ describe("departments, contacts and concurrency", () => {
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.fieldViolations.map((v) => v.field).sort()).toEqual(["contact.department_id", "contact.email"]);
     expect(await footprint()).toEqual(before);
+  });
+
+  it("reads an organisation whose departments are being added as one state: one department per revision after the first", async () => {
+    const party = await registerParty(city.liaison, {
+      type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
+      name: "南开区工商联",
+      jurisdictionCode: "120104",
+    });
+    const organisationId = party.organisation.organisationId;
+    const seen = await readsDuring(
+      async () => {
+        for (let n = 1; n <= 15; n++)
+          await city.liaison.registry.addDepartment({ organisationId, expectedRevision: 0, name: `第${n}部`, reason: "" });
+      },
+      async () => {
+        const { organisation } = await city.liaison.registry.getOrganisation({ organisationId });
+        return { revision: organisation!.revision, departments: organisation!.departments.length };
+      },
+    );
+    expect(seen.length).toBeGreaterThan(1);
+    for (const s of seen) expect(s).toEqual({ revision: s.departments + 1, departments: s.departments });
   });
 
   it("answers NOT_FOUND for an unknown organisation and INVALID_ARGUMENT for a malformed id", async () => {

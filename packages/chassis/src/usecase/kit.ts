@@ -119,6 +119,15 @@ export class ServiceKit {
   }
 
   /**
+   * Runs reads in one snapshot: a read-only REPEATABLE READ transaction, so an aggregate read in
+   * several statements (its row, then its children) is one state, never half of a change that
+   * committed between them. For reads that cannot be one statement.
+   */
+  snapshot<T>(read: (db: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(read, { isolationLevel: "repeatable read", readOnly: true });
+  }
+
+  /**
    * Creates one aggregate under `id`, drawn by the caller (`newId()`), in a transaction, at most
    * once per caller request id, and answers with what `create` returns: the new aggregate's view,
    * which it holds already, so nothing is read back. The id is stored with the request id's claim,

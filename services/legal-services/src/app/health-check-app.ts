@@ -129,7 +129,7 @@ export class HealthCheckApp {
 
   async get(id: string): Promise<HealthCheckCampaign> {
     assertUuid(id, "campaign_id");
-    return this.load(this.kit.db, id);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(filter: { districtCode: string; status?: "OPEN" | "CLOSED"; hasOverdue: boolean }, pageSize: number, pageToken: string) {

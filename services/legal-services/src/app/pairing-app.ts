@@ -176,7 +176,7 @@ export class PairingApp {
 
   async get(id: string): Promise<PairingProgramme> {
     assertUuid(id, "programme_id");
-    return this.load(this.kit.db, id);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(filter: { year: number; status?: ProgrammeStatus }, pageSize: number, pageToken: string) {

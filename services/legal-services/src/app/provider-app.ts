@@ -246,7 +246,7 @@ export class ProviderApp {
 
   async get(id: string): Promise<ProviderView> {
     assertUuid(id, "provider_id");
-    return this.view(this.kit.db, id);
+    return this.kit.snapshot((s) => this.view(s, id));
   }
 
   async list(

@@ -90,7 +90,7 @@ export class ArbitrationReferralApp {
 
   async get(id: string): Promise<ArbitrationReferral> {
     assertUuid(id.toLowerCase(), "referral_id");
-    return this.load(this.kit.db, id.toLowerCase());
+    return this.kit.snapshot((s) => this.load(s, id.toLowerCase()));
   }
 
   async list(filter: { status?: ArbitrationReferral["status"]; commissionCreditCode: string }, pageSize: number, pageToken: string) {

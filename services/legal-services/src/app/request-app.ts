@@ -386,7 +386,7 @@ export class RequestApp {
 
   async get(id: string): Promise<LegalServiceRequest> {
     assertUuid(id, "request_id");
-    return this.load(this.kit.db, id);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(

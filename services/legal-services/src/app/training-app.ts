@@ -116,7 +116,7 @@ export class TrainingApp {
 
   async get(id: string): Promise<Training> {
     assertUuid(id, "training_id");
-    return this.load(this.kit.db, id);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(

@@ -345,7 +345,7 @@ export class ConsultationApp {
     const v = new Violations();
     uuidField(v, "round_id", roundId);
     v.throwIfAny();
-    return found(await roundStore.load(this.kit.db, roundId), "round", roundId);
+    return found(await this.kit.snapshot((s) => roundStore.load(s, roundId)), "round", roundId);
   }
 
   async list(

@@ -166,7 +166,7 @@ export class DraftApp {
     const v = new Violations();
     uuidField(v, "draft_id", draftId);
     v.throwIfAny();
-    return found(await draftStore.load(this.kit.db, draftId), "draft", draftId);
+    return found(await this.kit.snapshot((s) => draftStore.load(s, draftId)), "draft", draftId);
   }
 
   async list(

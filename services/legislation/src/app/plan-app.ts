@@ -193,7 +193,7 @@ export class PlanApp {
     const v = new Violations();
     uuidField(v, "plan_id", planId);
     v.throwIfAny();
-    return found(await planStore.load(this.kit.db, planId), "plan", planId);
+    return found(await this.kit.snapshot((s) => planStore.load(s, planId)), "plan", planId);
   }
 
   async list(filter: { status?: PlanStatus; year?: number }, pageSize: number, pageToken: string, v: Violations) {

@@ -235,7 +235,7 @@ export class StudyApp {
     const v = new Violations();
     uuidField(v, "study_id", studyId);
     v.throwIfAny();
-    return found(await studyStore.load(this.kit.db, studyId), "study", studyId);
+    return found(await this.kit.snapshot((s) => studyStore.load(s, studyId)), "study", studyId);
   }
 
   async list(

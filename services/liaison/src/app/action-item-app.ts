@@ -76,7 +76,7 @@ export class ActionItemApp {
 
   async get(id: string): Promise<ActionItemView> {
     assertUuid(id, "action_item_id");
-    return this.view(this.kit.db, id);
+    return this.kit.snapshot((s) => this.view(s, id));
   }
 
   private async view(db: Knex | Knex.Transaction, id: string): Promise<ActionItemView> {

@@ -116,9 +116,11 @@ export class CampaignApp {
     return campaign;
   }
 
-  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<CampaignView> {
-    const campaign = await this.load(db, id);
-    return { campaign, activities: await repo.activities(db, id) };
+  /** The campaign with its activities, read in `trx` when given, else in a snapshot of its own (one state). */
+  async view(id: string, trx?: Knex.Transaction): Promise<CampaignView> {
+    if (!trx) return this.kit.snapshot((s) => this.view(id, s));
+    const campaign = await this.load(trx, id);
+    return { campaign, activities: await repo.activities(trx, id) };
   }
 
   // ---- use cases ----
@@ -235,9 +237,8 @@ export class CampaignApp {
 
   /** The roll-up over the activities as they stand: current revisions, withdrawn ones left out. */
   async rollUp(id: string): Promise<{ campaignId: string } & CampaignRollUp> {
-    const campaign = await this.load(this.kit.db, id);
+    const { campaign, activities } = await this.view(id);
     assertKeepsRollUp(campaign);
-    const activities = await repo.activities(this.kit.db, id);
     return { campaignId: id, ...rollUp(campaign.issuingJurisdictionCode, campaign.targets, totalsOf(activities)) };
   }
 

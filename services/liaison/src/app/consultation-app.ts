@@ -374,7 +374,7 @@ export class ConsultationApp {
 
   async get(id: string): Promise<ConsultationView> {
     assertUuid(id, "consultation_id");
-    return this.view(this.kit.db, id);
+    return this.kit.snapshot((s) => this.view(s, id));
   }
 
   /** `v` may already hold the caller's problems with the request (e.g. unknown enums); all are reported together. */

@@ -160,7 +160,7 @@ export class MechanismApp {
 
   async get(id: string): Promise<Mechanism> {
     assertUuid(id, "mechanism_id");
-    return this.load(this.kit.db, id);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(

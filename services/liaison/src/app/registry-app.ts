@@ -73,9 +73,10 @@ export interface CorrectionRequest {
 export class RegistryApp {
   constructor(private readonly kit: ServiceKit) {}
 
-  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<Organisation> {
+  /** The organisation, read in `trx` when given, else in a snapshot of its own (row and children as one state). */
+  async view(id: string, trx?: Knex.Transaction): Promise<Organisation> {
     assertUuid(id, "organisation_id");
-    const o = await repo.load(db, id);
+    const o = await (trx ? repo.load(trx, id) : this.kit.snapshot((s) => repo.load(s, id)));
     if (!o) throw new NotFoundError("organisation", id);
     return o;
   }
@@ -313,7 +314,7 @@ export class RegistryApp {
     filter = rest;
     const page = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    const result = await repo.list(this.kit.db, filter, page.size + 1, page.after);
+    const result = await this.kit.snapshot((s) => repo.list(s, filter, page.size + 1, page.after));
     const { items, nextPageToken } = pageOf(result.items, page, (i) => ({ key: i.key, id: i.organisation.organisationId }));
     return { items: items.map((i) => i.organisation), nextPageToken, totalSize: result.total };
   }

@@ -143,9 +143,10 @@ export class ResearchApp {
   ) {}
 
   /** A project with its invitations, findings and outcomes; NOT_FOUND when unknown. */
-  async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<JointResearch> {
+  async view(id: string, trx?: Knex.Transaction): Promise<JointResearch> {
     assertUuid(id, "research_id");
-    const research = await repo.load(db, id);
+    // Outside a change, in a snapshot of its own: the project and its parts as one state.
+    const research = await (trx ? repo.load(trx, id) : this.kit.snapshot((s) => repo.load(s, id)));
     if (!research) throw new NotFoundError("research", id);
     return research;
   }

@@ -338,7 +338,7 @@ export const registryRepository = {
   },
 
   /** Up to `limit` organisations by (name, id) after a cursor, with the total under the filter. */
-  async list(db: Knex, filter: OrganisationFilter, limit: number, after?: { key: string; id: string }): Promise<OrganisationPage> {
+  async list(db: Db, filter: OrganisationFilter, limit: number, after?: { key: string; id: string }): Promise<OrganisationPage> {
     const filtered = () => {
       const q = db<OrganisationRow>("organisations");
       if (filter.type) q.where("type", filter.type);

@@ -130,7 +130,7 @@ export class ArbitratorApp {
   async get(id: string): Promise<ArbitratorRecommendation> {
     const rid = id.trim().toLowerCase();
     assertUuid(rid, "recommendation_id");
-    return this.load(this.kit.db, rid);
+    return this.kit.snapshot((s) => this.load(s, rid));
   }
 
   async list(filter: { commissionCreditCode: string; status?: RecommendationStatus }, pageSize: number, pageToken: string) {

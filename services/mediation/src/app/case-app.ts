@@ -197,7 +197,7 @@ export class CaseApp {
   async get(id: string): Promise<Case> {
     const caseId = id.trim().toLowerCase();
     assertUuid(caseId, "case_id");
-    return this.load(this.kit.db, caseId);
+    return this.kit.snapshot((s) => this.load(s, caseId));
   }
 
   async list(

@@ -143,7 +143,7 @@ export class CooperationApp {
   async get(id: string): Promise<Cooperation> {
     const cid = id.trim().toLowerCase();
     assertUuid(cid, "cooperation_id");
-    return this.load(this.kit.db, cid);
+    return this.kit.snapshot((s) => this.load(s, cid));
   }
 
   async list(filter: { role?: CooperationRole; status?: CooperationStatus; caseId: string }, pageSize: number, pageToken: string) {

@@ -171,7 +171,8 @@ export class NominationApp {
   }
 
   async get(batchId: string): Promise<NominationBatch> {
-    return this.load(this.kit.db, this.checkBatchId(batchId));
+    const id = this.checkBatchId(batchId);
+    return this.kit.snapshot((s) => this.load(s, id));
   }
 
   async list(

@@ -60,7 +60,7 @@ export class ReferralSender {
     }[];
     let settled = 0;
     for (const { case_id } of rows) {
-      const c = await caseStore.load(this.kit.db, case_id);
+      const c = await this.kit.snapshot((s) => caseStore.load(s, case_id));
       if (!c?.referral || c.referral.status !== "PENDING") continue;
       const outcome = await this.send(intake, c);
       if (!outcome.ok && !outcome.permanent) {
