@@ -143,29 +143,34 @@ export class HealthCheckApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const now = this.kit.now();
-    const filtered = () => {
-      const q = db("health_check_campaigns as c");
-      if (f.district) q.where("c.district_code", f.district);
-      if (f.status) q.where("c.status", f.status);
-      if (f.overdue)
-        q.whereExists(
-          db("health_check_follow_ups as u").whereRaw("u.campaign_id = c.campaign_id").where("u.done", false).where("u.due_at", "<=", now),
-        );
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("c.campaign_id", "c.created_at");
-    if (page.after) q.whereRaw("(c.created_at, c.campaign_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "c.created_at", order: "desc" },
-        { column: "c.campaign_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { campaign_id: string; created_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.campaign_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.campaign_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const now = this.kit.now();
+      const filtered = () => {
+        const q = db("health_check_campaigns as c");
+        if (f.district) q.where("c.district_code", f.district);
+        if (f.status) q.where("c.status", f.status);
+        if (f.overdue)
+          q.whereExists(
+            db("health_check_follow_ups as u")
+              .whereRaw("u.campaign_id = c.campaign_id")
+              .where("u.done", false)
+              .where("u.due_at", "<=", now),
+          );
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("c.campaign_id", "c.created_at");
+      if (page.after) q.whereRaw("(c.created_at, c.campaign_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "c.created_at", order: "desc" },
+          { column: "c.campaign_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { campaign_id: string; created_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.campaign_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.campaign_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   /**

@@ -186,24 +186,26 @@ export class PairingApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("pairing_programmes");
-      if (f.year) q.where("year", f.year);
-      if (f.status) q.where("status", f.status);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("programme_id", "created_at");
-    if (page.after) q.whereRaw("(created_at, programme_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "created_at", order: "desc" },
-        { column: "programme_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { programme_id: string; created_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.programme_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.programme_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("pairing_programmes");
+        if (f.year) q.where("year", f.year);
+        if (f.status) q.where("status", f.status);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("programme_id", "created_at");
+      if (page.after) q.whereRaw("(created_at, programme_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "created_at", order: "desc" },
+          { column: "programme_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { programme_id: string; created_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.programme_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.programme_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   async listPairs(
@@ -223,30 +225,32 @@ export class PairingApp {
     const page = readPageRequest(v, f, pageSize, pageToken);
     if (page.after && !isUuid(page.after.id)) v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("pairs");
-      if (f.programme) q.where("programme_id", f.programme);
-      if (f.district) q.where((w) => w.where("chamber_district", f.district).orWhere("firm_district", f.district));
-      if (f.chamber) q.where("chamber_credit_code", f.chamber);
-      if (f.firm) q.where("firm_credit_code", f.firm);
-      if (f.status) q.where("status", f.status);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("pair_id", "programme_id", "chamber_credit_code", "doc");
-    if (page.after) {
-      const [programme, chamber] = page.after.key.split("|");
-      q.whereRaw("(programme_id, chamber_credit_code, pair_id) > (?::uuid, ?, ?::uuid)", [programme, chamber, page.after.id]);
-    }
-    const rows = (await q.orderBy(["programme_id", "chamber_credit_code", "pair_id"]).limit(page.size + 1)) as {
-      pair_id: string;
-      programme_id: string;
-      chamber_credit_code: string;
-      doc: unknown;
-    }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: `${r.programme_id}|${r.chamber_credit_code}`, id: r.pair_id }));
-    return { items: items.map((r) => revive<Pair>(r.doc)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("pairs");
+        if (f.programme) q.where("programme_id", f.programme);
+        if (f.district) q.where((w) => w.where("chamber_district", f.district).orWhere("firm_district", f.district));
+        if (f.chamber) q.where("chamber_credit_code", f.chamber);
+        if (f.firm) q.where("firm_credit_code", f.firm);
+        if (f.status) q.where("status", f.status);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("pair_id", "programme_id", "chamber_credit_code", "doc");
+      if (page.after) {
+        const [programme, chamber] = page.after.key.split("|");
+        q.whereRaw("(programme_id, chamber_credit_code, pair_id) > (?::uuid, ?, ?::uuid)", [programme, chamber, page.after.id]);
+      }
+      const rows = (await q.orderBy(["programme_id", "chamber_credit_code", "pair_id"]).limit(page.size + 1)) as {
+        pair_id: string;
+        programme_id: string;
+        chamber_credit_code: string;
+        doc: unknown;
+      }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: `${r.programme_id}|${r.chamber_credit_code}`, id: r.pair_id }));
+      return { items: items.map((r) => revive<Pair>(r.doc)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   /** Pairs from the city for this district's chambers and firms: kept as they stand in the latest round. */

@@ -269,37 +269,39 @@ export class ProviderApp {
     const page = readPageRequest(v, filter, pageSize, pageToken);
     if (page.after && !isUuid(page.after.id)) v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("providers");
-      if (filter.kind) q.where("kind", filter.kind);
-      if (filter.district) q.where("district_code", filter.district);
-      if (filter.status) q.where("status", filter.status);
-      if (filter.text) q.whereILike("name", containsPattern(filter.text));
-      if (filter.licence) q.where("licence_number", filter.licence);
-      if (filter.creditCode) q.where((w) => w.where("credit_code", filter.creditCode).orWhere("firm_credit_code", filter.creditCode));
-      if (filter.specialty) q.whereRaw("jsonb_exists(doc->'profile'->'specialties', ?)", [filter.specialty]);
-      if (filter.language) q.whereRaw("jsonb_exists(doc->'profile'->'languages', ?)", [filter.language]);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("provider_id", "name", "doc", "revision");
-    if (page.after) q.whereRaw("(name, provider_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy(["name", "provider_id"]).limit(page.size + 1)) as {
-      provider_id: string;
-      name: string;
-      doc: unknown;
-      revision: number;
-    }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.provider_id }));
-    const load = await loads(
-      db,
-      items.map((r) => r.provider_id),
-    );
-    return {
-      items: items.map((r) => ({ provider: { ...revive<Provider>(r.doc), revision: r.revision }, load: load.get(r.provider_id) ?? 0 })),
-      nextPageToken,
-      totalSize: Number(n),
-    };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("providers");
+        if (filter.kind) q.where("kind", filter.kind);
+        if (filter.district) q.where("district_code", filter.district);
+        if (filter.status) q.where("status", filter.status);
+        if (filter.text) q.whereILike("name", containsPattern(filter.text));
+        if (filter.licence) q.where("licence_number", filter.licence);
+        if (filter.creditCode) q.where((w) => w.where("credit_code", filter.creditCode).orWhere("firm_credit_code", filter.creditCode));
+        if (filter.specialty) q.whereRaw("jsonb_exists(doc->'profile'->'specialties', ?)", [filter.specialty]);
+        if (filter.language) q.whereRaw("jsonb_exists(doc->'profile'->'languages', ?)", [filter.language]);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("provider_id", "name", "doc", "revision");
+      if (page.after) q.whereRaw("(name, provider_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q.orderBy(["name", "provider_id"]).limit(page.size + 1)) as {
+        provider_id: string;
+        name: string;
+        doc: unknown;
+        revision: number;
+      }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.provider_id }));
+      const load = await loads(
+        db,
+        items.map((r) => r.provider_id),
+      );
+      return {
+        items: items.map((r) => ({ provider: { ...revive<Provider>(r.doc), revision: r.revision }, load: load.get(r.provider_id) ?? 0 })),
+        nextPageToken,
+        totalSize: Number(n),
+      };
+    });
   }
 }

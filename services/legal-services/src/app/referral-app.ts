@@ -103,23 +103,25 @@ export class ArbitrationReferralApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("arbitration_referrals");
-      if (f.status) q.where("status", f.status);
-      if (f.commission) q.where("commission_credit_code", f.commission);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("referral_id", "received_at");
-    if (page.after) q.whereRaw("(received_at, referral_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "received_at", order: "desc" },
-        { column: "referral_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.received_at.toISOString(), id: r.referral_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.referral_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("arbitration_referrals");
+        if (f.status) q.where("status", f.status);
+        if (f.commission) q.where("commission_credit_code", f.commission);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("referral_id", "received_at");
+      if (page.after) q.whereRaw("(received_at, referral_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "received_at", order: "desc" },
+          { column: "referral_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.received_at.toISOString(), id: r.referral_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.referral_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }

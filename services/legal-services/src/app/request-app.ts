@@ -408,33 +408,35 @@ export class RequestApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("requests");
-      if (filter.status) q.where("status", filter.status);
-      if (filter.type) q.where("type", filter.type);
-      if (filter.district) q.where("district_code", filter.district);
-      if (filter.requester) q.where("requester_credit_code", filter.requester);
-      if (filter.provider) q.where("provider_id", filter.provider);
-      if (filter.period.from) q.where("submitted_at", ">=", filter.period.from);
-      if (filter.period.until) q.where("submitted_at", "<", filter.period.until);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("request_id", "submitted_at", "doc", "revision");
-    if (page.after) q.whereRaw("(submitted_at, request_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "submitted_at", order: "desc" },
-        { column: "request_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { request_id: string; submitted_at: Date; doc: unknown; revision: number }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.submitted_at.toISOString(), id: r.request_id }));
-    return {
-      items: items.map((r) => ({ ...revive<LegalServiceRequest>(r.doc), revision: r.revision })),
-      nextPageToken,
-      totalSize: Number(n),
-    };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("requests");
+        if (filter.status) q.where("status", filter.status);
+        if (filter.type) q.where("type", filter.type);
+        if (filter.district) q.where("district_code", filter.district);
+        if (filter.requester) q.where("requester_credit_code", filter.requester);
+        if (filter.provider) q.where("provider_id", filter.provider);
+        if (filter.period.from) q.where("submitted_at", ">=", filter.period.from);
+        if (filter.period.until) q.where("submitted_at", "<", filter.period.until);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("request_id", "submitted_at", "doc", "revision");
+      if (page.after) q.whereRaw("(submitted_at, request_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "submitted_at", order: "desc" },
+          { column: "request_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { request_id: string; submitted_at: Date; doc: unknown; revision: number }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.submitted_at.toISOString(), id: r.request_id }));
+      return {
+        items: items.map((r) => ({ ...revive<LegalServiceRequest>(r.doc), revision: r.revision })),
+        nextPageToken,
+        totalSize: Number(n),
+      };
+    });
   }
 
   // ---- the city's pool: cross-node fallback ----

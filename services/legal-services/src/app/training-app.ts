@@ -138,25 +138,27 @@ export class TrainingApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("trainings");
-      if (f.kind) q.where("kind", f.kind);
-      if (f.status) q.where("status", f.status);
-      if (f.period.from) q.where("start_at", ">=", f.period.from);
-      if (f.period.until) q.where("start_at", "<", f.period.until);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("training_id", "start_at");
-    if (page.after) q.whereRaw("(start_at, training_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "start_at", order: "desc" },
-        { column: "training_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { training_id: string; start_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.start_at.toISOString(), id: r.training_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.training_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("trainings");
+        if (f.kind) q.where("kind", f.kind);
+        if (f.status) q.where("status", f.status);
+        if (f.period.from) q.where("start_at", ">=", f.period.from);
+        if (f.period.until) q.where("start_at", "<", f.period.until);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("training_id", "start_at");
+      if (page.after) q.whereRaw("(start_at, training_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "start_at", order: "desc" },
+          { column: "training_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { training_id: string; start_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.start_at.toISOString(), id: r.training_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.training_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }

@@ -364,7 +364,7 @@ export class ConsultationApp {
     };
     const request = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    return rounds.list(this.kit.db, { ...filter, now: this.kit.now() }, request);
+    return this.kit.snapshot((s) => rounds.list(s, { ...filter, now: this.kit.now() }, request));
   }
 
   /** Near-identical positions not yet answered in public, proposed as groups. */

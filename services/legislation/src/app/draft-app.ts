@@ -195,7 +195,7 @@ export class DraftApp {
     };
     const request = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    return drafts.list(this.kit.db, filter, request);
+    return this.kit.snapshot((s) => drafts.list(s, filter, request));
   }
 
   async diff(input: { draftId: string; fromVersion: number; toVersion: number }) {

@@ -199,6 +199,6 @@ export class PlanApp {
   async list(filter: { status?: PlanStatus; year?: number }, pageSize: number, pageToken: string, v: Violations) {
     const request = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    return plans.list(this.kit.db, filter, request);
+    return this.kit.snapshot((s) => plans.list(s, filter, request));
   }
 }

@@ -261,6 +261,6 @@ export class StudyApp {
     };
     const request = readPageRequest(v, filter, pageSize, pageToken);
     v.throwIfAny();
-    return studies.list(this.kit.db, filter, request);
+    return this.kit.snapshot((s) => studies.list(s, filter, request));
   }
 }

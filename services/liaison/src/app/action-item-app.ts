@@ -244,7 +244,7 @@ export class ActionItemApp {
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
     const now = this.kit.now();
-    const r = await repo.listActionItems(this.kit.db, filter, page, now);
+    const r = await this.kit.snapshot((s) => repo.listActionItems(s, filter, page, now));
     return { ...r, items: actionItemViews(r.items, now, await findOrganisations(this.kit.db, r.items.flatMap(ownerIdsOf))) };
   }
 

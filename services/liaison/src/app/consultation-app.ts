@@ -345,7 +345,7 @@ export class ConsultationApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    return repo.listReceivedAgendas(this.kit.db, filter, page);
+    return this.kit.snapshot((s) => repo.listReceivedAgendas(s, filter, page));
   }
 
   /** At a district node: the agenda of a municipal consultation concerning it, the newest revision kept. */
@@ -392,7 +392,7 @@ export class ConsultationApp {
       v.add("page.page_token", "is not a valid page token");
     if (filter.mechanismId !== undefined && !isUuid(filter.mechanismId)) v.add("filter.mechanism_id", "must be a UUID");
     v.throwIfAny();
-    const r = await repo.list(this.kit.db, filter, page);
+    const r = await this.kit.snapshot((s) => repo.list(s, filter, page));
     const names = await findOrganisations(this.kit.db, r.items.flatMap(idsOf));
     return { ...r, items: r.items.map((consultation) => ({ consultation, actionItems: [], names })) };
   }

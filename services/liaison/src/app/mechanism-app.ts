@@ -174,7 +174,7 @@ export class MechanismApp {
     if (page.after && (!isJurisdictionCode(page.after.key) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const result = await repo.list(this.kit.db, { status }, page.size + 1, page.after);
+    const result = await this.kit.snapshot((s) => repo.list(s, { status }, page.size + 1, page.after));
     const { items, nextPageToken } = pageOf(result.items, page, (i) => ({ key: i.key, id: i.mechanism.mechanismId }));
     return { items: items.map((i) => i.mechanism), nextPageToken, totalSize: result.total };
   }
@@ -182,11 +182,13 @@ export class MechanismApp {
   /** The city's roll-up across jurisdictions; a district node answers for itself only. */
   async rollUp(filter: RollUpStatus | undefined): Promise<RollUp> {
     const here = this.kit.here;
-    const db = this.kit.db;
-    if (here === CITY_JURISDICTION) return rollUp(here, await repo.rollUpEntries(db), filter);
-    const id = await repo.idAt(db, here);
-    const own = id ? await repo.load(db, id) : undefined;
-    return rollUp(here, own ? [rollUpEntryOf(own, own.statusSince)] : [], filter);
+    // One snapshot: every mechanism in the roll-up as one state.
+    return this.kit.snapshot(async (db) => {
+      if (here === CITY_JURISDICTION) return rollUp(here, await repo.rollUpEntries(db), filter);
+      const id = await repo.idAt(db, here);
+      const own = id ? await repo.load(db, id) : undefined;
+      return rollUp(here, own ? [rollUpEntryOf(own, own.statusSince)] : [], filter);
+    });
   }
 
   // ---- inbound deliveries (in the consumer's inbox transaction) ----

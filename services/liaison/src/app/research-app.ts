@@ -392,7 +392,7 @@ export class ResearchApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const { projects, total } = await repo.list(this.kit.db, filter, page.after, page.size + 1);
+    const { projects, total } = await this.kit.snapshot((s) => repo.list(s, filter, page.after, page.size + 1));
     const { items, nextPageToken } = pageOf(projects, page, (r) => ({ key: r.createdAt.toISOString(), id: r.researchId }));
     return { items, nextPageToken, totalSize: total };
   }

@@ -143,23 +143,25 @@ export class ArbitratorApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("arbitrator_recommendations");
-      if (f.commission) q.where("commission_credit_code", f.commission);
-      if (f.status) q.where("status", f.status);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("recommendation_id", "recommended_at");
-    if (page.after) q.whereRaw("(recommended_at, recommendation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "recommended_at", order: "desc" },
-        { column: "recommendation_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { recommendation_id: string; recommended_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.recommended_at.toISOString(), id: r.recommendation_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.recommendation_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("arbitrator_recommendations");
+        if (f.commission) q.where("commission_credit_code", f.commission);
+        if (f.status) q.where("status", f.status);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("recommendation_id", "recommended_at");
+      if (page.after) q.whereRaw("(recommended_at, recommendation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "recommended_at", order: "desc" },
+          { column: "recommendation_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { recommendation_id: string; recommended_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.recommended_at.toISOString(), id: r.recommendation_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.recommendation_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }

@@ -229,27 +229,29 @@ export class CaseApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("cases");
-      if (f.committeeId) q.where("committee_id", f.committeeId);
-      if (f.status) q.where("status", f.status);
-      if (f.kind) q.where("kind", f.kind);
-      if (period.from) q.where("opened_at", ">=", period.from);
-      if (period.until) q.where("opened_at", "<", period.until);
-      if (f.disputeId) q.where("dispute_id", f.disputeId);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("case_id", "opened_at");
-    if (page.after) q.whereRaw("(opened_at, case_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "opened_at", order: "desc" },
-        { column: "case_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { case_id: string; opened_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.opened_at.toISOString(), id: r.case_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.case_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("cases");
+        if (f.committeeId) q.where("committee_id", f.committeeId);
+        if (f.status) q.where("status", f.status);
+        if (f.kind) q.where("kind", f.kind);
+        if (period.from) q.where("opened_at", ">=", period.from);
+        if (period.until) q.where("opened_at", "<", period.until);
+        if (f.disputeId) q.where("dispute_id", f.disputeId);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("case_id", "opened_at");
+      if (page.after) q.whereRaw("(opened_at, case_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "opened_at", order: "desc" },
+          { column: "case_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { case_id: string; opened_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.opened_at.toISOString(), id: r.case_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.case_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }

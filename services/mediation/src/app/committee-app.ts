@@ -108,22 +108,24 @@ export class CommitteeApp {
     if ([...f.text].length > 200) v.add("filter.text", "must be at most 200 characters");
     const page = readPageRequest(v, f, pageSize, pageToken);
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("committees");
-      if (f.chamber) q.where("chamber_credit_code", f.chamber);
-      if (f.text) q.where((w) => w.whereILike("name", containsPattern(f.text)).orWhere("credit_code", f.text.toUpperCase()));
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("committee_id", "name");
-    if (page.after) q.whereRaw("(name, committee_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy([{ column: "name" }, { column: "committee_id" }]).limit(page.size + 1)) as {
-      committee_id: string;
-      name: string;
-    }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.committee_id }));
-    return { items: await loadEach(items, (r) => this.loadCommittee(db, r.committee_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("committees");
+        if (f.chamber) q.where("chamber_credit_code", f.chamber);
+        if (f.text) q.where((w) => w.whereILike("name", containsPattern(f.text)).orWhere("credit_code", f.text.toUpperCase()));
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("committee_id", "name");
+      if (page.after) q.whereRaw("(name, committee_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q.orderBy([{ column: "name" }, { column: "committee_id" }]).limit(page.size + 1)) as {
+        committee_id: string;
+        name: string;
+      }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.committee_id }));
+      return { items: await loadEach(items, (r) => this.loadCommittee(db, r.committee_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   registerMediator(committeeId: string, input: MediatorInput, reason: string, actor: Actor): Promise<Mediator> {
@@ -204,22 +206,24 @@ export class CommitteeApp {
     const f = { committeeId, status: filter.status ?? null, pool: filter.pool ?? null };
     const page = readPageRequest(v, f, pageSize, pageToken);
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("mediators");
-      if (f.committeeId) q.where("committee_id", f.committeeId);
-      if (f.status) q.where("status", f.status);
-      if (f.pool) q.whereIn("pool", f.pool === "BOTH" ? ["BOTH"] : [f.pool, "BOTH"]);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("mediator_id", "name");
-    if (page.after) q.whereRaw("(name, mediator_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy([{ column: "name" }, { column: "mediator_id" }]).limit(page.size + 1)) as {
-      mediator_id: string;
-      name: string;
-    }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.mediator_id }));
-    return { items: await loadEach(items, (r) => this.loadMediator(db, r.mediator_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("mediators");
+        if (f.committeeId) q.where("committee_id", f.committeeId);
+        if (f.status) q.where("status", f.status);
+        if (f.pool) q.whereIn("pool", f.pool === "BOTH" ? ["BOTH"] : [f.pool, "BOTH"]);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("mediator_id", "name");
+      if (page.after) q.whereRaw("(name, mediator_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q.orderBy([{ column: "name" }, { column: "mediator_id" }]).limit(page.size + 1)) as {
+        mediator_id: string;
+        name: string;
+      }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.name, id: r.mediator_id }));
+      return { items: await loadEach(items, (r) => this.loadMediator(db, r.mediator_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }

@@ -155,25 +155,27 @@ export class CooperationApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("cooperations");
-      if (f.role) q.where("role", f.role);
-      if (f.status) q.where("status", f.status);
-      if (f.caseId) q.where("case_id", f.caseId);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("cooperation_id", "requested_at");
-    if (page.after) q.whereRaw("(requested_at, cooperation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "requested_at", order: "desc" },
-        { column: "cooperation_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { cooperation_id: string; requested_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.requested_at.toISOString(), id: r.cooperation_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.cooperation_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("cooperations");
+        if (f.role) q.where("role", f.role);
+        if (f.status) q.where("status", f.status);
+        if (f.caseId) q.where("case_id", f.caseId);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("cooperation_id", "requested_at");
+      if (page.after) q.whereRaw("(requested_at, cooperation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "requested_at", order: "desc" },
+          { column: "cooperation_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { cooperation_id: string; requested_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.requested_at.toISOString(), id: r.cooperation_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.cooperation_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   // ---- inbound: the city passes on; the districts apply ----

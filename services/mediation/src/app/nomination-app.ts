@@ -98,14 +98,16 @@ export class NominationApp {
     const v = new Violations();
     checkNomineeInput(v, input, "nominee.");
     v.throwIfAny();
-    const db = this.kit.db;
-    const b = await this.load(db, id);
-    employerOf(
-      "nominee.employer_credit_code",
-      input.employerCreditCode,
-      await registryByCodes(db, [input.employerCreditCode.trim().toUpperCase()]),
-    );
-    return eligibilityFindings(b.kind, b.referenceAt, input, await this.facts(db, input), this.policy);
+    // One snapshot: the batch and the nominee's facts as one state.
+    return this.kit.snapshot(async (db) => {
+      const b = await this.load(db, id);
+      employerOf(
+        "nominee.employer_credit_code",
+        input.employerCreditCode,
+        await registryByCodes(db, [input.employerCreditCode.trim().toUpperCase()]),
+      );
+      return eligibilityFindings(b.kind, b.referenceAt, input, await this.facts(db, input), this.policy);
+    });
   }
 
   addNominee(batchId: string, expectedRevision: number, input: NomineeInput, reason: string, actor: Actor): Promise<NominationBatch> {
@@ -196,26 +198,28 @@ export class NominationApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("nomination_batches");
-      if (f.kind) q.where("kind", f.kind);
-      if (f.status) q.where("status", f.status);
-      if (period.from) q.where("created_at", ">=", period.from);
-      if (period.until) q.where("created_at", "<", period.until);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("batch_id", "created_at");
-    if (page.after) q.whereRaw("(created_at, batch_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "created_at", order: "desc" },
-        { column: "batch_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { batch_id: string; created_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.batch_id }));
-    return { items: await loadEach(items, (r) => this.load(db, r.batch_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("nomination_batches");
+        if (f.kind) q.where("kind", f.kind);
+        if (f.status) q.where("status", f.status);
+        if (period.from) q.where("created_at", ">=", period.from);
+        if (period.until) q.where("created_at", "<", period.until);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("batch_id", "created_at");
+      if (page.after) q.whereRaw("(created_at, batch_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "created_at", order: "desc" },
+          { column: "batch_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { batch_id: string; created_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.batch_id }));
+      return { items: await loadEach(items, (r) => this.load(db, r.batch_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 
   // ---- the 失信被执行人 list ----
@@ -275,23 +279,25 @@ export class NominationApp {
     if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
-    const db = this.kit.db;
-    const filtered = () => {
-      const q = db("defaulters");
-      if (f.identityNumber) q.where("identity_number", personalDataKeyring().index(f.identityNumber));
-      if (!f.includeRemoved) q.where("active", true);
-      return q;
-    };
-    const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
-    const q = filtered().select("entry_id", "added_at");
-    if (page.after) q.whereRaw("(added_at, entry_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "added_at", order: "desc" },
-        { column: "entry_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as { entry_id: string; added_at: Date }[];
-    const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.added_at.toISOString(), id: r.entry_id }));
-    return { items: await loadEach(items, (r) => this.loadDefaulter(db, r.entry_id)), nextPageToken, totalSize: Number(n) };
+    // One snapshot: the count, the page and each item's parts as one state.
+    return this.kit.snapshot(async (db) => {
+      const filtered = () => {
+        const q = db("defaulters");
+        if (f.identityNumber) q.where("identity_number", personalDataKeyring().index(f.identityNumber));
+        if (!f.includeRemoved) q.where("active", true);
+        return q;
+      };
+      const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
+      const q = filtered().select("entry_id", "added_at");
+      if (page.after) q.whereRaw("(added_at, entry_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
+      const rows = (await q
+        .orderBy([
+          { column: "added_at", order: "desc" },
+          { column: "entry_id", order: "desc" },
+        ])
+        .limit(page.size + 1)) as { entry_id: string; added_at: Date }[];
+      const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.added_at.toISOString(), id: r.entry_id }));
+      return { items: await loadEach(items, (r) => this.loadDefaulter(db, r.entry_id)), nextPageToken, totalSize: Number(n) };
+    });
   }
 }
