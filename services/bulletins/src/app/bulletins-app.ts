@@ -125,9 +125,8 @@ export class BulletinsApp {
         const issuers = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
         const audience = [...content.mainAudience.organisations, ...content.copyAudience.organisations];
         const records = await this.organisations.recordsOf(trx, [...issuers, ...audience.map((o) => o.creditCode)]);
-        const issuerCodes = new Set(issuers);
-        const registered = records.filter((r) => issuerCodes.has(r.creditCode));
-        const decision = decideCreateDraft(id, content, ctx, registered);
+        // The decision looks each issuer up by credit code among the records.
+        const decision = decideCreateDraft(id, content, ctx, records);
         const { issuer, mainAudience, copyAudience, coIssuers } = decision.state;
         this.organisations.refuseDeactivated(organisationsNamed(issuer, mainAudience, copyAudience, coIssuers), records);
         const created = await this.kit.apply(trx, bulletinStore, undefined, decision, by, 0, ctx.now);

@@ -244,8 +244,11 @@ export class ActionItemApp {
       v.add("page.page_token", "is not a valid page token");
     v.throwIfAny();
     const now = this.kit.now();
-    const r = await this.kit.snapshot((s) => repo.listActionItems(s, filter, page, now));
-    return { ...r, items: actionItemViews(r.items, now, await findOrganisations(this.kit.db, r.items.flatMap(ownerIdsOf))) };
+    // The page and its owners' names in one snapshot.
+    return this.kit.snapshot(async (s) => {
+      const r = await repo.listActionItems(s, filter, page, now);
+      return { ...r, items: actionItemViews(r.items, now, await findOrganisations(s, r.items.flatMap(ownerIdsOf))) };
+    });
   }
 
   // ---- inbound deliveries (run inside the consumer's inbox transaction) ----

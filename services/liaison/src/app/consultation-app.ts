@@ -392,9 +392,12 @@ export class ConsultationApp {
       v.add("page.page_token", "is not a valid page token");
     if (filter.mechanismId !== undefined && !isUuid(filter.mechanismId)) v.add("filter.mechanism_id", "must be a UUID");
     v.throwIfAny();
-    const r = await this.kit.snapshot((s) => repo.list(s, filter, page));
-    const names = await findOrganisations(this.kit.db, r.items.flatMap(idsOf));
-    return { ...r, items: r.items.map((consultation) => ({ consultation, actionItems: [], names })) };
+    // The page and the names it refers to in one snapshot.
+    return this.kit.snapshot(async (s) => {
+      const r = await repo.list(s, filter, page);
+      const names = await findOrganisations(s, r.items.flatMap(idsOf));
+      return { ...r, items: r.items.map((consultation) => ({ consultation, actionItems: [], names })) };
+    });
   }
 
   private async view(db: Knex | Knex.Transaction, id: string): Promise<ConsultationView> {
