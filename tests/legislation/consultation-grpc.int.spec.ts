@@ -5,6 +5,7 @@
  * split), adoption feedback and the art. 5 review gate; bad input and impossible transitions
  * refused with the right status and nothing changed.
  */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { legislationModule } from "@jinlian/legislation";
 import { legislationV1 } from "@jinlian/proto";
@@ -75,7 +76,11 @@ const docOf = async (table: string, id: string, key: string) =>
 
 describe("the annual plan and project suggestions", () => {
   it("takes the federation's suggestions, answers each, and is fixed only when all are answered", async () => {
-    const { plan } = await city.legislation.plan.createPlan({ year: 2026, reason: "编制年度立法计划" });
+    const requestId = randomUUID();
+    const { plan } = await city.legislation.plan.createPlan({ year: 2026, reason: "编制年度立法计划" }, { requestId });
+    // The answer is the plan as saved, not read back: the same as reading it, and as a repeat.
+    expect(plan).toEqual((await city.legislation.plan.getPlan({ planId: plan!.planId })).plan);
+    expect((await city.legislation.plan.createPlan({ year: 2026, reason: "编制年度立法计划" }, { requestId })).plan).toEqual(plan);
     const again = await statusOf(city.legislation.plan.createPlan({ year: 2026, reason: "" }));
     expect(again.code).toBe(status.ALREADY_EXISTS);
     const s1 = await city.legislation.plan.submitProjectSuggestion({
@@ -98,6 +103,8 @@ describe("the annual plan and project suggestions", () => {
     });
     expect(s1.suggestion).toEqual(expect.objectContaining({ outcome: L.SuggestionOutcome.SUGGESTION_OUTCOME_PENDING }));
     expect(s1.suggestion!.suggestedBy).toEqual(expect.objectContaining({ creditCode: code(federation), name: "天津市工商业联合会" }));
+    // A change answers with the plan as saved: the same as reading it.
+    expect(s2.plan).toEqual((await city.legislation.plan.getPlan({ planId: plan!.planId })).plan);
 
     // A law firm does not suggest projects; nothing changes.
     const before = await footprint();
@@ -281,6 +288,7 @@ describe("a round, its opinions, grouping, feedback and the review gate", () => 
       }),
     );
     roundId = round!.roundId;
+    expect(round).toEqual((await city.legislation.consultations.getRound({ roundId })).round);
     // Opened Mon 2 March 09:00 CST; day 30 is Wed 1 April; closes at 24:00 CST that day.
     expect(round!.window).toEqual(
       expect.objectContaining({
@@ -461,6 +469,7 @@ describe("a round, its opinions, grouping, feedback and the review gate", () => 
     });
     expect(batch).toBe(1);
     expect(published!.opinions.every((o) => o.answer?.publishedBatch === 1)).toBe(true);
+    expect(published).toEqual((await city.legislation.consultations.getRound({ roundId })).round);
     const again = await statusOf(city.legislation.consultations.publishFeedback({ roundId, expectedRevision: 0, reason: "" }));
     expect(again.preconditionViolations.map((v) => v.type)).toEqual(["NOTHING_TO_PUBLISH"]);
     const merge = await statusOf(

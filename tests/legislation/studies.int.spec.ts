@@ -107,6 +107,8 @@ it("holds a joint symposium on version 1: findings cite its articles, are answer
     }),
   );
   const id = study!.studyId;
+  // Answered with the study as saved, not read back: the same as reading it.
+  expect(study).toEqual((await city.legislation.studies.getStudy({ studyId: id })).study);
   // Article 6 exists only in version 2: refused, nothing changes.
   const beyond = await refusedUnchanged(city.legislation.studies.recordStudyFinding(finding(id, "第六条", 6)));
   expect(beyond.fieldViolations.map((v) => v.field)).toEqual(["citations[0].article"]);
@@ -125,12 +127,13 @@ it("holds a joint symposium on version 1: findings cite its articles, are answer
     "FINDING_UNANSWERED",
   ]);
 
-  await city.legislation.studies.concludeStudy({
+  const { study: concluded } = await city.legislation.studies.concludeStudy({
     studyId: id,
     expectedRevision: 0,
     summary: "座谈会纪要：企业普遍关注监管方式",
     reason: "",
   });
+  expect(concluded).toEqual((await city.legislation.studies.getStudy({ studyId: id })).study);
   const refusedAnswer = await refusedUnchanged(
     city.legislation.studies.answerStudyFinding({
       studyId: id,

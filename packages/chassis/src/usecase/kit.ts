@@ -142,13 +142,40 @@ export class ServiceKit {
     create: (trx: Knex.Transaction) => Promise<T>,
     view: (id: string, trx: Knex.Transaction) => Promise<T>,
   ): Promise<T> {
+    return this.underKnownId(scope, actor, id, create, view);
+  }
+
+  /**
+   * Changes the aggregate `id` as `creation` creates one: in a transaction, at most once per caller
+   * request id (the id stored with the claim), answering with what `change` returns, the state it
+   * saved, without reading it back. For aggregates whose view is their saved state; one whose view
+   * reads more (children, counts) uses `mutation`. A repeat changes nothing and answers with
+   * `view` of the aggregate as it stands now.
+   */
+  change<T>(
+    scope: string,
+    actor: Actor,
+    id: string,
+    change: (trx: Knex.Transaction) => Promise<T>,
+    view: (id: string, trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.underKnownId(scope, actor, id, change, view);
+  }
+
+  private underKnownId<T>(
+    scope: string,
+    actor: Actor,
+    id: string,
+    run: (trx: Knex.Transaction) => Promise<T>,
+    view: (id: string, trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction(async (trx) => {
       await boundByDeadline(trx);
       if (actor.idempotencyKey) {
         const claim = await claimKey(trx, scope, actor.idempotencyKey, actor.requestFingerprint, id);
         if (claim.replayed) return view(claim.result, trx);
       }
-      return create(trx);
+      return run(trx);
     });
   }
 

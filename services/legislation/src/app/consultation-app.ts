@@ -95,23 +95,22 @@ export class ConsultationApp {
       now: Date,
     ) => Promise<Decision<Round> & { extra?: X }> | (Decision<Round> & { extra?: X }),
   ): Promise<{ round: Round; extra?: X }> {
-    let extra: X | undefined;
-    const round = await this.kit.mutation(
+    return this.kit.change(
       `${method}:${roundId}`,
       actor,
+      roundId,
       async (trx) => {
         const before = found(await roundStore.load(trx, roundId, true), "round", roundId);
         // A stale revision is answered before any rule of the decision (ABORTED, not a precondition).
         checkExpectedRevision(roundStore.type, roundId, before.revision, input.expectedRevision);
         const now = this.kit.now();
         const decision = await decide(before, trx, now);
-        extra = decision.extra;
-        await this.kit.apply(trx, roundStore, before, decision, { actor, reason: input.reason }, input.expectedRevision, now);
-        return roundId;
+        // A round's view is its document: the state saved is the answer.
+        const round = await this.kit.apply(trx, roundStore, before, decision, { actor, reason: input.reason }, input.expectedRevision, now);
+        return { round, extra: decision.extra };
       },
-      async (id, trx) => found(await roundStore.load(trx, id), "round", id),
+      async (id, trx) => ({ round: found(await roundStore.load(trx, id), "round", id) }),
     );
-    return { round, extra };
   }
 
   async open(
@@ -151,9 +150,11 @@ export class ConsultationApp {
     const explanation = textField(v, "shorter_window.explanation", input.shorter?.explanation ?? "", { max: LIMITS.text });
     const reason = reasonField(v, input.reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    const roundId = this.kit.newId();
+    return this.kit.creation(
       `OpenRound:${input.draftId}`,
       actor,
+      roundId,
       async (trx) => {
         const draft = found(await draftStore.load(trx, input.draftId, true), "draft", input.draftId);
         checkExpectedRevision(draftStore.type, draft.draftId, draft.revision, input.expectedRevision);
@@ -186,8 +187,8 @@ export class ConsultationApp {
         };
         const ctx = contextOf(this.kit, actor, reason, now);
         await this.kit.apply(trx, draftStore, draft, decideMarkConsulted(draft), { actor, reason }, input.expectedRevision, now);
-        const roundId = this.kit.newId();
-        await this.kit.apply(
+        // A round's view is its document: the state saved is the answer.
+        return this.kit.apply(
           trx,
           roundStore,
           undefined,
@@ -196,7 +197,6 @@ export class ConsultationApp {
           0,
           now,
         );
-        return roundId;
       },
       async (id, trx) => found(await roundStore.load(trx, id), "round", id),
     );

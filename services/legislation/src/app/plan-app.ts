@@ -53,21 +53,29 @@ export class PlanApp {
     actor: Actor,
     decide: (plan: Plan, trx: Knex.Transaction, now: Date) => Promise<{ decision: Decision<Plan>; extra?: X }>,
   ): Promise<{ plan: Plan; extra?: X }> {
-    let extra: X | undefined;
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${planId}`,
       actor,
+      planId,
       async (trx) => {
         const before = found(await planStore.load(trx, planId, true), "plan", planId);
         // A stale revision is answered before any rule of the decision (ABORTED, not a precondition).
         checkExpectedRevision(planStore.type, planId, before.revision, input.expectedRevision);
         const now = this.kit.now();
         const made = await decide(before, trx, now);
-        extra = made.extra;
-        await this.kit.apply(trx, planStore, before, made.decision, { actor, reason: input.reason }, input.expectedRevision, now);
-        return planId;
+        // A plan's view is its document: the state saved is the answer.
+        const plan = await this.kit.apply(
+          trx,
+          planStore,
+          before,
+          made.decision,
+          { actor, reason: input.reason },
+          input.expectedRevision,
+          now,
+        );
+        return { plan, extra: made.extra };
       },
-      async (id, trx) => ({ plan: found(await planStore.load(trx, id), "plan", id), extra }),
+      async (id, trx) => ({ plan: found(await planStore.load(trx, id), "plan", id) }),
     );
   }
 
@@ -77,15 +85,17 @@ export class PlanApp {
     if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) v.add("year", "must be a year between 2000 and 2100");
     const reason = reasonField(v, input.reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    const planId = this.kit.newId();
+    return this.kit.creation(
       `CreatePlan:${input.year}`,
       actor,
+      planId,
       async (trx) => {
         if (await plans.byYear(trx, input.year))
           throw new AlreadyExistsError("plan", String(input.year), `the ${input.year} plan already exists`);
         const now = this.kit.now();
-        const decision = decideCreatePlan(this.kit.newId(), input.year, contextOf(this.kit, actor, reason, now));
-        return (await this.kit.apply(trx, planStore, undefined, decision, { actor, reason }, 0, now)).planId;
+        const decision = decideCreatePlan(planId, input.year, contextOf(this.kit, actor, reason, now));
+        return this.kit.apply(trx, planStore, undefined, decision, { actor, reason }, 0, now);
       },
       async (id, trx) => found(await planStore.load(trx, id), "plan", id),
     );

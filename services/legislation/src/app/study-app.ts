@@ -47,23 +47,22 @@ export class StudyApp {
     actor: Actor,
     decide: (s: Study, trx: Knex.Transaction, now: Date) => Promise<Decision<Study> & { extra?: X }> | (Decision<Study> & { extra?: X }),
   ): Promise<{ study: Study; extra?: X }> {
-    let extra: X | undefined;
-    const study = await this.kit.mutation(
+    return this.kit.change(
       `${method}:${studyId}`,
       actor,
+      studyId,
       async (trx) => {
         const before = found(await studyStore.load(trx, studyId, true), "study", studyId);
         // A stale revision is answered before any rule of the decision (ABORTED, not a precondition).
         checkExpectedRevision(studyStore.type, studyId, before.revision, input.expectedRevision);
         const now = this.kit.now();
         const decision = await decide(before, trx, now);
-        extra = decision.extra;
-        await this.kit.apply(trx, studyStore, before, decision, { actor, reason: input.reason }, input.expectedRevision, now);
-        return studyId;
+        // A study's view is its document: the state saved is the answer.
+        const study = await this.kit.apply(trx, studyStore, before, decision, { actor, reason: input.reason }, input.expectedRevision, now);
+        return { study, extra: decision.extra };
       },
-      async (id, trx) => found(await studyStore.load(trx, id), "study", id),
+      async (id, trx) => ({ study: found(await studyStore.load(trx, id), "study", id) }),
     );
-    return { study, extra };
   }
 
   async plan(
@@ -102,9 +101,11 @@ export class StudyApp {
       : "";
     const reason = reasonField(v, input.reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    const studyId = this.kit.newId();
+    return this.kit.creation(
       "PlanStudy",
       actor,
+      studyId,
       async (trx) => {
         const draft = found(await draftStore.load(trx, draftId), "draft", draftId);
         const named = await resolveOrganisations(trx, participants, ORGANISATION_TYPES);
@@ -113,7 +114,7 @@ export class StudyApp {
           : [undefined];
         const now = this.kit.now();
         const decision = decidePlanStudy(
-          this.kit.newId(),
+          studyId,
           draft,
           {
             draftVersion: input.draftVersion,
@@ -130,7 +131,7 @@ export class StudyApp {
           },
           contextOf(this.kit, actor, reason, now),
         );
-        return (await this.kit.apply(trx, studyStore, undefined, decision, { actor, reason }, 0, now)).studyId;
+        return this.kit.apply(trx, studyStore, undefined, decision, { actor, reason }, 0, now);
       },
       async (id, trx) => found(await studyStore.load(trx, id), "study", id),
     );
