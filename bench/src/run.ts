@@ -81,6 +81,7 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
       { key: "cpu_us", baselineKey: "txn_cpu_us", label: "CPU us/event: pg txn each vs inbox txn", better: "lower" },
       { key: "events_per_s", baselineKey: "batch_events_per_s", label: "events/s: batched pg txn vs EventConsumer", better: "higher" },
       { key: "cpu_us", baselineKey: "batch_cpu_us", label: "CPU us/event: batched pg txn vs EventConsumer", better: "lower" },
+      { key: "gc_us", baselineKey: "batch_gc_us", label: "GC pause us/event: batched pg txn vs EventConsumer", better: "lower" },
     ],
     "event-path": [
       ...PATH_RATES.flatMap((rate) => [

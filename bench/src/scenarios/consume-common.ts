@@ -3,6 +3,7 @@
  * topic from the beginning. Throughput is timed from the first message handled to the last, so
  * group join and the first fetch are not counted.
  */
+import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { cpuMs, nowMs } from "../lib/stats";
 
 /**
@@ -45,22 +46,33 @@ export class Countdown {
   }
 }
 
-/** Runs one pass over `n` messages of `topic`: events/s and CPU µs per event, first to last message. */
+/**
+ * Runs one pass over `n` messages of `topic`: events/s, CPU µs per event and the main thread's
+ * garbage-collection pauses in µs per event, first to last message. The pauses show how much of
+ * a side's CPU is the collector's (its helper threads' share is in the CPU figure only).
+ */
 export async function consumePass(
   n: number,
   topic: string,
   consumer: { start(countdown: Countdown): Promise<void>; stop(): Promise<void> },
-): Promise<{ eventsPerS: number; cpuUs: number }> {
+): Promise<{ eventsPerS: number; cpuUs: number; gcUs: number }> {
   const countdown = new Countdown();
   const done = countdown.expect(n, `messages of ${topic}`);
+  // Entries arrive after the fact, so all are kept and those inside the window counted at the end.
+  const pauses: PerformanceEntry[] = [];
+  const gc = new PerformanceObserver((list) => void pauses.push(...list.getEntries()));
+  gc.observe({ entryTypes: ["gc"] });
   await consumer.start(countdown);
   try {
     await done;
   } finally {
     await consumer.stop();
+    gc.disconnect();
   }
+  const inWindow = pauses.filter((p) => p.startTime >= countdown.first && p.startTime <= countdown.last);
   return {
     eventsPerS: ((n - 1) / (countdown.last - countdown.first)) * 1000,
     cpuUs: ((countdown.lastCpu - countdown.firstCpu) * 1000) / (n - 1),
+    gcUs: (inWindow.reduce((sum, p) => sum + p.duration, 0) * 1000) / (n - 1),
   };
 }

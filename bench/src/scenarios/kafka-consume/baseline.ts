@@ -125,6 +125,7 @@ export const create: ScenarioFactory = async (config) => {
         txn_cpu_us: txn.cpuUs,
         batch_events_per_s: batch.eventsPerS,
         batch_cpu_us: batch.cpuUs,
+        batch_gc_us: batch.gcUs,
       };
     },
     async teardown() {

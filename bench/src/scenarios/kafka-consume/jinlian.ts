@@ -55,8 +55,8 @@ export const create: ScenarioFactory = async (config) => {
       await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents);
     },
     async measure(): Promise<RepMetrics> {
-      const { eventsPerS, cpuUs } = await pass(config.topics.consume, config.sizes.consumeEvents);
-      return { events_per_s: eventsPerS, cpu_us: cpuUs };
+      const { eventsPerS, cpuUs, gcUs } = await pass(config.topics.consume, config.sizes.consumeEvents);
+      return { events_per_s: eventsPerS, cpu_us: cpuUs, gc_us: gcUs };
     },
     async teardown() {
       await producer.disconnect();
