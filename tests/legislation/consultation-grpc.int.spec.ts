@@ -539,3 +539,31 @@ describe("windows the calendar cannot count", () => {
     expect(round!.window!.shorter).toEqual({ reason: L.ShorterWindowReason.SHORTER_WINDOW_REASON_URGENT, explanation: "年底前须出台" });
   });
 });
+
+describe("page tokens a caller altered", () => {
+  /** The token with its cursor replaced, its filter fingerprint kept (so only the cursor is wrong). */
+  const altered = (token: string, cursor: { k: string; id: string }) =>
+    Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(token, "base64url").toString("utf8")), ...cursor })).toString("base64url");
+
+  it("refuses a cursor that is not a time and an id (INVALID_ARGUMENT on page.page_token), never reaching the database", async () => {
+    for (let i = 0; i < 2; i++) await city.legislation.drafts.registerDraft(registerDraftRequest({ concernsPrivateEconomy: false }));
+    const { page } = await city.legislation.drafts.listDrafts({ filter: undefined, page: { pageSize: 1, pageToken: "" } });
+    const nextPageToken = page!.nextPageToken;
+    expect(nextPageToken).not.toBe("");
+    const { k, id } = JSON.parse(Buffer.from(nextPageToken, "base64url").toString("utf8")) as { k: string; id: string };
+    for (const cursor of [
+      { k, id: "not-a-uuid" },
+      { k: "yesterday", id },
+      { k: "1", id }, // a year to Date.parse, not a time to PostgreSQL
+    ]) {
+      const refused = await statusOf(
+        city.legislation.drafts.listDrafts({ filter: undefined, page: { pageSize: 1, pageToken: altered(nextPageToken, cursor) } }),
+      );
+      expect({ cursor, code: refused.code, fields: refused.fieldViolations.map((v) => v.field) }).toEqual({
+        cursor,
+        code: status.INVALID_ARGUMENT,
+        fields: ["page.page_token"],
+      });
+    }
+  });
+});

@@ -1,19 +1,20 @@
 import { creditCodeProblem, isJurisdictionCode, ORGANISATION_TYPES } from "@jinlian/kernel";
 import {
-  enumCodec,
-  inboxHandler,
-  liaisonEvents,
   type Clock,
   type ConsumerDeclaration,
   containsPattern,
+  enumCodec,
   eventSource,
+  inboxHandler,
   InvalidArgumentError,
-  isUuid,
+  keysetPage,
+  liaisonEvents,
   type Logger,
   type NodeIdentity,
   pageOf,
   readPageRequest,
   type ReceivedEvent,
+  textCursor,
   Violations,
 } from "@jinlian/chassis";
 import { commonV1, liaisonV1 } from "@jinlian/proto";
@@ -131,8 +132,7 @@ export class RegistryProjection {
     if (filter.industrySection !== undefined && !/^[A-T]$/.test(filter.industrySection))
       v.add("industry_section", "must be a GB/T 4754 section letter, A to T");
     if (filter.memberOf !== undefined && creditCodeProblem(filter.memberOf)) v.add("member_of", "is not a valid credit code");
-    const request = readPageRequest(v, filter, pageSize, pageToken);
-    if (request.after && !isUuid(request.after.id)) v.add("page.page_token", "is not a valid page token");
+    const request = readPageRequest(v, filter, pageSize, pageToken, textCursor);
     v.throwIfAny();
     const db = this.deps.db;
     const filtered = () => {
@@ -149,10 +149,8 @@ export class RegistryProjection {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const page = filtered().select("*");
-    if (request.after) page.whereRaw("(name, organisation_id) > (?, ?::uuid)", [request.after.key, request.after.id]);
-    const rows = (await page
-      .orderBy([{ column: "name" }, { column: "organisation_id" }])
-      .limit(request.size + 1)) as KnownOrganisationRow[];
+    keysetPage(page, { key: "name", id: "organisation_id", direction: "asc" }, request.after);
+    const rows = (await page.limit(request.size + 1)) as KnownOrganisationRow[];
     const { items, nextPageToken } = pageOf(rows, request, (r) => ({ key: r.name, id: r.organisation_id }));
     return { items: items.map(knownOrganisationOf), nextPageToken, totalSize: Number(n) };
   }

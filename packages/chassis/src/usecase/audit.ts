@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import type { Violations } from "../common/errors";
 import { isUuid, periodField, textField } from "../common/fields";
 import type { Migration } from "../persistence/migrations";
-import { pageOf, readPageRequest } from "../persistence/paging";
+import { keysetPage, pageOf, readPageRequest, timeCursor } from "../persistence/paging";
 
 /** Who acted, why, under which request, at which node and when: the trail of every mutation. */
 export interface AuditEntry {
@@ -117,9 +117,7 @@ export async function listAuditEntries(
   if (filter.aggregateType && !aggregateTypes.includes(filter.aggregateType))
     v.add(`${at}aggregate_type`, `must be one of ${aggregateTypes.join(", ")}`);
   if (filter.aggregateId && !isUuid(filter.aggregateId)) v.add(`${at}aggregate_id`, "must be a UUID");
-  const page = readPageRequest(v, filter, query.pageSize, query.pageToken);
-  if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-    v.add("page.page_token", "is not a valid page token");
+  const page = readPageRequest(v, filter, query.pageSize, query.pageToken, timeCursor);
   v.throwIfAny();
   const filtered = () => {
     const q = db<AuditRow>("audit_entries");
@@ -132,13 +130,8 @@ export async function listAuditEntries(
   };
   const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
   const q = filtered();
-  if (page.after) q.whereRaw("(occurred_at, entry_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-  const rows = (await q
-    .orderBy([
-      { column: "occurred_at", order: "desc" },
-      { column: "entry_id", order: "desc" },
-    ])
-    .limit(page.size + 1)) as AuditRow[];
+  keysetPage(q, { key: "occurred_at", keyType: "timestamptz", id: "entry_id", direction: "desc" }, page.after);
+  const rows = (await q.limit(page.size + 1)) as AuditRow[];
   const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.occurred_at.toISOString(), id: r.entry_id }));
   return {
     entries: items.map((r) => ({

@@ -4,12 +4,12 @@ import {
   type AuditEntry,
   type AuditQuery,
   checkExpectedRevision,
-  isUuid,
   listAuditEntries,
   NotFoundError,
   pageOf,
   readPageRequest,
   type ServiceKit,
+  timeCursor,
   Violations,
 } from "@jinlian/chassis";
 import type { RegistryProjection } from "@jinlian/registry-projection";
@@ -332,9 +332,7 @@ export class BulletinsApp {
     if (filter.year !== undefined && (filter.year < 2000 || filter.year > 2999))
       v.add("filter.year", "must be a year between 2000 and 2999");
     // The page token is bound to the filter and to who reads (restricted bulletins differ per reader).
-    const request = readPageRequest(v, { ...filter, reader: reader?.creditCode ?? "" }, pageSize, pageToken);
-    if (request.after && (!isUuid(request.after.id) || Number.isNaN(Date.parse(request.after.key))))
-      v.add("page.page_token", "is not a valid page token");
+    const request = readPageRequest(v, { ...filter, reader: reader?.creditCode ?? "" }, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     const now = this.kit.now();
     const { items: rows, total } = await repository.list(this.kit.db, filter, now, { size: request.size, after: request.after }, reader);

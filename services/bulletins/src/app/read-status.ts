@@ -27,7 +27,13 @@ export function pageReadStatus(
   );
   if (!page) return { recipients: s.recipients, receipts: s.receipts, partySummary };
   const v = new Violations();
-  const request = readPageRequest(v, { bulletinId: s.bulletin.bulletinId }, page.pageSize, page.pageToken);
+  const request = readPageRequest(
+    v,
+    { bulletinId: s.bulletin.bulletinId },
+    page.pageSize,
+    page.pageToken,
+    (c) => c.key === "0" || c.key === "1",
+  );
   const position = (r: RecipientStatus) => `${r.recipient.role === "MAIN" ? 0 : 1}`;
   const ordered = [...s.recipients].sort(
     (a, b) => position(a).localeCompare(position(b)) || a.recipient.key.localeCompare(b.recipient.key),

@@ -52,9 +52,13 @@ export class UnreadWork {
     }
     validateParty(v, "filter.party", r, filter.party);
     const key = r ? recipientKey(r) : "";
-    const request = readPageRequest(v, { key, party: filter.party, overdueOnly: filter.overdueOnly }, pageSize, pageToken);
-    if (request.after && (!isUuid(request.after.id) || !SORT_KEY.test(request.after.key)))
-      v.add("page.page_token", "is not a valid page token");
+    const request = readPageRequest(
+      v,
+      { key, party: filter.party, overdueOnly: filter.overdueOnly },
+      pageSize,
+      pageToken,
+      (c) => SORT_KEY.test(c.key) && isUuid(c.id),
+    );
     v.throwIfAny();
     const now = this.kit.now();
     const party = filter.party ?? null;

@@ -3,6 +3,7 @@
  * of unread work and of overdue alerts. Receipts are the record: each party's read state is the
  * latest receipt that counts for it ('' in the party column is the whole recipient).
  */
+import { keysetPage } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type { Bulletin, Recipient, RecipientEntry } from "../domain/bulletin";
 import type { RegisteredOrganisation } from "../domain/forwarding";
@@ -125,8 +126,8 @@ export async function unreadFor(
   const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
   const sortKey = "coalesce(b.ack_due_at, 'infinity'::timestamptz)";
   const s = filtered().select("b.bulletin_id", db.raw(`${sortKey}::text as sort_key`));
-  if (page.after) s.whereRaw(`(${sortKey}, b.bulletin_id) > (?::timestamptz, ?::uuid)`, [page.after.key, page.after.id]);
-  const rows = (await s.orderByRaw(`${sortKey} asc, b.bulletin_id asc`).limit(page.size + 1)) as {
+  keysetPage(s, { key: sortKey, keyType: "timestamptz", id: "b.bulletin_id", direction: "asc" }, page.after);
+  const rows = (await s.limit(page.size + 1)) as {
     bulletin_id: string;
     sort_key: string;
   }[];

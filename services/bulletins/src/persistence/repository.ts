@@ -1,4 +1,4 @@
-import { containsPattern, type AggregateStore } from "@jinlian/chassis";
+import { containsPattern, keysetPage, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   BULLETIN_AGGREGATE,
@@ -471,12 +471,10 @@ export const repository = {
       return q;
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
-    const q = filtered().select("b.*", db.raw("coalesce(b.published_at, b.created_at) as sort_key"));
-    if (page.after)
-      q.whereRaw("(coalesce(b.published_at, b.created_at), b.bulletin_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderByRaw("coalesce(b.published_at, b.created_at) desc, b.bulletin_id desc")
-      .limit(page.size + 1)) as (BulletinRow & { sort_key: Date })[];
+    const sortKey = "coalesce(b.published_at, b.created_at)";
+    const q = filtered().select("b.*", db.raw(`${sortKey} as sort_key`));
+    keysetPage(q, { key: sortKey, keyType: "timestamptz", id: "b.bulletin_id", direction: "desc" }, page.after);
+    const rows = (await q.limit(page.size + 1)) as (BulletinRow & { sort_key: Date })[];
     return { items: rows.map((r) => ({ ...bulletinOf(r, [], []), sortKey: r.sort_key.toISOString() })), total: Number(n) };
   },
 

@@ -1,16 +1,17 @@
 import {
+  type Actor,
   assertUuid,
-  isUuid,
+  type DecisionWithRevision,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   readPageRequest,
+  type ServiceKit,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type DecisionWithRevision,
-  type ServiceKit,
-  loadEach,
 } from "@jinlian/chassis";
 import { jurisdictionField, optionalReason } from "../domain/common";
 import {
@@ -139,9 +140,7 @@ export class HealthCheckApp {
       status: filter.status ?? null,
       overdue: filter.hasOverdue,
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -161,13 +160,8 @@ export class HealthCheckApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("c.campaign_id", "c.created_at");
-      if (page.after) q.whereRaw("(c.created_at, c.campaign_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "c.created_at", order: "desc" },
-          { column: "c.campaign_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { campaign_id: string; created_at: Date }[];
+      keysetPage(q, { key: "c.created_at", keyType: "timestamptz", id: "c.campaign_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { campaign_id: string; created_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.campaign_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.campaign_id)), nextPageToken, totalSize: Number(n) };
     });

@@ -1,20 +1,23 @@
 import {
+  type Actor,
   assertUuid,
+  type CursorCheck,
   attributionFromEvent,
+  type DecisionWithRevision,
   InvalidArgumentError,
   isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   parseEventSource,
   readPageRequest,
+  type ReceivedEvent,
+  type ServiceKit,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type DecisionWithRevision,
-  type ReceivedEvent,
-  type ServiceKit,
-  loadEach,
 } from "@jinlian/chassis";
 import type { legalServicesEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -37,6 +40,12 @@ import { pairFromProto } from "../domain/pairing-events";
 import { revive, type Db } from "@jinlian/chassis";
 import { programmeStore as store, providersByCreditCodes, registryByCodes, saveReceivedPairs } from "../persistence/stores";
 import { contextOf } from "./context";
+
+/** A pair list's cursor: "<programme id>|<chamber credit code>" and the pair's id. */
+const pairCursor: CursorCheck = (c) => {
+  const [programme, chamber, ...rest] = c.key.split("|");
+  return rest.length === 0 && chamber !== undefined && isUuid(programme!) && isUuid(c.id);
+};
 
 const elapsed = () => performance.now();
 
@@ -182,9 +191,7 @@ export class PairingApp {
   async list(filter: { year: number; status?: ProgrammeStatus }, pageSize: number, pageToken: string) {
     const v = new Violations();
     const f = { year: filter.year || null, status: filter.status ?? null };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -196,13 +203,8 @@ export class PairingApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("programme_id", "created_at");
-      if (page.after) q.whereRaw("(created_at, programme_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "created_at", order: "desc" },
-          { column: "programme_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { programme_id: string; created_at: Date }[];
+      keysetPage(q, { key: "created_at", keyType: "timestamptz", id: "programme_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { programme_id: string; created_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.programme_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.programme_id)), nextPageToken, totalSize: Number(n) };
     });
@@ -222,8 +224,7 @@ export class PairingApp {
       status: filter.status ?? null,
     };
     uuidField(v, "filter.programme_id", f.programme, false);
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && !isUuid(page.after.id)) v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, pairCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {

@@ -1,16 +1,17 @@
 import {
+  type Actor,
   AlreadyExistsError,
   assertUuid,
   containsPattern,
-  isUuid,
+  keysetPage,
   NotFoundError,
   pageOf,
   readPageRequest,
+  type ServiceKit,
+  textCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import {
   creditCodeField,
@@ -266,8 +267,7 @@ export class ProviderApp {
       language: f.language.trim().toLowerCase(),
     };
     if ([...filter.text].length > 200) v.add("filter.text", "must be at most 200 characters");
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && !isUuid(page.after.id)) v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, textCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -285,8 +285,8 @@ export class ProviderApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("provider_id", "name", "doc", "revision");
-      if (page.after) q.whereRaw("(name, provider_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q.orderBy(["name", "provider_id"]).limit(page.size + 1)) as {
+      keysetPage(q, { key: "name", id: "provider_id", direction: "asc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as {
         provider_id: string;
         name: string;
         doc: unknown;

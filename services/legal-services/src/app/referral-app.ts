@@ -1,15 +1,17 @@
 import {
+  type Actor,
   AlreadyExistsError,
   assertUuid,
   isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   readPageRequest,
+  type ServiceKit,
+  timeCursor,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type ServiceKit,
-  loadEach,
 } from "@jinlian/chassis";
 import { creditCodeField, optionalReason } from "../domain/common";
 import {
@@ -99,9 +101,7 @@ export class ArbitrationReferralApp {
       status: filter.status ?? null,
       commission: creditCodeField(v, "filter.commission_credit_code", filter.commissionCreditCode, false),
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -113,13 +113,8 @@ export class ArbitrationReferralApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("referral_id", "received_at");
-      if (page.after) q.whereRaw("(received_at, referral_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "received_at", order: "desc" },
-          { column: "referral_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
+      keysetPage(q, { key: "received_at", keyType: "timestamptz", id: "referral_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { referral_id: string; received_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.received_at.toISOString(), id: r.referral_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.referral_id)), nextPageToken, totalSize: Number(n) };
     });

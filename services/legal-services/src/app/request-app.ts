@@ -1,19 +1,21 @@
 import { isDistrictCode } from "@jinlian/kernel";
 import {
+  type Actor,
   assertUuid,
   attributionFromEvent,
   InvalidArgumentError,
   isUuid,
+  keysetPage,
   NotFoundError,
   pageOf,
   periodField,
   readPageRequest,
+  type ReceivedEvent,
+  type ServiceKit,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type ReceivedEvent,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import type { legalServicesEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -404,9 +406,7 @@ export class RequestApp {
       period: periodField(v, "filter.submit_period", f.submitPeriod),
     };
     uuidField(v, "filter.provider_id", filter.provider, false);
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -423,13 +423,8 @@ export class RequestApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("request_id", "submitted_at", "doc", "revision");
-      if (page.after) q.whereRaw("(submitted_at, request_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "submitted_at", order: "desc" },
-          { column: "request_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { request_id: string; submitted_at: Date; doc: unknown; revision: number }[];
+      keysetPage(q, { key: "submitted_at", keyType: "timestamptz", id: "request_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { request_id: string; submitted_at: Date; doc: unknown; revision: number }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.submitted_at.toISOString(), id: r.request_id }));
       return {
         items: items.map((r) => ({ ...revive<LegalServiceRequest>(r.doc), revision: r.revision })),

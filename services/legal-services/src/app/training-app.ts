@@ -1,17 +1,18 @@
 import {
+  type Actor,
   assertUuid,
-  isUuid,
+  type DecisionWithRevision,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   periodField,
   readPageRequest,
+  type ServiceKit,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type DecisionWithRevision,
-  type ServiceKit,
-  loadEach,
 } from "@jinlian/chassis";
 import { optionalReason, requiredReason, type DecisionContext } from "../domain/common";
 import {
@@ -134,9 +135,7 @@ export class TrainingApp {
       status: filter.status ?? null,
       period: periodField(v, "filter.start_period", filter.startPeriod),
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -150,13 +149,8 @@ export class TrainingApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("training_id", "start_at");
-      if (page.after) q.whereRaw("(start_at, training_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "start_at", order: "desc" },
-          { column: "training_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { training_id: string; start_at: Date }[];
+      keysetPage(q, { key: "start_at", keyType: "timestamptz", id: "training_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { training_id: string; start_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.start_at.toISOString(), id: r.training_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.training_id)), nextPageToken, totalSize: Number(n) };
     });

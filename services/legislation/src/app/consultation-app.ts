@@ -1,20 +1,21 @@
 import type { Knex } from "knex";
 import { CITY_JURISDICTION, DISTRICT_CODES } from "@jinlian/kernel";
 import {
+  type Actor,
+  type Attribution,
   attributionFromEvent,
   checkExpectedRevision,
+  type Decision,
   FailedPreconditionError,
   parseEventSource,
   periodField,
   readPageRequest,
-  textField,
-  uuidField,
-  Violations,
-  type Actor,
-  type Attribution,
-  type Decision,
   type ReceivedEvent,
   type ServiceKit,
+  textField,
+  timeCursor,
+  uuidField,
+  Violations,
 } from "@jinlian/chassis";
 import type { commonV1, legislationEventsV1 } from "@jinlian/proto";
 import { checkCitations, type Article, type ArticleRef } from "../domain/articles";
@@ -362,7 +363,7 @@ export class ConsultationApp {
       origin: raw.origin,
       opened: periodField(v, "filter.open_period", raw.openPeriod),
     };
-    const request = readPageRequest(v, filter, pageSize, pageToken);
+    const request = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     return this.kit.snapshot((s) => rounds.list(s, { ...filter, now: this.kit.now() }, request));
   }

@@ -1,16 +1,17 @@
 import type { Knex } from "knex";
 import { CITY_JURISDICTION } from "@jinlian/kernel";
 import {
-  checkExpectedRevision,
-  periodField,
-  readPageRequest,
-  textField,
-  uuidField,
-  Violations,
   type Actor,
+  checkExpectedRevision,
   type Decision,
   type Period,
+  periodField,
+  readPageRequest,
   type ServiceKit,
+  textField,
+  timeCursor,
+  uuidField,
+  Violations,
 } from "@jinlian/chassis";
 import { checkArticles, diffArticles, type Article } from "../domain/articles";
 import { decideAddVersion, decideMoveToReview, decideRegisterDraft, decideSetFlags, type Draft, type DraftStatus } from "../domain/draft";
@@ -193,7 +194,7 @@ export class DraftApp {
       text: text || undefined,
       created: periodField(v, "filter.create_period", raw.createPeriod),
     };
-    const request = readPageRequest(v, filter, pageSize, pageToken);
+    const request = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     return this.kit.snapshot((s) => drafts.list(s, filter, request));
   }

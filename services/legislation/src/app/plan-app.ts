@@ -1,16 +1,17 @@
 import { CITY_JURISDICTION } from "@jinlian/kernel";
 import type { Knex } from "knex";
 import {
+  type Actor,
   AlreadyExistsError,
   checkExpectedRevision,
   type Decision,
   InvalidArgumentError,
   readPageRequest,
+  type ServiceKit,
   textField,
+  timeCursor,
   uuidField,
   Violations,
-  type Actor,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import { checkPlanKind, LIMITS, type DraftKind } from "../domain/kinds";
 import {
@@ -207,7 +208,7 @@ export class PlanApp {
   }
 
   async list(filter: { status?: PlanStatus; year?: number }, pageSize: number, pageToken: string, v: Violations) {
-    const request = readPageRequest(v, filter, pageSize, pageToken);
+    const request = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     return this.kit.snapshot((s) => plans.list(s, filter, request));
   }

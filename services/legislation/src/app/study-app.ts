@@ -1,15 +1,16 @@
 import type { Knex } from "knex";
 import { ORGANISATION_TYPES } from "@jinlian/kernel";
 import {
+  type Actor,
   checkExpectedRevision,
+  type Decision,
   periodField,
   readPageRequest,
+  type ServiceKit,
   textField,
+  timeCursor,
   uuidField,
   Violations,
-  type Actor,
-  type Decision,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import type { ArticleRef } from "../domain/articles";
 import type { OrgRef } from "../domain/context";
@@ -260,7 +261,7 @@ export class StudyApp {
       status: raw.status,
       start: periodField(v, "filter.start_period", raw.startPeriod),
     };
-    const request = readPageRequest(v, filter, pageSize, pageToken);
+    const request = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     return this.kit.snapshot((s) => studies.list(s, filter, request));
   }

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { pageOf, type PageRequestOf, type Period } from "@jinlian/chassis";
+import { keysetPage, pageOf, type PageRequestOf, type Period } from "@jinlian/chassis";
 import type { Draft, DraftOrigin, DraftStatus } from "../domain/draft";
 import type { DraftKind } from "../domain/kinds";
 import type { Plan, PlanStatus } from "../domain/plan";
@@ -144,15 +144,8 @@ async function page<S>(
   cursor: (s: S) => { key: string; id: string },
 ): Promise<{ items: S[]; nextPageToken: string; totalSize: number }> {
   const [{ n }] = (await q.clone().clearSelect().count({ n: "*" })) as { n: string }[];
-  const paged = q.clone();
-  if (request.after) paged.whereRaw(`(${sortColumn}, ${key}) < (?::timestamptz, ?::uuid)`, [request.after.key, request.after.id]);
-  const rows = (await paged
-    .select("doc", "revision")
-    .orderBy([
-      { column: sortColumn, order: "desc" },
-      { column: key, order: "desc" },
-    ])
-    .limit(request.size + 1)) as DocRow[];
+  const paged = keysetPage(q.clone(), { key: sortColumn, keyType: "timestamptz", id: key, direction: "desc" }, request.after);
+  const rows = (await paged.select("doc", "revision").limit(request.size + 1)) as DocRow[];
   const { items, nextPageToken } = pageOf(revive<S>(rows), request, cursor);
   return { items, nextPageToken, totalSize: Number(n) };
 }

@@ -1,6 +1,8 @@
 import { isDistrictCode } from "@jinlian/kernel";
 import {
+  type Actor,
   assertUuid,
+  type Attribution,
   attributionFromEvent,
   checkExpectedRevision,
   InvalidArgumentError,
@@ -8,12 +10,11 @@ import {
   NotFoundError,
   parseEventSource,
   readPageRequest,
-  validateExpectedRevision,
-  Violations,
-  type Actor,
-  type Attribution,
   type ReceivedEvent,
   type ServiceKit,
+  timeCursor,
+  validateExpectedRevision,
+  Violations,
 } from "@jinlian/chassis";
 import type { liaisonEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -239,9 +240,7 @@ export class ActionItemApp {
       v.add("filter.owner_organisation_id", "must be a UUID");
     if (filter.assigneeJurisdictionCode !== undefined && !isDistrictCode(filter.assigneeJurisdictionCode))
       v.add("filter.assignee_jurisdiction_code", "must be one of the 16 district codes of Tianjin");
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     const now = this.kit.now();
     // The page and its owners' names in one snapshot.

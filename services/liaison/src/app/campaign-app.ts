@@ -1,21 +1,21 @@
 import {
+  type Actor,
   assertUuid,
+  type Attribution,
+  type AuditMetadata,
   checkExpectedRevision as checkRevision,
-  isUuid,
+  type DecisionWithRevision,
   NotFoundError,
   pageOf,
   parseEventSource,
   readPageRequest,
+  type ReceivedEvent,
+  type ServiceKit,
   textField,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type Attribution,
-  type AuditMetadata,
-  type DecisionWithRevision,
-  type ReceivedEvent,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import type { ActivityDecision } from "../domain/campaign";
 import type { liaisonEventsV1 } from "@jinlian/proto";
@@ -195,12 +195,10 @@ export class CampaignApp {
   ): Promise<{ items: CampaignView[]; nextPageToken: string; totalSize: number }> {
     if (filter.year !== undefined && (filter.year < CAMPAIGN_LIMITS.minYear || filter.year > CAMPAIGN_LIMITS.maxYear))
       v.add("filter.year", `must be 0 (any) or a year between ${CAMPAIGN_LIMITS.minYear} and ${CAMPAIGN_LIMITS.maxYear}`);
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     const totalSize = await repo.count(this.kit.db, filter);
-    const campaigns = await repo.page(this.kit.db, filter, page.after && { start: page.after.key, id: page.after.id }, page.size + 1);
+    const campaigns = await repo.page(this.kit.db, filter, page.after, page.size + 1);
     const { items, nextPageToken } = pageOf(campaigns, page, (c) => ({ key: c.period.start.toISOString(), id: c.campaignId }));
     return { items: items.map((campaign) => ({ campaign, activities: [] })), nextPageToken, totalSize };
   }

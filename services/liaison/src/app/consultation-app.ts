@@ -1,4 +1,5 @@
 import {
+  type Actor,
   assertUuid,
   attributionFromEvent,
   checkExpectedRevision,
@@ -6,12 +7,12 @@ import {
   NotFoundError,
   parseEventSource,
   readPageRequest,
-  textField,
-  validateExpectedRevision,
-  Violations,
-  type Actor,
   type ReceivedEvent,
   type ServiceKit,
+  textField,
+  timeCursor,
+  validateExpectedRevision,
+  Violations,
 } from "@jinlian/chassis";
 import type { liaisonEventsV1 } from "@jinlian/proto";
 import type { Knex } from "knex";
@@ -341,9 +342,7 @@ export class ConsultationApp {
     pageToken: string,
     v = new Violations(),
   ): Promise<{ items: ReceivedAgenda[]; nextPageToken: string; totalSize: number }> {
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     return this.kit.snapshot((s) => repo.listReceivedAgendas(s, filter, page));
   }
@@ -387,9 +386,7 @@ export class ConsultationApp {
     if (filter.seriesId !== undefined && !isUuid(filter.seriesId)) v.add("filter.series_id", "must be a UUID");
     if (filter.text !== undefined && [...filter.text].length > CONSULTATION_LIMITS.titleChars)
       v.add("filter.text", `must be at most ${CONSULTATION_LIMITS.titleChars} characters`);
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     if (filter.mechanismId !== undefined && !isUuid(filter.mechanismId)) v.add("filter.mechanism_id", "must be a UUID");
     v.throwIfAny();
     // The page and the names it refers to in one snapshot.

@@ -170,9 +170,7 @@ export class MechanismApp {
   ): Promise<{ items: Mechanism[]; nextPageToken: string; totalSize: number }> {
     const v = new Violations();
     const filter = { status: status ?? null };
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (!isJurisdictionCode(page.after.key) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, (c) => isJurisdictionCode(c.key) && isUuid(c.id));
     v.throwIfAny();
     const result = await this.kit.snapshot((s) => repo.list(s, { status }, page.size + 1, page.after));
     const { items, nextPageToken } = pageOf(result.items, page, (i) => ({ key: i.key, id: i.mechanism.mechanismId }));

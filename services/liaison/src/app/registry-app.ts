@@ -1,19 +1,20 @@
 import { CITY_JURISDICTION, creditCodeProblem, describeCreditCodeProblem, isJurisdictionCode } from "@jinlian/kernel";
 import {
+  type Actor,
   assertUuid,
   attributionFromEvent,
-  isUuid,
+  type Decision,
   InvalidArgumentError,
+  isUuid,
   NotFoundError,
-  parseEventSource,
-  type ReceivedEvent,
   pageOf,
+  parseEventSource,
   readPageRequest,
+  type ReceivedEvent,
+  type ServiceKit,
+  textCursor,
   textField,
   Violations,
-  type Actor,
-  type Decision,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
@@ -312,7 +313,7 @@ export class RegistryApp {
       rest.memberOfOrganisationId = of;
     }
     filter = rest;
-    const page = readPageRequest(v, filter, pageSize, pageToken);
+    const page = readPageRequest(v, filter, pageSize, pageToken, textCursor);
     v.throwIfAny();
     const result = await this.kit.snapshot((s) => repo.list(s, filter, page.size + 1, page.after));
     const { items, nextPageToken } = pageOf(result.items, page, (i) => ({ key: i.key, id: i.organisation.organisationId }));

@@ -1,18 +1,19 @@
 import {
+  type Actor,
   assertUuid,
+  type AuditMetadata,
   checkExpectedRevision as checkRevision,
+  type Decision,
   isUuid,
   NotFoundError,
   pageOf,
   readPageRequest,
+  type ServiceKit,
   textField,
+  timeCursor,
   uuidField,
   validateExpectedRevision,
   Violations,
-  type Actor,
-  type AuditMetadata,
-  type Decision,
-  type ServiceKit,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
@@ -388,9 +389,7 @@ export class ResearchApp {
     ]);
     if (leadId) filter.leadOrganisationId = leadId;
     if (participantId) filter.participantOrganisationId = participantId;
-    const page = readPageRequest(v, filter, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, filter, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     const { projects, total } = await this.kit.snapshot((s) => repo.list(s, filter, page.after, page.size + 1));
     const { items, nextPageToken } = pageOf(projects, page, (r) => ({ key: r.createdAt.toISOString(), id: r.researchId }));

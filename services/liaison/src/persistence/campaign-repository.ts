@@ -1,4 +1,4 @@
-import type { AggregateStore } from "@jinlian/chassis";
+import { keysetPage, type AggregateStore, type PageCursor } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type {
   Activity,
@@ -355,15 +355,9 @@ export const campaignRepository = {
   },
 
   /** Newest period first; `after` continues after the campaign with that start and id. */
-  async page(db: Knex, f: CampaignListFilter, after: { start: string; id: string } | undefined, limit: number): Promise<Campaign[]> {
-    const q = filtered(db, f);
-    if (after) q.whereRaw("(start_at, campaign_id) < (?::timestamptz, ?::uuid)", [after.start, after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "start_at", order: "desc" },
-        { column: "campaign_id", order: "desc" },
-      ])
-      .limit(limit)) as CampaignRow[];
+  async page(db: Knex, f: CampaignListFilter, after: PageCursor | undefined, limit: number): Promise<Campaign[]> {
+    const q = keysetPage(filtered(db, f), { key: "start_at", keyType: "timestamptz", id: "campaign_id", direction: "desc" }, after);
+    const rows = (await q.limit(limit)) as CampaignRow[];
     return rows.map(campaignOf);
   },
 };

@@ -1,4 +1,4 @@
-import { containsPattern, pageOf, type AggregateStore, type PageRequestOf } from "@jinlian/chassis";
+import { containsPattern, keysetPage, pageOf, type AggregateStore, type PageRequestOf } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type {
   ActionItem,
@@ -624,13 +624,8 @@ export const consultationRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered();
-    if (page.after) q.whereRaw("(scheduled_time, consultation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "scheduled_time", order: "desc" },
-        { column: "consultation_id", order: "desc" },
-      ])
-      .limit(page.size + 1)) as ConsultationRow[];
+    keysetPage(q, { key: "scheduled_time", keyType: "timestamptz", id: "consultation_id", direction: "desc" }, page.after);
+    const rows = (await q.limit(page.size + 1)) as ConsultationRow[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.scheduled_time.toISOString(), id: r.consultation_id }));
     return { items: await consultationsOf(db, items), nextPageToken, totalSize: Number(n) };
   },
@@ -699,8 +694,8 @@ export const consultationRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered();
-    if (page.after) q.whereRaw("(due_time, action_item_id) > (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy(["due_time", "action_item_id"]).limit(page.size + 1)) as ActionItemRow[];
+    keysetPage(q, { key: "due_time", keyType: "timestamptz", id: "action_item_id", direction: "asc" }, page.after);
+    const rows = (await q.limit(page.size + 1)) as ActionItemRow[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.due_time.toISOString(), id: r.action_item_id }));
     return { items: await actionItemsOf(db, items), nextPageToken, totalSize: Number(n) };
   },
@@ -771,8 +766,8 @@ export const consultationRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered();
-    if (page.after) q.whereRaw("(scheduled_time, consultation_id) > (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-    const rows = (await q.orderBy(["scheduled_time", "consultation_id"]).limit(page.size + 1)) as ReceivedAgendaRow[];
+    keysetPage(q, { key: "scheduled_time", keyType: "timestamptz", id: "consultation_id", direction: "asc" }, page.after);
+    const rows = (await q.limit(page.size + 1)) as ReceivedAgendaRow[];
     const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.scheduled_time.toISOString(), id: r.consultation_id }));
     return { items: items.map(receivedAgendaOf), nextPageToken, totalSize: Number(n) };
   },

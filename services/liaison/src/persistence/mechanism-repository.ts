@@ -1,4 +1,4 @@
-import type { AggregateStore } from "@jinlian/chassis";
+import { keysetPage, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   mechanismAlreadyExists,
@@ -206,8 +206,8 @@ export const mechanismRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered();
-    if (after) q.whereRaw("(jurisdiction_code, mechanism_id) > (?, ?::uuid)", [after.key, after.id]);
-    const rows = (await q.orderBy(["jurisdiction_code", "mechanism_id"]).limit(limit)) as MechanismRow[];
+    keysetPage(q, { key: "jurisdiction_code", id: "mechanism_id", direction: "asc" }, after);
+    const rows = (await q.limit(limit)) as MechanismRow[];
     const history = await historyOf(
       db,
       rows.map((r) => r.mechanism_id),

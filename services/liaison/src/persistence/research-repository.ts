@@ -1,4 +1,4 @@
-import { AlreadyExistsError, containsPattern, type AggregateStore } from "@jinlian/chassis";
+import { AlreadyExistsError, containsPattern, keysetPage, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type {
   Finding,
@@ -446,13 +446,8 @@ export const researchRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered().select("r.*");
-    if (after) q.whereRaw("(r.created_at, r.research_id) < (?::timestamptz, ?::uuid)", [after.key, after.id]);
-    const rows = (await q
-      .orderBy([
-        { column: "r.created_at", order: "desc" },
-        { column: "r.research_id", order: "desc" },
-      ])
-      .limit(limit)) as ResearchRow[];
+    keysetPage(q, { key: "r.created_at", keyType: "timestamptz", id: "r.research_id", direction: "desc" }, after);
+    const rows = (await q.limit(limit)) as ResearchRow[];
     return { projects: await assemble(db, rows), total: Number(n) };
   },
 };

@@ -1,15 +1,16 @@
 import {
+  type Actor,
   assertUuid,
   FailedPreconditionError,
   InvalidArgumentError,
-  isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   readPageRequest,
-  Violations,
-  type Actor,
   type ServiceKit,
-  loadEach,
+  timeCursor,
+  Violations,
 } from "@jinlian/chassis";
 import {
   checkCandidate,
@@ -139,9 +140,7 @@ export class ArbitratorApp {
       commission: creditCodeField(v, "filter.commission_credit_code", filter.commissionCreditCode, false),
       status: filter.status ?? null,
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -153,13 +152,8 @@ export class ArbitratorApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("recommendation_id", "recommended_at");
-      if (page.after) q.whereRaw("(recommended_at, recommendation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "recommended_at", order: "desc" },
-          { column: "recommendation_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { recommendation_id: string; recommended_at: Date }[];
+      keysetPage(q, { key: "recommended_at", keyType: "timestamptz", id: "recommendation_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { recommendation_id: string; recommended_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.recommended_at.toISOString(), id: r.recommendation_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.recommendation_id)), nextPageToken, totalSize: Number(n) };
     });

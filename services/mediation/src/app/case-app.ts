@@ -1,15 +1,17 @@
 import {
+  type Actor,
   assertUuid,
+  type DecisionWithRevision,
   isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   periodField,
   readPageRequest,
-  Violations,
-  type Actor,
-  type DecisionWithRevision,
   type ServiceKit,
-  loadEach,
+  timeCursor,
+  Violations,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
@@ -225,9 +227,7 @@ export class CaseApp {
       until: period.until?.toISOString() ?? null,
       disputeId,
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -243,13 +243,8 @@ export class CaseApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("case_id", "opened_at");
-      if (page.after) q.whereRaw("(opened_at, case_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "opened_at", order: "desc" },
-          { column: "case_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { case_id: string; opened_at: Date }[];
+      keysetPage(q, { key: "opened_at", keyType: "timestamptz", id: "case_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { case_id: string; opened_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.opened_at.toISOString(), id: r.case_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.case_id)), nextPageToken, totalSize: Number(n) };
     });

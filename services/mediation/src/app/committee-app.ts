@@ -1,13 +1,15 @@
 import {
+  type Actor,
   assertUuid,
   containsPattern,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   readPageRequest,
-  Violations,
-  type Actor,
   type ServiceKit,
-  loadEach,
+  textCursor,
+  Violations,
 } from "@jinlian/chassis";
 import {
   decideMediatorStatus,
@@ -106,7 +108,7 @@ export class CommitteeApp {
       text: filter.text.trim(),
     };
     if ([...f.text].length > 200) v.add("filter.text", "must be at most 200 characters");
-    const page = readPageRequest(v, f, pageSize, pageToken);
+    const page = readPageRequest(v, f, pageSize, pageToken, textCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -118,8 +120,8 @@ export class CommitteeApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("committee_id", "name");
-      if (page.after) q.whereRaw("(name, committee_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q.orderBy([{ column: "name" }, { column: "committee_id" }]).limit(page.size + 1)) as {
+      keysetPage(q, { key: "name", id: "committee_id", direction: "asc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as {
         committee_id: string;
         name: string;
       }[];
@@ -204,7 +206,7 @@ export class CommitteeApp {
     const committeeId = filter.committeeId.trim().toLowerCase();
     if (committeeId && !/^[0-9a-f-]{36}$/.test(committeeId)) v.add("filter.committee_id", "must be a UUID");
     const f = { committeeId, status: filter.status ?? null, pool: filter.pool ?? null };
-    const page = readPageRequest(v, f, pageSize, pageToken);
+    const page = readPageRequest(v, f, pageSize, pageToken, textCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -217,8 +219,8 @@ export class CommitteeApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("mediator_id", "name");
-      if (page.after) q.whereRaw("(name, mediator_id) > (?, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q.orderBy([{ column: "name" }, { column: "mediator_id" }]).limit(page.size + 1)) as {
+      keysetPage(q, { key: "name", id: "mediator_id", direction: "asc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as {
         mediator_id: string;
         name: string;
       }[];

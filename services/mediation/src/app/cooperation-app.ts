@@ -1,16 +1,18 @@
 import {
+  type Actor,
   assertUuid,
   attributionFromEvent,
   InvalidArgumentError,
   isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
   readPageRequest,
-  Violations,
-  type Actor,
   type ReceivedEvent,
   type ServiceKit,
-  loadEach,
+  timeCursor,
+  Violations,
 } from "@jinlian/chassis";
 import { CITY_JURISDICTION } from "@jinlian/kernel";
 import type { mediationEventsV1 } from "@jinlian/proto";
@@ -151,9 +153,7 @@ export class CooperationApp {
     const caseId = filter.caseId.trim().toLowerCase();
     if (caseId && !isUuid(caseId)) v.add("filter.case_id", "must be a UUID");
     const f = { role: filter.role ?? null, status: filter.status ?? null, caseId };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -166,13 +166,8 @@ export class CooperationApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("cooperation_id", "requested_at");
-      if (page.after) q.whereRaw("(requested_at, cooperation_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "requested_at", order: "desc" },
-          { column: "cooperation_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { cooperation_id: string; requested_at: Date }[];
+      keysetPage(q, { key: "requested_at", keyType: "timestamptz", id: "cooperation_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { cooperation_id: string; requested_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.requested_at.toISOString(), id: r.cooperation_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.cooperation_id)), nextPageToken, totalSize: Number(n) };
     });

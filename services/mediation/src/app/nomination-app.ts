@@ -1,15 +1,16 @@
 import {
+  type Actor,
   assertUuid,
-  isUuid,
+  keysetPage,
+  loadEach,
   NotFoundError,
   pageOf,
-  personalDataKeyring,
   periodField,
+  personalDataKeyring,
   readPageRequest,
-  Violations,
-  type Actor,
   type ServiceKit,
-  loadEach,
+  timeCursor,
+  Violations,
 } from "@jinlian/chassis";
 import { optionalReason } from "../domain/common";
 import {
@@ -194,9 +195,7 @@ export class NominationApp {
       from: period.from?.toISOString() ?? null,
       until: period.until?.toISOString() ?? null,
     };
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -210,13 +209,8 @@ export class NominationApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("batch_id", "created_at");
-      if (page.after) q.whereRaw("(created_at, batch_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "created_at", order: "desc" },
-          { column: "batch_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { batch_id: string; created_at: Date }[];
+      keysetPage(q, { key: "created_at", keyType: "timestamptz", id: "batch_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { batch_id: string; created_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.created_at.toISOString(), id: r.batch_id }));
       return { items: await loadEach(items, (r) => this.load(db, r.batch_id)), nextPageToken, totalSize: Number(n) };
     });
@@ -275,9 +269,7 @@ export class NominationApp {
     const v = new Violations();
     const f = { identityNumber: filter.identityNumber.trim().toUpperCase(), includeRemoved: filter.includeRemoved };
     if ([...f.identityNumber].length > 18) v.add("filter.identity_number", "must be at most 18 characters");
-    const page = readPageRequest(v, f, pageSize, pageToken);
-    if (page.after && (Number.isNaN(Date.parse(page.after.key)) || !isUuid(page.after.id)))
-      v.add("page.page_token", "is not a valid page token");
+    const page = readPageRequest(v, f, pageSize, pageToken, timeCursor);
     v.throwIfAny();
     // One snapshot: the count, the page and each item's parts as one state.
     return this.kit.snapshot(async (db) => {
@@ -289,13 +281,8 @@ export class NominationApp {
       };
       const [{ n }] = (await filtered().count({ n: "*" })) as { n: string }[];
       const q = filtered().select("entry_id", "added_at");
-      if (page.after) q.whereRaw("(added_at, entry_id) < (?::timestamptz, ?::uuid)", [page.after.key, page.after.id]);
-      const rows = (await q
-        .orderBy([
-          { column: "added_at", order: "desc" },
-          { column: "entry_id", order: "desc" },
-        ])
-        .limit(page.size + 1)) as { entry_id: string; added_at: Date }[];
+      keysetPage(q, { key: "added_at", keyType: "timestamptz", id: "entry_id", direction: "desc" }, page.after);
+      const rows = (await q.limit(page.size + 1)) as { entry_id: string; added_at: Date }[];
       const { items, nextPageToken } = pageOf(rows, page, (r) => ({ key: r.added_at.toISOString(), id: r.entry_id }));
       return { items: await loadEach(items, (r) => this.loadDefaulter(db, r.entry_id)), nextPageToken, totalSize: Number(n) };
     });
