@@ -7,6 +7,7 @@
  * legal-service centre; the centre's assignment; referral to mediation with consent; refusals that
  * change nothing.
  */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { legalServicesEventsV1, legalServicesV1 } from "@jinlian/proto";
 import { legalServicesModule } from "@jinlian/legal-services";
@@ -542,6 +543,70 @@ describe("provider lifecycle", () => {
         revision: retired.revision,
       },
     });
+  });
+});
+
+describe("answers of a provider's changes", () => {
+  it("answers each change with the provider as GetProvider shows it after, open load included, and a repeat with it as it stands", async () => {
+    const get = async (id: string) => (await ls().providers.getProvider({ providerId: id })).provider!;
+    const before = await get(ids.taxLawyer!);
+    expect(before.load).toBeGreaterThan(0); // the accepted tax matter: the answer must read it, not assume 0
+    const requestId = randomUUID();
+    const update = {
+      providerId: before.providerId,
+      expectedRevision: before.revision,
+      profile: {
+        specialties: before.specialties,
+        languages: before.languages,
+        districtCode: before.districtCode,
+        capacity: before.capacity + 1,
+        rating: before.rating,
+        clientCreditCodes: before.clientsInOpenMatters.map((c) => c.creditCode),
+      },
+      reason: "扩充团队",
+    };
+    const updated = (await ls().providers.updateProvider(update, { requestId })).provider!;
+    expect(updated.capacity).toBe(before.capacity + 1);
+    expect(updated).toEqual(await get(before.providerId));
+    const appointed = await ls().providers.appointAdviser({
+      providerId: before.providerId,
+      expectedRevision: updated.revision,
+      chamberCreditCode: chamber.creditCode,
+      startTime: new Date("2026-02-01T00:00:00Z"),
+      endTime: new Date("2027-02-01T00:00:00Z"),
+      reason: "法律顾问聘任",
+    });
+    expect(appointed.provider).toEqual(await get(before.providerId));
+    const ended = (
+      await ls().providers.endAdviserAppointment({
+        providerId: before.providerId,
+        expectedRevision: appointed.provider!.revision,
+        appointmentId: appointed.appointmentId,
+        reason: "商会换届，提前解聘",
+      })
+    ).provider!;
+    expect(ended).toEqual(await get(before.providerId));
+    const suspended = (
+      await ls().providers.changeProviderStatus({
+        providerId: before.providerId,
+        expectedRevision: ended.revision,
+        status: legalServicesV1.ProviderStatus.PROVIDER_STATUS_SUSPENDED,
+        reason: "暂停接案一周",
+      })
+    ).provider!;
+    expect(suspended).toEqual(await get(before.providerId));
+    const active = (
+      await ls().providers.changeProviderStatus({
+        providerId: before.providerId,
+        expectedRevision: suspended.revision,
+        status: legalServicesV1.ProviderStatus.PROVIDER_STATUS_ACTIVE,
+        reason: "恢复接案",
+      })
+    ).provider!;
+    expect(active).toEqual(await get(before.providerId));
+    // The first request again: nothing changes, and the answer is the provider as it stands now.
+    expect((await ls().providers.updateProvider(update, { requestId })).provider).toEqual(active);
+    expect(await get(before.providerId)).toEqual(active);
   });
 });
 

@@ -65,8 +65,12 @@ export class ProviderApp {
   }
 
   private async view(db: Db, id: string): Promise<ProviderView> {
-    const provider = await this.load(db, id);
-    return { provider, load: (await loads(db, [id])).get(id) ?? 0 };
+    return this.viewOfSaved(db, await this.load(db, id));
+  }
+
+  /** A provider's view from its state as `kit.apply` saved it: only its open load is read. */
+  private async viewOfSaved(db: Db, provider: Provider): Promise<ProviderView> {
+    return { provider, load: (await loads(db, [provider.providerId])).get(provider.providerId) ?? 0 };
   }
 
   register(input: RegistrationInput, reason: string, actor: Actor): Promise<ProviderView> {
@@ -114,14 +118,15 @@ export class ProviderApp {
     const checked = checkProfile(v, "profile.", profile);
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `UpdateProvider:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const registry = await registryByCodes(trx, checked.clientCodes);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        const after = await this.kit.apply(
           trx,
           store,
           before,
@@ -130,7 +135,7 @@ export class ProviderApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
+        return this.viewOfSaved(trx, after);
       },
       (pid, trx) => this.view(trx, pid),
     );
@@ -149,13 +154,14 @@ export class ProviderApp {
     if (!status) v.add("status", "is required: ACTIVE, SUSPENDED or RETIRED");
     const why = requiredReason(v, "reason", reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `ChangeProviderStatus:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        const after = await this.kit.apply(
           trx,
           store,
           before,
@@ -164,7 +170,7 @@ export class ProviderApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
+        return this.viewOfSaved(trx, after);
       },
       (pid, trx) => this.view(trx, pid),
     );
@@ -189,9 +195,10 @@ export class ProviderApp {
     v.throwIfAny();
     let appointmentId = "";
     return this.kit
-      .mutation(
+      .change(
         `AppointAdviser:${id}`,
         actor,
+        id,
         async (trx) => {
           const before = await this.load(trx, id, true);
           const registry = await registryByCodes(trx, [chamber]);
@@ -204,8 +211,8 @@ export class ProviderApp {
             ctx,
           );
           appointmentId = out.appointmentId;
-          await this.kit.apply(trx, store, before, out.decision, { actor, reason: why }, expectedRevision, ctx.now);
-          return id;
+          const after = await this.kit.apply(trx, store, before, out.decision, { actor, reason: why }, expectedRevision, ctx.now);
+          return this.viewOfSaved(trx, after);
         },
         (pid, trx) => this.view(trx, pid),
       )
@@ -224,13 +231,14 @@ export class ProviderApp {
     validateExpectedRevision(v, expectedRevision);
     const why = requiredReason(v, "reason", reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `EndAdviserAppointment:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        const after = await this.kit.apply(
           trx,
           store,
           before,
@@ -239,7 +247,7 @@ export class ProviderApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
+        return this.viewOfSaved(trx, after);
       },
       (pid, trx) => this.view(trx, pid),
     );
