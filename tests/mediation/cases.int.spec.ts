@@ -8,6 +8,7 @@
  * legal-services and answered back; bad input and impossible transitions refused with nothing
  * changed.
  */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { mediationModule } from "@jinlian/mediation";
 import { legalServicesV1, mediationEventsV1 } from "@jinlian/proto";
@@ -583,5 +584,64 @@ describe("who keeps a case", () => {
       others.close();
       own.close();
     }
+  });
+});
+
+describe("answers of committee and mediator changes", () => {
+  it("answers a re-election, a training and a status change with what GetCommittee and GetMediator show after, and a repeat with it as it stands", async () => {
+    // A committee of its own, so the term and the mediators of the cases above stay as they are.
+    const own = await registerOrg(node.liaison, {
+      type: T.ORGANISATION_TYPE_MEDIATION_COMMITTEE,
+      name: "和平区工商联第二人民调解委员会",
+      jurisdictionCode: "120101",
+      chamberCreditCode: chamber.creditCode,
+    });
+    await projectedInMediation(node.database.url, [own]);
+    const { committee } = await med().committees.registerCommittee({
+      committeeCreditCode: own.creditCode,
+      justiceBureauCreditCode: bureau.creditCode,
+      members: board,
+      termStartTime: undefined,
+      reason: "备案",
+    });
+    const getCommittee = async () => (await med().committees.getCommittee({ committeeId: committee!.committeeId })).committee;
+    const requestId = randomUUID();
+    const reelection = {
+      committeeId: committee!.committeeId,
+      expectedRevision: committee!.revision,
+      members: [...board, { name: "李委员", gender: M.Gender.GENDER_FEMALE, role: M.MemberRole.MEMBER_ROLE_MEMBER }],
+      termStartTime: undefined,
+      reason: "换届",
+    };
+    const reelected = (await med().committees.reelectCommittee(reelection, { requestId })).committee;
+    expect(reelected!.members).toHaveLength(4);
+    expect(reelected).toEqual(await getCommittee());
+    expect((await med().committees.reelectCommittee(reelection, { requestId })).committee).toEqual(reelected);
+
+    const mediator = await registerMediator(med(), committee!.committeeId, { name: "周调解" });
+    const getMediator = async () => (await med().committees.getMediator({ mediatorId: mediator.mediatorId })).mediator;
+    const trained = (
+      await med().committees.recordMediatorTraining({
+        mediatorId: mediator.mediatorId,
+        expectedRevision: mediator.revision,
+        title: "人民调解业务培训",
+        hours: 16,
+        completeTime: new Date(clock.now().getTime() - DAY),
+        reason: "",
+      })
+    ).mediator;
+    expect(trained!.trainings).toHaveLength(1);
+    expect(trained).toEqual(await getMediator());
+    const statusRequest = randomUUID();
+    const suspension = {
+      mediatorId: mediator.mediatorId,
+      expectedRevision: trained!.revision,
+      status: M.MediatorStatus.MEDIATOR_STATUS_SUSPENDED,
+      reason: "暂停一个月",
+    };
+    const suspended = (await med().committees.changeMediatorStatus(suspension, { requestId: statusRequest })).mediator;
+    expect(suspended!.status).toBe(M.MediatorStatus.MEDIATOR_STATUS_SUSPENDED);
+    expect(suspended).toEqual(await getMediator());
+    expect((await med().committees.changeMediatorStatus(suspension, { requestId: statusRequest })).mediator).toEqual(suspended);
   });
 });

@@ -82,15 +82,15 @@ export class CommitteeApp {
   reelect(id: string, expectedRevision: number, members: MemberInput[], termStartAt: Date | undefined, reason: string, actor: Actor) {
     assertUuid(id, "committee_id");
     const why = this.reason(reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `ReelectCommittee:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.loadCommittee(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideReelect(before, members, termStartAt, expectedRevision, this.policy, ctx);
-        await this.kit.apply(trx, committeeStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, committeeStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (cid, trx) => this.loadCommittee(trx, cid),
     );
@@ -156,13 +156,14 @@ export class CommitteeApp {
   ) {
     assertUuid(id, "mediator_id");
     const why = this.reason(reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `RecordMediatorTraining:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.loadMediator(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        return this.kit.apply(
           trx,
           mediatorStore,
           before,
@@ -171,7 +172,6 @@ export class CommitteeApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
       },
       (mid, trx) => this.loadMediator(trx, mid),
     );
@@ -182,15 +182,15 @@ export class CommitteeApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `ChangeMediatorStatus:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.loadMediator(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideMediatorStatus(before, status, why, expectedRevision, ctx);
-        await this.kit.apply(trx, mediatorStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, mediatorStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (mid, trx) => this.loadMediator(trx, mid),
     );
