@@ -175,7 +175,10 @@ it("rolls a district's statistics up to the city as counts only, with no persona
     reason: "",
   });
   expect(finding.campaign!.freeOfCharge).toBe(true);
-  await ls.healthChecks.addHealthCheckFollowUp({
+  // A change answers with the campaign as it saved it, which is what a read then shows.
+  const campaignNow = async () => (await ls.healthChecks.getHealthCheckCampaign({ campaignId: campaign.campaignId })).campaign;
+  expect(finding.campaign).toEqual(await campaignNow());
+  const followedUp = await ls.healthChecks.addHealthCheckFollowUp({
     campaignId: campaign.campaignId,
     expectedRevision: 0,
     findingId: finding.findingId,
@@ -183,6 +186,7 @@ it("rolls a district's statistics up to the city as counts only, with no persona
     dueTime: new Date(clock.now().getTime() + 3600_000),
     reason: "",
   });
+  expect(followedUp.campaign).toEqual(await campaignNow());
   clock.advance(2 * 3600_000);
   const scanned = await heping.node.seams(legalServicesModule).scanner().scan();
   expect(scanned.alerted).toBe(1);
@@ -200,13 +204,21 @@ it("rolls a district's statistics up to the city as counts only, with no persona
       reason: "",
     })
   ).training!;
-  await ls.trainings.recordTrainingAttendance({
+  const trainingNow = async () => (await ls.trainings.getTraining({ trainingId: training.trainingId })).training;
+  const attended = await ls.trainings.recordTrainingAttendance({
     trainingId: training.trainingId,
     expectedRevision: 0,
     attendance: [{ creditCode: enterprise.creditCode, attendees: 7 }],
     reason: "",
   });
-  await ls.trainings.markTrainingHeld({ trainingId: training.trainingId, expectedRevision: 0, heldTime: undefined, reason: "" });
+  expect(attended.training).toEqual(await trainingNow());
+  const held = await ls.trainings.markTrainingHeld({
+    trainingId: training.trainingId,
+    expectedRevision: 0,
+    heldTime: undefined,
+    reason: "",
+  });
+  expect(held.training).toEqual(await trainingNow());
 
   const period = { startTime: start, endTime: new Date(clock.now().getTime() + 3600_000) };
   const reported = (await ls.statistics.reportStatistics({ period, reason: "月度报送" })).statistics!;

@@ -135,9 +135,13 @@ it("two districts' committees cooperate on one case through the city; only the p
       reason: "",
     })
   ).cooperation!;
+  // A change answers with the cooperation as it saved it, which is what a read then shows.
+  const atPartnerNow = async () =>
+    (await hedong.mediation.cooperation.getCooperation({ cooperationId: atPartner.cooperationId })).cooperation;
+  expect(accepted).toEqual(await atPartnerNow());
   const ownerSide = await cooperationAt(heping, requested.cooperationId, S.COOPERATION_STATUS_ACCEPTED, "the answer at the owner");
   expect(ownerSide.partnerCommittee!.name).toBe("河东区总商会人民调解委员会");
-  await hedong.mediation.cooperation.reportCooperationSession({
+  const reported = await hedong.mediation.cooperation.reportCooperationSession({
     cooperationId: accepted.cooperationId,
     expectedRevision: accepted.revision,
     heldTime: undefined,
@@ -145,6 +149,7 @@ it("two districts' committees cooperate on one case through the city; only the p
     record: "向被申请人释明调解程序，被申请人同意参加联合调解",
     reason: "",
   });
+  expect(reported.cooperation).toEqual(await atPartnerNow());
   const withSession = await waitFor(
     async () => {
       const k = (await heping.mediation.cases.getCase({ caseId: opened.caseId })).case!;

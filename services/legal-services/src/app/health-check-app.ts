@@ -73,21 +73,24 @@ export class HealthCheckApp {
     const why = optionalReason(v, reason);
     v.throwIfAny();
     let out: T | undefined;
-    return this.kit
-      .mutation(
-        `${method}:${id}`,
-        actor,
-        async (trx) => {
-          const before = await this.load(trx, id, true);
-          const ctx = contextOf(this.kit, actor, why);
-          const d = decide(before, ctx);
-          out = d.out;
-          await this.kit.apply(trx, store, before, d.decision, { actor, reason: why }, expectedRevision, ctx.now);
-          return id;
-        },
-        (cid, trx) => this.load(trx, cid),
-      )
-      .then((campaign) => ({ campaign, out }));
+    return (
+      this.kit
+        // The answer is the campaign as saved: nothing is read back.
+        .change(
+          `${method}:${id}`,
+          actor,
+          id,
+          async (trx) => {
+            const before = await this.load(trx, id, true);
+            const ctx = contextOf(this.kit, actor, why);
+            const d = decide(before, ctx);
+            out = d.out;
+            return this.kit.apply(trx, store, before, d.decision, { actor, reason: why }, expectedRevision, ctx.now);
+          },
+          (cid, trx) => this.load(trx, cid),
+        )
+        .then((campaign) => ({ campaign, out }))
+    );
   }
 
   recordFinding(

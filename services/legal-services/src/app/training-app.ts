@@ -72,14 +72,15 @@ export class TrainingApp {
     validateExpectedRevision(v, expectedRevision);
     const why = reasonRequired ? requiredReason(v, "reason", reason) : optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // The answer is the training as saved: nothing is read back.
+    return this.kit.change(
       `${method}:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(trx, store, before, await decide(before, ctx, trx), { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, store, before, await decide(before, ctx, trx), { actor, reason: why }, expectedRevision, ctx.now);
       },
       (tid, trx) => this.load(trx, tid),
     );

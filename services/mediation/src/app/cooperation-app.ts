@@ -100,15 +100,16 @@ export class CooperationApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // The answer is the cooperation as saved: nothing is read back.
+    return this.kit.change(
       `${method}:${cid}`,
       actor,
+      cid,
       async (trx) => {
         const before = await this.load(trx, cid, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decide(before, ctx);
-        await this.kit.apply(trx, cooperationStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return cid;
+        return this.kit.apply(trx, cooperationStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (x, trx) => this.load(trx, x),
     );
