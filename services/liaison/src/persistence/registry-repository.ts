@@ -1,4 +1,4 @@
-import { containsPattern, type AggregateStore } from "@jinlian/chassis";
+import { containsPattern, keysetPage, type AggregateStore } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   creditCodeTaken,
@@ -363,8 +363,9 @@ export const registryRepository = {
     };
     const [{ n }] = await filtered().count<{ n: string }[]>({ n: "*" });
     const q = filtered();
-    if (after) q.whereRaw("(name, organisation_id::text) > (?, ?)", [after.key, after.id]);
-    const rows = (await q.orderBy([{ column: "name" }, { column: "organisation_id" }]).limit(limit)) as OrganisationRow[];
+    // The cursor's id is a uuid (registry-app checks it), compared as the uuid the order sorts by.
+    keysetPage(q, { key: "name", id: "organisation_id", direction: "asc" }, after);
+    const rows = (await q.limit(limit)) as OrganisationRow[];
     const organisations = await withChildren(db, rows);
     return { items: organisations.map((organisation) => ({ organisation, key: organisation.name })), total: Number(n) };
   },
