@@ -143,3 +143,23 @@ describe("given a case party, a nominee and a defaulter with identity and phone 
     expect(leaks).toEqual([]);
   });
 });
+
+describe("given a change of the case whose party has personal data", () => {
+  it("then its answer holds the party's numbers as a read of the case does, and the case's document stays sealed", async () => {
+    const { cases } = await node.mediation.cases.listCases({ filter: undefined, page: undefined });
+    const before = cases.find((c) => c.parties.some((p) => p.person))!;
+    const applicant = before.parties.find((p) => !p.person)!;
+    const { case: ended } = await node.mediation.cases.endMediationByParty({
+      caseId: before.caseId,
+      expectedRevision: before.revision,
+      partyId: applicant.partyId,
+      reason: "双方自行和解",
+    });
+    expect(ended!.revision).toBe(before.revision + 1);
+    expect(ended!.parties.find((p) => p.person)!.person).toMatchObject({ identityNumber: PARTY_ID, phone: PARTY_PHONE });
+    expect(ended).toEqual((await node.mediation.cases.getCase({ caseId: before.caseId })).case);
+    const stored = await storedText();
+    expect(stored.cases).not.toContain(PARTY_ID);
+    expect(stored.cases).not.toContain(PARTY_PHONE);
+  });
+});

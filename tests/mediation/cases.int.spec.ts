@@ -136,6 +136,8 @@ describe("cases", () => {
     ).case!;
     expect(refused.status).toBe(M.CaseStatus.CASE_STATUS_REFUSED);
     expect(refused.closeTime).toBeDefined();
+    // A change answers with the case as it saved it, which is what a read then shows.
+    expect(refused).toEqual((await med().cases.getCase({ caseId: pending.caseId })).case);
 
     const running = await openCase(med(), committeeId, a, b);
     expect(running.status).toBe(M.CaseStatus.CASE_STATUS_IN_MEDIATION);
@@ -149,6 +151,7 @@ describe("cases", () => {
       })
     ).case!;
     expect(ended).toMatchObject({ status: M.CaseStatus.CASE_STATUS_ENDED_BY_PARTY, endingPartyId: running.parties[0]!.partyId });
+    expect(ended).toEqual((await med().cases.getCase({ caseId: running.caseId })).case);
     const again = await refusedWithoutChange(() =>
       med().cases.endMediationByParty({ caseId: running.caseId, expectedRevision: 0, partyId: running.parties[1]!.partyId, reason: "x" }),
     );

@@ -107,17 +107,20 @@ export class CaseApp {
     if (expectedRevision < 0) v.add("expected_revision", "must be 0 (no check) or a revision returned by the service");
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // The answer is the case as saved (its parties' personal data in the clear, as a read opens
+    // it): nothing is read back.
+    return this.kit.change(
       `${method}:${caseId}`,
       actor,
+      caseId,
       async (trx) => {
         const before = await this.load(trx, caseId, true);
         assertKeptBy(before.committee, actor.organisation, `case ${caseId}`);
         const ctx = contextOf(this.kit, actor, why);
         const d = await decide(before, ctx, trx);
-        await this.kit.apply(trx, caseStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
+        const after = await this.kit.apply(trx, caseStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
         await this.afterChange?.(trx, before, d.state);
-        return caseId;
+        return after;
       },
       (cid, trx) => this.load(trx, cid),
     );
