@@ -232,6 +232,8 @@ describe("matching and the offer chain", () => {
       reason: "",
     });
     expect(accepted.request!.status).toBe(R.REQUEST_STATUS_ASSIGNED);
+    // A change answers with the request as it saved it, which is what a read then shows.
+    expect(accepted.request).toEqual((await ls().requests.getRequest({ requestId: request!.requestId })).request);
   });
 
   it("ranks the candidates with reasons and excludes each conflicted, full, employer-bound or mediating provider with why", async () => {
@@ -315,6 +317,7 @@ describe("matching and the offer chain", () => {
     ]);
     expect(request!.shortlist!.fallbackReason).toMatch(/no free match in district 120101/);
     expect(request!.shortlist!.exclusions.find((e) => e.providerId === ids.firmB)!.reason).toBe(X.EXCLUSION_REASON_ALREADY_ASKED);
+    expect(request).toEqual((await ls().requests.getRequest({ requestId })).request);
   });
 
   it("when the deadline passes and the node has nobody left, offers it to the city's pool on the municipal node, as an event", async () => {
@@ -389,6 +392,7 @@ describe("matching and the offer chain", () => {
       reason: "中心协调后承接",
     });
     expect(request).toMatchObject({ status: R.REQUEST_STATUS_ASSIGNED, assignedProviderId: ids.firmB });
+    expect(request).toEqual((await ls().requests.getRequest({ requestId })).request);
     const again = await refusedWithoutChange(() =>
       ls().requests.assignRequest({ requestId, expectedRevision: 0, providerId: ids.firmB!, reason: "再次" }),
     );
@@ -442,6 +446,7 @@ describe("referral to mediation", () => {
     ).request!;
     expect(referred.status).toBe(R.REQUEST_STATUS_REFERRED_TO_MEDIATION);
     expect(referred.mediationReferral!.chamber!.creditCode).toBe(chamber.creditCode);
+    expect(referred).toEqual((await ls().requests.getRequest({ requestId: request!.requestId })).request);
     const [row] = await query<{ payload: Buffer; topic: string }>(
       node.database.url,
       "select payload, topic from legal_services.outbox where event_type = 'jinlian.legal-services.dispute.referred.v1'",

@@ -202,9 +202,10 @@ export class RequestApp {
     const declineReason = a.accept ? "" : requiredReason(v, "decline_reason", a.declineReason);
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `AnswerOffer:${id}`,
       actor,
+      id,
       async (trx) => {
         await this.lockMatching(trx);
         const before = await this.load(trx, id, true);
@@ -213,8 +214,7 @@ export class RequestApp {
         let next: { shortlist: Shortlist; centre: Awaited<ReturnType<typeof legalServiceCentre>> } | undefined;
         if (!a.accept) next = { shortlist: await this.shortlistOf(trx, before, this.asked(before)), centre: await legalServiceCentre(trx) };
         const decision = decideAnswer(before, { ...a, declineReason }, expectedRevision, () => next!, this.settings.policy, ctx);
-        await this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (rid, trx) => this.load(trx, rid),
     );
@@ -242,9 +242,10 @@ export class RequestApp {
     validateExpectedRevision(v, expectedRevision);
     const why = requiredReason(v, "reason", reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `AssignRequest:${id}`,
       actor,
+      id,
       async (trx) => {
         await this.lockMatching(trx);
         const before = await this.load(trx, id, true);
@@ -264,8 +265,7 @@ export class RequestApp {
           expectedRevision,
           ctx,
         );
-        await this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (rid, trx) => this.load(trx, rid),
     );
@@ -294,13 +294,14 @@ export class RequestApp {
     else if ([...outcome].length > REQUEST_LIMITS.note) v.add("outcome_note", `must be at most ${REQUEST_LIMITS.note} characters`);
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `CompleteRequest:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        return this.kit.apply(
           trx,
           store,
           before,
@@ -309,7 +310,6 @@ export class RequestApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
       },
       (rid, trx) => this.load(trx, rid),
     );
@@ -321,13 +321,14 @@ export class RequestApp {
     validateExpectedRevision(v, expectedRevision);
     const why = requiredReason(v, "reason", reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `WithdrawRequest:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        return this.kit.apply(
           trx,
           store,
           before,
@@ -336,7 +337,6 @@ export class RequestApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
       },
       (rid, trx) => this.load(trx, rid),
     );
@@ -357,9 +357,10 @@ export class RequestApp {
     const checked = checkConsents(v, consents, this.kit.now());
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `ReferRequestToMediation:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const registry = await registryByCodes(trx, [committeeCode]);
@@ -379,8 +380,7 @@ export class RequestApp {
           : { creditCode: committee.chamberCreditCode, jurisdictionCode: "", name: "" };
         const ctx = contextOf(this.kit, actor, why);
         const decision = decideReferral(before, committee, chamber, checked, expectedRevision, ctx);
-        await this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, store, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (rid, trx) => this.load(trx, rid),
     );
