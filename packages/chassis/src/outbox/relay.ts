@@ -426,6 +426,9 @@ export class OutboxRelay {
       (r) => r,
       () => this.fetch([]),
     );
+    // Seen when the next batch awaits it. A relay that stops first (its session lost, as the
+    // read again would find) must not leave it rejected and unhandled: that ends the process.
+    this.prefetched.catch(() => undefined);
     // The mark goes out while the next batch is sent: it is queued on the session ahead of the
     // next read, so that read sees these rows published. The previous batch's mark is awaited
     // here, so a failed one (the session dropped with it) stops the relay before it goes further.
