@@ -196,6 +196,9 @@ describe("nominations of people's assessors (seed art. 19; 人民陪审员法)",
         reason: "同名仲裁员经核实非本人",
       })
     ).batch!;
+    // A change answers with the batch as it saved it (nominees' numbers in the clear, as a read
+    // opens them), which is what a read then shows.
+    expect(batch).toEqual((await med().nominations.getNominationBatch({ batchId: batch.batchId })).batch);
     expect(batch.nominees.map((n) => [n.name, n.ageAtReference, n.status])).toEqual([
       ["周某某", 46, M.NomineeStatus.NOMINEE_STATUS_NOMINATED],
       ["褚仲裁", 51, M.NomineeStatus.NOMINEE_STATUS_NOMINATED],
@@ -239,6 +242,7 @@ describe("nominations of people's assessors (seed art. 19; 人民陪审员法)",
     batch = (await outcome(batch.nominees[1]!.nomineeId, false, "随机抽选未中")).batch!;
     expect(batch.status).toBe(M.NominationBatchStatus.NOMINATION_BATCH_STATUS_DECIDED);
     expect(batch.nominees.map((n) => n.status)).toEqual([M.NomineeStatus.NOMINEE_STATUS_SELECTED, M.NomineeStatus.NOMINEE_STATUS_REJECTED]);
+    expect(batch).toEqual((await med().nominations.getNominationBatch({ batchId: batch.batchId })).batch);
 
     const listed = await med().nominations.listNominationBatches({
       filter: {
@@ -251,7 +255,13 @@ describe("nominations of people's assessors (seed art. 19; 人民陪审员法)",
     expect(listed.batches.map((b) => b.batchId)).toEqual([batch.batchId]);
 
     // Taken off the list, the person is no longer barred by it.
-    await med().nominations.removeDefaulter({ entryId: entry.entryId, expectedRevision: entry.revision, reason: "已从失信名单删除" });
+    const removed = (
+      await med().nominations.removeDefaulter({ entryId: entry.entryId, expectedRevision: entry.revision, reason: "已从失信名单删除" })
+    ).defaulter;
+    expect(removed).toEqual(
+      (await med().nominations.listDefaulters({ filter: { identityNumber: defaulterId, includeRemoved: true }, page: undefined }))
+        .defaulters[0],
+    );
     expect(await check({ identityNumber: defaulterId })).toEqual([]);
     expect(
       (await med().nominations.listDefaulters({ filter: { identityNumber: "", includeRemoved: false }, page: undefined })).defaulters,

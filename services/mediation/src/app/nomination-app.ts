@@ -118,16 +118,16 @@ export class NominationApp {
     if (expectedRevision < 0) v.add("expected_revision", "must be 0 (no check) or a revision returned by the service");
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `AddNominee:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const registry = await registryByCodes(trx, [input.employerCreditCode.trim().toUpperCase()]);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideAddNominee(before, input, registry, await this.facts(trx, input), expectedRevision, this.policy, ctx);
-        await this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (bid, trx) => this.load(trx, bid),
     );
@@ -136,15 +136,15 @@ export class NominationApp {
   submit(batchId: string, expectedRevision: number, reason: string, actor: Actor): Promise<NominationBatch> {
     const id = this.checkBatchId(batchId);
     const why = this.reason(reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `SubmitNominationBatch:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideSubmitBatch(before, expectedRevision, ctx);
-        await this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (bid, trx) => this.load(trx, bid),
     );
@@ -159,15 +159,15 @@ export class NominationApp {
   ): Promise<NominationBatch> {
     const id = this.checkBatchId(batchId);
     const why = this.reason(reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `RecordSelectionOutcome:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideSelectionOutcome(before, input, expectedRevision, ctx);
-        await this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, nominationBatchStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (bid, trx) => this.load(trx, bid),
     );
@@ -251,15 +251,15 @@ export class NominationApp {
     const id = entryId.trim().toLowerCase();
     assertUuid(id, "entry_id");
     const why = this.reason(reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `RemoveDefaulter:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.loadDefaulter(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideRemoveDefaulter(before, reason, expectedRevision, ctx);
-        await this.kit.apply(trx, defaulterStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, defaulterStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (eid, trx) => this.loadDefaulter(trx, eid),
     );
