@@ -4,6 +4,7 @@
  * refused) are reported up and rolled up at the city as counts only. Every payload that left the
  * district's mediation service is decoded and carries no party, mediator, actor or reason.
  */
+import { randomUUID } from "node:crypto";
 import { mediationEventsV1 } from "@jinlian/proto";
 import { EVENT_CATALOGUE } from "@jinlian/chassis";
 import { uniqueNamespace, waitFor } from "../harness/kafka";
@@ -98,7 +99,8 @@ it("rolls a district's mediation statistics up to the city, with no personal dat
   });
 
   const period = { startTime: start, endTime: new Date(Date.now() + 3600_000) };
-  const reported = (await med.statistics.reportStatistics({ period, reason: "月度报送" })).statistics!;
+  const requestId = randomUUID();
+  const reported = (await med.statistics.reportStatistics({ period, reason: "月度报送" }, { requestId })).statistics!;
   expect(reported).toMatchObject({
     jurisdictionCode: "120101",
     committees: 1,
@@ -120,6 +122,26 @@ it("rolls a district's mediation statistics up to the city, with no personal dat
   expect(rolled.totals).toMatchObject({ casesOpened: 2, casesRefused: 1, agreementsOral: 1, committees: 1 });
   expect(rolled.districtsMissing).not.toContain("120101");
   expect(rolled.districtsMissing).toHaveLength(15);
+
+  // A retried call reports nothing again and answers with the figures; a later report of the
+  // same period is numbered after the first, and the city keeps it.
+  const outboxRows = async () =>
+    Number((await query<{ n: string }>(heping.database.url, "select count(*) as n from mediation.outbox"))[0]!.n);
+  const rowsBefore = await outboxRows();
+  const repeated = (await med.statistics.reportStatistics({ period, reason: "月度报送" }, { requestId })).statistics!;
+  expect({ ...repeated, computeTime: undefined }).toEqual({ ...reported, computeTime: undefined });
+  expect(await outboxRows()).toBe(rowsBefore);
+  await med.statistics.reportStatistics({ period, reason: "更正报送" });
+  const seqs = async (url: string) =>
+    (
+      await query<{ report_seq: number }>(url, "select report_seq from mediation.statistics_reports where jurisdiction_code = '120101'")
+    ).map((r) => r.report_seq);
+  expect(await seqs(heping.database.url)).toEqual([2]);
+  await waitFor(async () => (await seqs(city.database.url))[0] === 2, {
+    timeoutMs: 45_000,
+    intervalMs: 250,
+    what: "the city to keep the second report",
+  });
 
   // Everything the district's mediation service sent to another node, decoded.
   const all = await query<{ event_type: string; topic: string; payload: Buffer }>(
@@ -143,6 +165,7 @@ it("rolls a district's mediation statistics up to the city, with no personal dat
       mediator.name,
       "test-operator",
       "月度报送",
+      "更正报送",
       "赔偿",
     ])
       expect(text).not.toContain(secret);

@@ -1,4 +1,5 @@
-import { defineServiceModule, env } from "@jinlian/chassis";
+import { auditTrailService, defineServiceModule, env } from "@jinlian/chassis";
+import { legalServicesV1 } from "@jinlian/proto";
 import { RegistryProjection } from "@jinlian/registry-projection";
 import { z } from "zod";
 import { DeadlineScanner } from "./app/deadline-scanner";
@@ -13,7 +14,6 @@ import { SERVICE } from "./domain/common";
 import { DEFAULT_WEIGHTS, type MatchWeights } from "./domain/matching";
 import { legalServicesMigrations } from "./persistence/migrations";
 import { campaignStore, programmeStore, providerStore, referralStore, requestStore, trainingStore } from "./persistence/stores";
-import { auditGrpcService } from "./transport/grpc/audit-grpc";
 import { healthCheckGrpcService } from "./transport/grpc/health-check-grpc";
 import { pairingGrpcService } from "./transport/grpc/pairing-grpc";
 import { providerGrpcService } from "./transport/grpc/provider-grpc";
@@ -105,7 +105,12 @@ export const legalServicesModule = defineServiceModule({
         trainingGrpcService(trainings, deps.grpc),
         referralGrpcService(referrals, deps.grpc),
         statisticsGrpcService(statistics, deps.kit, deps.grpc),
-        auditGrpcService(deps.kit, [...stores.map((s) => s.type), "statistics_report"], deps.grpc),
+        auditTrailService(
+          legalServicesV1.AuditTrailServiceService,
+          deps.kit.db,
+          [...stores.map((s) => s.type), "statistics_report"],
+          deps.grpc,
+        ),
       ],
       consumers: [
         { stream: { service: SERVICE, stream: "deliveries" }, handlers: legalServicesDeliveries({ pairing, statistics, requests }) },

@@ -1,4 +1,5 @@
-import { defineServiceModule, env, PeriodicWork } from "@jinlian/chassis";
+import { auditTrailService, defineServiceModule, env, PeriodicWork } from "@jinlian/chassis";
+import { liaisonV1 } from "@jinlian/proto";
 import { z } from "zod";
 import { ActionItemApp } from "./app/action-item-app";
 import { CampaignApp } from "./app/campaign-app";
@@ -16,7 +17,6 @@ import { mechanismStore } from "./persistence/mechanism-repository";
 import { liaisonMigrations } from "./persistence/migrations";
 import { organisationStore } from "./persistence/registry-repository";
 import { researchStore } from "./persistence/research-repository";
-import { auditGrpcService } from "./transport/grpc/audit-grpc";
 import { campaignGrpcService } from "./transport/grpc/campaign-grpc";
 import { consultationGrpcService } from "./transport/grpc/consultation-grpc";
 import { mechanismGrpcService } from "./transport/grpc/mechanism-grpc";
@@ -76,8 +76,9 @@ export const liaisonModule = defineServiceModule({
         researchGrpcService(research, deps.grpc),
         campaignGrpcService(campaigns, deps.grpc),
         // The audit trail lists the aggregate types the stores write.
-        auditGrpcService(
-          deps.kit,
+        auditTrailService(
+          liaisonV1.AuditTrailServiceService,
+          deps.kit.db,
           [organisationStore, mechanismStore, consultationStore, actionItemStore, researchStore, campaignStore].map((s) => s.type),
           deps.grpc,
         ),

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { defineServiceModule, env } from "@jinlian/chassis";
+import { auditTrailService, defineServiceModule, env } from "@jinlian/chassis";
+import { mediationV1 } from "@jinlian/proto";
 import { JinlianError, legalServicesClient, type LegalServicesClient } from "@jinlian/client";
 import { status } from "@grpc/grpc-js";
 import { RegistryProjection } from "@jinlian/registry-projection";
@@ -19,7 +20,6 @@ import { DAY_MS, SERVICE } from "./domain/common";
 import { DEFAULT_NOMINATION_POLICY } from "./domain/nomination";
 import { mediationMigrations } from "./persistence/migrations";
 import { arbitratorGrpcService } from "./transport/grpc/arbitrator-grpc";
-import { auditGrpcService } from "./transport/grpc/audit-grpc";
 import { caseGrpcService } from "./transport/grpc/case-grpc";
 import { committeeGrpcService } from "./transport/grpc/committee-grpc";
 import { cooperationCodecs, cooperationGrpcService } from "./transport/grpc/cooperation-grpc";
@@ -148,8 +148,9 @@ export const mediationModule = defineServiceModule({
         nominationGrpcService(nominations, deps.grpc),
         arbitratorGrpcService(arbitrators, deps.grpc),
         cooperationGrpcService(cooperation, deps.grpc),
-        auditGrpcService(
-          deps.kit,
+        auditTrailService(
+          mediationV1.AuditTrailServiceService,
+          deps.kit.db,
           [
             "committee",
             "mediator",

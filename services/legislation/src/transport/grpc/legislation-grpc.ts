@@ -1,9 +1,7 @@
 import {
   actorOf,
-  auditEntriesResponse,
-  auditQueryOf,
+  auditTrailService,
   implement,
-  listAuditEntries,
   MECHANISM,
   own,
   ownOrCity,
@@ -99,10 +97,6 @@ const studyAccess = {
   getStudy: ownOrCity(...MECHANISM),
   listStudies: ownOrCity(...MECHANISM),
 } satisfies AccessRules<typeof P.StudyServiceService>;
-
-const auditAccess = {
-  listAuditEntries: own(...MECHANISM),
-} satisfies AccessRules<typeof P.AuditTrailServiceService>;
 
 export function legislationGrpcServices(
   apps: { plan: PlanApp; drafts: DraftApp; consultations: ConsultationApp; studies: StudyApp },
@@ -375,23 +369,11 @@ export function legislationGrpcServices(
     { ...grpc, access: studyAccess },
   );
 
-  const auditImpl = implement(
-    P.AuditTrailServiceService,
-    {
-      async listAuditEntries(req) {
-        const v = new Violations();
-        const query = auditQueryOf({ aggregateType: "", aggregateId: "", actor: "", filter: req.filter ?? undefined, page: req.page }, v);
-        return auditEntriesResponse(await listAuditEntries(kit.db, v, aggregateTypes, { ...query, fieldPrefix: "filter." }));
-      },
-    },
-    { ...grpc, access: auditAccess },
-  );
-
   return [
     { name: "jinlian.legislation.v1.LegislativePlanService", definition: P.LegislativePlanServiceService, implementation: planImpl },
     { name: "jinlian.legislation.v1.DraftService", definition: P.DraftServiceService, implementation: draftImpl },
     { name: "jinlian.legislation.v1.ConsultationService", definition: P.ConsultationServiceService, implementation: consultationImpl },
     { name: "jinlian.legislation.v1.StudyService", definition: P.StudyServiceService, implementation: studyImpl },
-    { name: "jinlian.legislation.v1.AuditTrailService", definition: P.AuditTrailServiceService, implementation: auditImpl },
+    auditTrailService(P.AuditTrailServiceService, kit.db, aggregateTypes, grpc),
   ];
 }
