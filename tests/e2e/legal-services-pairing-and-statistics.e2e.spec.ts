@@ -165,6 +165,9 @@ it("rolls a district's statistics up to the city as counts only, with no persona
       reason: "",
     })
   ).campaign!;
+  // A creation and a change answer with the campaign as they saved it, which is what a read then shows.
+  const campaignNow = async () => (await ls.healthChecks.getHealthCheckCampaign({ campaignId: campaign.campaignId })).campaign;
+  expect(campaign).toEqual(await campaignNow());
   const finding = await ls.healthChecks.recordHealthCheckFinding({
     campaignId: campaign.campaignId,
     expectedRevision: 0,
@@ -175,8 +178,6 @@ it("rolls a district's statistics up to the city as counts only, with no persona
     reason: "",
   });
   expect(finding.campaign!.freeOfCharge).toBe(true);
-  // A change answers with the campaign as it saved it, which is what a read then shows.
-  const campaignNow = async () => (await ls.healthChecks.getHealthCheckCampaign({ campaignId: campaign.campaignId })).campaign;
   expect(finding.campaign).toEqual(await campaignNow());
   const followedUp = await ls.healthChecks.addHealthCheckFollowUp({
     campaignId: campaign.campaignId,
@@ -205,6 +206,7 @@ it("rolls a district's statistics up to the city as counts only, with no persona
     })
   ).training!;
   const trainingNow = async () => (await ls.trainings.getTraining({ trainingId: training.trainingId })).training;
+  expect(training).toEqual(await trainingNow());
   const attended = await ls.trainings.recordTrainingAttendance({
     trainingId: training.trainingId,
     expectedRevision: 0,

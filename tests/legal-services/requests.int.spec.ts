@@ -223,6 +223,8 @@ describe("matching and the offer chain", () => {
       reason: "",
     });
     expect(request!.offers[0]!.providerId).toBe(ids.taxLawyer);
+    // A submission answers with the request as it saved it, shortlist and first offer included.
+    expect(request).toEqual((await ls().requests.getRequest({ requestId: request!.requestId })).request);
     const accepted = await ls().requests.answerOffer({
       requestId: request!.requestId,
       expectedRevision: request!.revision,
@@ -552,6 +554,25 @@ describe("provider lifecycle", () => {
 });
 
 describe("answers of a provider's changes", () => {
+  it("answers a registration with the provider as GetProvider shows it, and its repeat with the same provider", async () => {
+    const get = async (id: string) => (await ls().providers.getProvider({ providerId: id })).provider!;
+    const request = registration({
+      kind: K.PROVIDER_KIND_LAWYER,
+      name: "赵新执业",
+      licenceNumber: licence(),
+      lawyerKind: L.LAWYER_KIND_PRACTISING,
+      firmCreditCode: firmB.creditCode,
+      profile: profile({ capacity: 0 }), // takes nothing: the matching tests around it see no new candidate
+      reason: "新入库",
+    });
+    const requestId = randomUUID();
+    const registered = (await ls().providers.registerProvider(request, { requestId })).provider!;
+    expect(registered.load).toBe(0);
+    expect(registered).toEqual(await get(registered.providerId));
+    const repeated = (await ls().providers.registerProvider(request, { requestId })).provider!;
+    expect(repeated).toEqual(registered);
+  });
+
   it("answers each change with the provider as GetProvider shows it after, open load included, and a repeat with it as it stands", async () => {
     const get = async (id: string) => (await ls().providers.getProvider({ providerId: id })).provider!;
     const before = await get(ids.taxLawyer!);

@@ -46,14 +46,17 @@ export class HealthCheckApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A campaign's view is its document: the state saved is the answer.
+    const campaignId = this.kit.newId();
+    return this.kit.creation(
       "CreateHealthCheckCampaign",
       actor,
+      campaignId,
       async (trx) => {
         const registry = await registryByCodes(trx, [checked.organiserCreditCode, ...checked.targetCreditCodes]);
         const ctx = contextOf(this.kit, actor, why);
-        const c = await this.kit.apply(trx, store, undefined, decideCampaign(checked, registry, ctx), { actor, reason: why }, 0, ctx.now);
-        return c.campaignId;
+        const decision = decideCampaign(campaignId, checked, registry, ctx);
+        return this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );

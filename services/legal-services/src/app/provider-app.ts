@@ -78,9 +78,11 @@ export class ProviderApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    const providerId = this.kit.newId();
+    return this.kit.creation(
       "RegisterProvider",
       actor,
+      providerId,
       async (trx) => {
         const existing = await providerIdByIdentity(trx, checked.identityKey);
         if (existing)
@@ -94,6 +96,7 @@ export class ProviderApp {
         const related = await providersByCreditCodes(trx, [checked.firmCreditCode, checked.commissionCreditCode].filter(Boolean));
         const ctx = contextOf(this.kit, actor, why);
         const decision = decideRegistration(
+          providerId,
           checked,
           {
             registry,
@@ -104,8 +107,9 @@ export class ProviderApp {
           },
           ctx,
         );
-        const p = await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
-        return p.providerId;
+        const provider = await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
+        // Nothing can be assigned to a provider before it exists: its open load is none.
+        return { provider, load: 0 };
       },
       (id, trx) => this.view(trx, id),
     );

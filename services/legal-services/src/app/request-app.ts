@@ -140,9 +140,12 @@ export class RequestApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A request's view is its document: the state saved is the answer.
+    const requestId = this.kit.newId();
+    return this.kit.creation(
       "SubmitRequest",
       actor,
+      requestId,
       async (trx) => {
         await this.lockMatching(trx);
         const registry = await registryByCodes(trx, [checked.requesterCreditCode, ...checked.counterparties.map((c) => c.creditCode)]);
@@ -154,7 +157,6 @@ export class RequestApp {
         const requester = checkRequester(checked.requesterCreditCode, requesterOrg, checked.type, point);
         // Counterparties keep the name given, or the registry's when the caller gave none.
         const counterparties = checked.counterparties.map((c) => ({ ...c, name: c.name || registry.get(c.creditCode)?.name || "" }));
-        const requestId = this.kit.newId();
         const ctx = contextOf(this.kit, actor, why);
         const industrySection = checked.industrySection || requesterOrg?.industrySection || "";
         const subject: MatchedRequest = {
@@ -175,8 +177,7 @@ export class RequestApp {
           centre,
           ctx,
         );
-        await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
-        return requestId;
+        return this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );

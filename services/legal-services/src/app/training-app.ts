@@ -42,17 +42,20 @@ export class TrainingApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A training's view is its document: the state saved is the answer.
+    const trainingId = this.kit.newId();
+    return this.kit.creation(
       "PlanTraining",
       actor,
+      trainingId,
       async (trx) => {
         const registry = await registryByCodes(
           trx,
           input.organiserCreditCodes.map((c) => c.trim().toUpperCase()),
         );
         const ctx = contextOf(this.kit, actor, why);
-        const t = await this.kit.apply(trx, store, undefined, decidePlan(input, registry, ctx), { actor, reason: why }, 0, ctx.now);
-        return t.trainingId;
+        const decision = decidePlan(trainingId, input, registry, ctx);
+        return this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );

@@ -99,7 +99,9 @@ export function checkCampaign(input: CampaignInput): CampaignInput {
 
 const refOf = (o: RegistryOrganisation): OrgRef => ({ creditCode: o.creditCode, jurisdictionCode: o.jurisdictionCode, name: o.name });
 
+/** A new campaign under `campaignId`, drawn by the caller so a retried request finds it. */
 export function decideCampaign(
+  campaignId: string,
   c: CampaignInput,
   registry: ReadonlyMap<string, RegistryOrganisation>,
   ctx: DecisionContext,
@@ -123,7 +125,7 @@ export function decideCampaign(
   v.throwIfAny();
   if (inactive.length > 0) throw new FailedPreconditionError(inactive);
   const campaign: HealthCheckCampaign = {
-    campaignId: ctx.newId(),
+    campaignId,
     title: c.title,
     districtCode: c.districtCode,
     organiser: refOf(organiser!),

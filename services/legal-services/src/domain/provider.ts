@@ -265,7 +265,9 @@ function clientRef(code: string, registry: ReadonlyMap<string, RegistryOrganisat
  * right type (INVALID_ARGUMENT naming the field) and active (FAILED_PRECONDITION); a practising
  * lawyer's firm and an arbitrator's commission must be registered providers here, active.
  */
+/** A new provider under `providerId`, drawn by the caller so a retried request finds it. */
 export function decideRegistration(
+  providerId: string,
   c: CheckedRegistration,
   found: RegistrationLookups,
   ctx: DecisionContext,
@@ -313,7 +315,7 @@ export function decideRegistration(
   const home = organisation?.jurisdictionCode ?? firm?.jurisdictionCode ?? chamber?.jurisdictionCode ?? employer?.jurisdictionCode ?? "";
   const districtCode = c.profile.districtCode || (isJurisdictionCode(home) ? home : ctx.here);
   const provider: Provider = {
-    providerId: ctx.newId(),
+    providerId,
     kind: c.kind,
     name: organisation?.name ?? c.name,
     identityKey: c.identityKey,

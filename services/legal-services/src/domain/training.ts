@@ -68,7 +68,9 @@ export interface TrainingInput {
   districtCode: string;
 }
 
+/** A new training under `trainingId`, drawn by the caller so a retried request finds it. */
 export function decidePlan(
+  trainingId: string,
   input: TrainingInput,
   registry: ReadonlyMap<string, RegistryOrganisation>,
   ctx: DecisionContext,
@@ -104,7 +106,7 @@ export function decidePlan(
   v.throwIfAny();
   if (inactive.length > 0) throw new FailedPreconditionError(inactive);
   const training: Training = {
-    trainingId: ctx.newId(),
+    trainingId,
     kind: input.kind!,
     title,
     organisers,
