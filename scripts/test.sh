@@ -11,4 +11,5 @@ pnpm install --frozen-lockfile --reporter=silent
 pnpm --silent build # the process-level tests run the compiled node
 pnpm --silent --filter @jinlian/proto lint
 pnpm exec tsc -p tests/tsconfig.json
+pnpm exec tsc -p tsconfig.specs.json # the unit specs beside the code: jest only strips their types
 pnpm exec jest --ci --maxWorkers=2 "$@"

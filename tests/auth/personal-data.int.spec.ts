@@ -4,6 +4,7 @@
  * keyed index, returned to the callers whose rules admit them, and never written to the node's
  * logs (scanned at debug level), its audit trail, its outbox or its idempotency keys.
  */
+import type { mediationV1 } from "@jinlian/proto";
 import { uniqueNamespace } from "../harness/kafka";
 import { query } from "../support/db";
 import { registerOrg, T, type Org } from "../support/legal-services-fixtures";
@@ -23,6 +24,7 @@ const logLines: string[] = [];
 let node: TestNode;
 let federation: Org;
 let enterprise: Org;
+let openedCase: mediationV1.Case;
 
 beforeAll(async () => {
   node = await startTestNode({
@@ -50,7 +52,7 @@ beforeAll(async () => {
     termStartTime: undefined,
     reason: "备案",
   });
-  await openCase(med, committee!.committeeId, enterprise, enterprise, {
+  openedCase = await openCase(med, committee!.committeeId, enterprise, enterprise, {
     parties: [
       { role: M.PartyRole.PARTY_ROLE_APPLICANT, organisationCreditCode: enterprise.creditCode, person: undefined, consented: true },
       {
@@ -145,6 +147,11 @@ describe("given a case party, a nominee and a defaulter with identity and phone 
 });
 
 describe("given a change of the case whose party has personal data", () => {
+  it("then its opening had answered with the party's numbers as a read of the case shows them", async () => {
+    expect(openedCase.parties.find((p) => p.person)!.person).toMatchObject({ identityNumber: PARTY_ID, phone: PARTY_PHONE });
+    expect(openedCase).toEqual((await node.mediation.cases.getCase({ caseId: openedCase.caseId })).case);
+  });
+
   it("then its answer holds the party's numbers as a read of the case does, and the case's document stays sealed", async () => {
     const { cases } = await node.mediation.cases.listCases({ filter: undefined, page: undefined });
     const before = cases.find((c) => c.parties.some((p) => p.person))!;

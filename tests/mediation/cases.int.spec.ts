@@ -113,6 +113,8 @@ describe("cases", () => {
   it("a refusal stops the case (art. 17); a party ends it mid-case (art. 23)", async () => {
     const pending = await openCase(med(), committeeId, a, b, { consented: false });
     expect(pending.status).toBe(M.CaseStatus.CASE_STATUS_AWAITING_CONSENT);
+    // An opening answers with the case as it saved it, which is what a read then shows.
+    expect(pending).toEqual((await med().cases.getCase({ caseId: pending.caseId })).case);
     expect(pending.timeLimit!.startTime).toBeUndefined();
     const m = await registerMediator(med(), committeeId);
     const early = await refusedWithoutChange(() =>

@@ -1,4 +1,4 @@
-import { DEFAULT_THRESHOLDS, exitCodeOf, formatAge, judge, judged } from "./federation-status-report";
+import { DEFAULT_THRESHOLDS, exitCodeOf, formatAge, judge, judged, type LinkReport } from "./federation-status-report";
 import { running, unjudgedReport } from "./federation-status.fixtures";
 
 const report = unjudgedReport;

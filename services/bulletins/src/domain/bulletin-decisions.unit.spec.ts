@@ -165,6 +165,8 @@ const receivedBulletin = (): ReceivedBulletin => ({
   bulletinId: "b-9",
   kind: "SPECIAL_NOTICE",
   issuer: bureau,
+  coIssuers: [],
+  approval: null,
   issuingJurisdiction: "120000",
   issueNumber: { year: 2026, number: 3 },
   title: "通报",

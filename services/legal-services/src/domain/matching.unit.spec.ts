@@ -6,7 +6,7 @@ const REQUESTER = { creditCode: "91120101MA0000001X", jurisdictionCode: "120101"
 const RIVAL = { creditCode: "91120102MA0000002X", jurisdictionCode: "120102", name: "河东某贸易公司" };
 
 let seq = 0;
-function provider(over: Partial<Provider> & { profile?: Partial<Provider["profile"]> } = {}): Provider {
+function provider(over: Omit<Partial<Provider>, "profile"> & { profile?: Partial<Provider["profile"]> } = {}): Provider {
   seq++;
   const id = `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`;
   const { profile, ...rest } = over;

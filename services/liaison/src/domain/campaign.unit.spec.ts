@@ -30,7 +30,7 @@ import {
 } from "./campaign";
 import { liaisonEvents, type AuditMetadata, type EventToEmit } from "@jinlian/chassis";
 import { preconditionType as preconditionOf, violatedFields as violationsOf } from "@jinlian/chassis/testing";
-import type { liaisonEventsV1 } from "@jinlian/proto";
+import { liaisonEventsV1 } from "@jinlian/proto";
 import { campaignMessage } from "./campaign-events";
 
 const plan = (r: Partial<PlanRequest> = {}): PlanRequest => ({
@@ -569,7 +569,7 @@ describe("given an activity a target district reported up to the city", () => {
     source: "/jinlian/120101/liaison",
     from: "120101",
     time: new Date("2026-12-04T00:00:00Z"),
-    data: {
+    data: liaisonEventsV1.CampaignActivityReported.fromPartial({
       campaignId: ID,
       activity: {
         activityId: ACTIVITY,
@@ -582,7 +582,7 @@ describe("given an activity a target district reported up to the city", () => {
         audit: stamp("120101", "上报"),
         ...activity,
       },
-    },
+    }),
   });
 
   it("when it arrives, then the city records it as the district reported it, without the district's organisation id", () => {

@@ -453,10 +453,10 @@ describe("given a planned consultation", () => {
 
   it("when attendees are recorded, then they are appended; beyond the limit, attendees is named", () => {
     const attendee = { name: "李明", organisationId: ORG, title: "副局长" };
-    const d = decideRecordAttendees(consultation({ attendees: [attendee] }), [attendee], parties, ctxAt());
+    const d = decideRecordAttendees(consultation({ attendees: [{ ...attendee, attendeeId: "t0" }] }), [attendee], parties, ctxAt());
     expect(d.action).toBe("RecordAttendees");
     expect(d.state.attendees).toHaveLength(2);
-    const crowded = consultation({ attendees: Array.from({ length: 200 }, () => attendee) });
+    const crowded = consultation({ attendees: Array.from({ length: 200 }, (_, i) => ({ ...attendee, attendeeId: `t${i}` })) });
     expect(fieldsOf(() => decideRecordAttendees(crowded, [attendee], parties, ctxAt()))).toEqual(["attendees"]);
   });
 

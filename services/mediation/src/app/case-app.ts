@@ -70,9 +70,12 @@ export class CaseApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // The answer is the case as saved (its parties' personal data in the clear, as a read opens it).
+    const caseId = this.kit.newId();
+    return this.kit.creation(
       `OpenCase:${committeeId}`,
       actor,
+      caseId,
       async (trx) => {
         const committee = await this.committees.loadCommittee(trx, committeeId.trim().toLowerCase());
         assertKeptBy(committee.committee, actor.organisation, `committee ${committee.committeeId}'s caseload`);
@@ -84,9 +87,8 @@ export class CaseApp {
           ]),
         );
         const ctx = contextOf(this.kit, actor, why);
-        const d = decideOpen(committee, input, names, this.policy, ctx);
-        await this.kit.apply(trx, caseStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.caseId;
+        const d = decideOpen(caseId, committee, input, names, this.policy, ctx);
+        return this.kit.apply(trx, caseStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );

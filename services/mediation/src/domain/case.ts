@@ -312,9 +312,11 @@ function commercialTerms(v: Violations, kind: CaseKind | undefined, terms: OpenC
 
 /**
  * Opens a case at a committee in its term. Organisations are named by credit code (their name
- * from the registry when it knows them); persons by name and optional identity number.
+ * from the registry when it knows them); persons by name and optional identity number. The
+ * case's id is drawn by the caller, so a retried request finds the case it opened.
  */
 export function decideOpen(
+  caseId: string,
   committee: Committee,
   input: OpenCaseInput,
   names: ReadonlyMap<string, OrgRef>,
@@ -341,7 +343,6 @@ export function decideOpen(
       consentAt: p.consented ? ctx.now : null,
     };
   });
-  const caseId = ctx.newId();
   const all = parties.every((p) => p.consent === "GIVEN");
   const timeLimit: TimeLimit = {
     startAt: null,
@@ -390,6 +391,7 @@ export function decideOpenFromReferral(
   ctx: DecisionContext,
 ): DecisionWithRevision<Case> {
   const base = decideOpen(
+    ctx.newId(),
     committee,
     {
       kind: "PEOPLES",

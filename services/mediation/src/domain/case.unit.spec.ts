@@ -70,6 +70,7 @@ const mediator = (over: Partial<Mediator> = {}): Mediator => ({
 
 function opened(consented = true, kind: "PEOPLES" | "COMMERCIAL" = "PEOPLES"): Case {
   return decideOpen(
+    ctx().newId(),
     committee,
     {
       kind,
@@ -170,6 +171,7 @@ describe("consent (art. 17, 23)", () => {
     expect(
       violations(() =>
         decideOpen(
+          ctx().newId(),
           committee,
           {
             kind: "PEOPLES",
@@ -201,7 +203,9 @@ describe("mediators (art. 19)", () => {
     const m = mediator({ licenceNumber: "11201201510000001" });
     const d = decideDesignate(c, m, "PARTIES", [], 0, ctx());
     expect(d.events).toHaveLength(1);
-    const e = (d.events as { descriptor: unknown; to: unknown; data: { disputeId: string; mediator: { licenceNumber: string } } }[])[0]!;
+    const e = (
+      d.events as unknown as { descriptor: unknown; to: unknown; data: { disputeId: string; mediator: { licenceNumber: string } } }[]
+    )[0]!;
     expect(e.descriptor).toBe(mediationEvents.mediatorAssigned);
     expect(e.to).toEqual([{ local: "cases" }]);
     expect(e.data.disputeId).toBe(c.disputeId);
@@ -261,7 +265,7 @@ describe("the time limit", () => {
     expect(decideDeadlines(c, at(20), DEFAULT_CASE_POLICY)).toBeUndefined();
     const w1 = decideDeadlines(c, at(23.5), DEFAULT_CASE_POLICY)!;
     expect(w1.events).toHaveLength(1);
-    expect((w1.events as { data: { warnedBeforeSeconds: string } }[])[0]!.data.warnedBeforeSeconds).toBe(String(7 * 24 * 3600));
+    expect((w1.events as unknown as { data: { warnedBeforeSeconds: string } }[])[0]!.data.warnedBeforeSeconds).toBe(String(7 * 24 * 3600));
     c = w1.state;
     expect(decideDeadlines(c, at(24), DEFAULT_CASE_POLICY)).toBeUndefined();
     // Paused for 5 days: the due time moves from day 30 to day 35.
@@ -270,10 +274,10 @@ describe("the time limit", () => {
     c = decideResume(c, 0, ctx(at(29))).state;
     expect(dueAt(c.timeLimit, at(29))).toEqual(at(35));
     const w3 = decideDeadlines(c, at(32.5), DEFAULT_CASE_POLICY)!;
-    expect((w3.events as { data: { warnedBeforeSeconds: string } }[])[0]!.data.warnedBeforeSeconds).toBe(String(3 * 24 * 3600));
+    expect((w3.events as unknown as { data: { warnedBeforeSeconds: string } }[])[0]!.data.warnedBeforeSeconds).toBe(String(3 * 24 * 3600));
     c = w3.state;
     const expired = decideDeadlines(c, at(35.1), DEFAULT_CASE_POLICY)!;
-    expect((expired.events as { descriptor: unknown }[])[0]!.descriptor).toBe(mediationEvents.timeLimitExpired);
+    expect((expired.events as unknown as { descriptor: unknown }[])[0]!.descriptor).toBe(mediationEvents.timeLimitExpired);
     expect(watched(expired.state)).toBe(false);
   });
 });
@@ -328,7 +332,7 @@ describe("agreements (art. 28-29, 33)", () => {
     let c = withMediator(opened());
     c = decideAgreement(c, written({ form: "ORAL", oralRecord: "x", performanceDeadlineAt: at(10) }), 0, DEFAULT_CASE_POLICY, ctx()).state;
     const d = decideDeadlines(c, at(24), DEFAULT_CASE_POLICY)!;
-    expect((d.events as { descriptor: unknown }[]).map((e) => e.descriptor)).toEqual([
+    expect((d.events as unknown as { descriptor: unknown }[]).map((e) => e.descriptor)).toEqual([
       mediationEvents.confirmationWindowClosing,
       mediationEvents.performanceOverdue,
     ]);

@@ -64,6 +64,7 @@ const committee = {
 
 function opened(): Case {
   return decideOpen(
+    ctx().newId(),
     committee,
     {
       kind: "COMMERCIAL",

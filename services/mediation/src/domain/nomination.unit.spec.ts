@@ -3,6 +3,7 @@ import { withCheckCharacter } from "@jinlian/kernel";
 import type { DecisionContext, RegistryOrganisation } from "./common";
 import type { LegalProviderFact } from "./conflicts";
 import {
+  type EligibilityFacts,
   ageAt,
   birthDateOf,
   checkNomineeInput,
@@ -78,7 +79,7 @@ const nominee = (over: Partial<NomineeInput> = {}): NomineeInput => ({
   phone: "",
   ...over,
 });
-const noFacts = { providers: [], defaulter: undefined };
+const noFacts: EligibilityFacts = { providers: [], defaulter: undefined };
 const bars = (input: NomineeInput, kind: NominationKind = "PEOPLES_ASSESSOR", facts = noFacts) =>
   eligibilityFindings(kind, REF, input, facts, DEFAULT_NOMINATION_POLICY).findings.map((f) => f.bar);
 
