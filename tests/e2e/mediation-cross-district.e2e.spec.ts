@@ -104,6 +104,8 @@ it("two districts' committees cooperate on one case through the city; only the p
     status: S.COOPERATION_STATUS_REQUESTED,
     personParties: 1,
   });
+  // A request answers with the cooperation as it saved it, which is what a read then shows.
+  expect(requested).toEqual((await heping.mediation.cooperation.getCooperation({ cooperationId: requested.cooperationId })).cooperation);
 
   // The partner's node gets the request through the city, addressed to its committee.
   const atPartner = await cooperationAt(hedong, requested.cooperationId, S.COOPERATION_STATUS_REQUESTED, "the request at the partner");

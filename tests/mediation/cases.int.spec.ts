@@ -592,8 +592,8 @@ describe("who keeps a case", () => {
   });
 });
 
-describe("answers of committee and mediator changes", () => {
-  it("answers a re-election, a training and a status change with what GetCommittee and GetMediator show after, and a repeat with it as it stands", async () => {
+describe("answers of committee and mediator registrations and changes", () => {
+  it("answers the registrations, a re-election, a training and a status change with what GetCommittee and GetMediator show after, and a repeat with it as it stands", async () => {
     // A committee of its own, so the term and the mediators of the cases above stay as they are.
     const own = await registerOrg(node.liaison, {
       type: T.ORGANISATION_TYPE_MEDIATION_COMMITTEE,
@@ -610,6 +610,7 @@ describe("answers of committee and mediator changes", () => {
       reason: "备案",
     });
     const getCommittee = async () => (await med().committees.getCommittee({ committeeId: committee!.committeeId })).committee;
+    expect(committee).toEqual(await getCommittee());
     const requestId = randomUUID();
     const reelection = {
       committeeId: committee!.committeeId,
@@ -625,6 +626,7 @@ describe("answers of committee and mediator changes", () => {
 
     const mediator = await registerMediator(med(), committee!.committeeId, { name: "周调解" });
     const getMediator = async () => (await med().committees.getMediator({ mediatorId: mediator.mediatorId })).mediator;
+    expect(mediator).toEqual(await getMediator());
     const trained = (
       await med().committees.recordMediatorTraining({
         mediatorId: mediator.mediatorId,

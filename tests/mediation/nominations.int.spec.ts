@@ -121,6 +121,8 @@ describe("nominations of people's assessors (seed art. 19; 人民陪审员法)",
     ]);
     let batch = (await create()).batch!;
     expect(batch).toMatchObject({ quota: 10, federationCap: 2, status: M.NominationBatchStatus.NOMINATION_BATCH_STATUS_OPEN });
+    // A creation answers with what it saved, which is what a read then shows.
+    expect(batch).toEqual((await med().nominations.getNominationBatch({ batchId: batch.batchId })).batch);
     expect((await statusOf(create())).code).toBe(status.ALREADY_EXISTS);
 
     // The 失信被执行人 list, kept by an operator here.
@@ -133,6 +135,11 @@ describe("nominations of people's assessors (seed art. 19; 人民陪审员法)",
         reason: "",
       })
     ).defaulter!;
+    expect(entry.identityNumber).toBe(defaulterId);
+    expect(entry).toEqual(
+      (await med().nominations.listDefaulters({ filter: { identityNumber: defaulterId, includeRemoved: false }, page: undefined }))
+        .defaulters[0],
+    );
     expect(
       (await statusOf(med().nominations.addDefaulter({ identityNumber: defaulterId, name: "卫某", source: "x", reason: "" }))).code,
     ).toBe(status.ALREADY_EXISTS);
@@ -352,6 +359,10 @@ describe("arbitrator recommendations (seed art. 18; 仲裁法)", () => {
 
     const r = (await recommend(candidate())).recommendation!;
     expect(r.status).toBe(M.RecommendationStatus.RECOMMENDATION_STATUS_RECOMMENDED);
+    // A recommendation and its outcome answer with what they saved, which is what a read then shows.
+    const getRecommendation = async () =>
+      (await med().arbitrators.getArbitratorRecommendation({ recommendationId: r.recommendationId })).recommendation;
+    expect(r).toEqual(await getRecommendation());
     expect(r.routes.filter((x) => x.met).map((x) => x.route)).toEqual([M.QualificationRoute.QUALIFICATION_ROUTE_ECONOMIC_TRADE]);
     expect(r.employer!.name).toBe("和平某科技有限公司");
     expect((await statusOf(recommend(candidate()))).code).toBe(status.ALREADY_EXISTS);
@@ -365,6 +376,7 @@ describe("arbitrator recommendations (seed art. 18; 仲裁法)", () => {
       })
     ).recommendation!;
     expect(decided.status).toBe(M.RecommendationStatus.RECOMMENDATION_STATUS_APPOINTED);
+    expect(decided).toEqual(await getRecommendation());
     const again = await refusedWithoutChange(() =>
       med().arbitrators.recordAppointmentOutcome({
         recommendationId: r.recommendationId,

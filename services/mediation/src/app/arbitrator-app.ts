@@ -53,9 +53,12 @@ export class ArbitratorApp {
     const why = optionalReason(v, reason);
     v.throwIfAny();
     const candidate = checkCandidate(input.candidate!);
-    return this.kit.mutation(
+    // A recommendation's view is its saved state: the answer.
+    const recommendationId = this.kit.newId();
+    return this.kit.creation(
       `RecommendArbitrator:${commissionCode}`,
       actor,
+      recommendationId,
       async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.mediation.arbitrator:${commissionCode}:${candidate.name}`]);
         const registry = await registryByCodes(trx, [federationCode, commissionCode, candidate.employerCreditCode]);
@@ -94,9 +97,15 @@ export class ArbitratorApp {
           .first("recommendation_id");
         const ctx = contextOf(this.kit, actor, why);
         const ref = { creditCode: commission.creditCode, jurisdictionCode: commission.jurisdictionCode, name: commission.name };
-        const d = decideRecommend({ federation, commission: ref, employer, candidate }, onRoster, !!pending, this.policy, ctx);
-        await this.kit.apply(trx, recommendationStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.recommendationId;
+        const d = decideRecommend(
+          recommendationId,
+          { federation, commission: ref, employer, candidate },
+          onRoster,
+          !!pending,
+          this.policy,
+          ctx,
+        );
+        return this.kit.apply(trx, recommendationStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );
@@ -114,15 +123,15 @@ export class ArbitratorApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `RecordAppointmentOutcome:${rid}`,
       actor,
+      rid,
       async (trx) => {
         const before = await this.load(trx, rid, true);
         const ctx = contextOf(this.kit, actor, why);
         const d = decideAppointmentOutcome(before, input, expectedRevision, ctx);
-        await this.kit.apply(trx, recommendationStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
-        return rid;
+        return this.kit.apply(trx, recommendationStore, before, d, { actor, reason: why }, expectedRevision, ctx.now);
       },
       (x, trx) => this.load(trx, x),
     );

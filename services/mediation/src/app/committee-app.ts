@@ -59,9 +59,12 @@ export class CommitteeApp {
 
   registerCommittee(input: RegisterCommitteeInput, reason: string, actor: Actor): Promise<Committee> {
     const why = this.reason(reason);
-    return this.kit.mutation(
+    // A committee's view is its saved state: the answer.
+    const committeeId = this.kit.newId();
+    return this.kit.creation(
       `RegisterCommittee:${input.committeeCreditCode.trim().toUpperCase()}`,
       actor,
+      committeeId,
       async (trx) => {
         const code = input.committeeCreditCode.trim().toUpperCase();
         // Serialises two registrations of the same committee.
@@ -71,9 +74,8 @@ export class CommitteeApp {
         if (chamber) for (const [k, o] of await registryByCodes(trx, [chamber])) registry.set(k, o);
         const held = await trx("committees").where("credit_code", code).first("committee_id");
         const ctx = contextOf(this.kit, actor, why);
-        const decision = decideRegisterCommittee(input, registry, !!held, this.policy, ctx);
-        await this.kit.apply(trx, committeeStore, undefined, decision, { actor, reason: why }, 0, ctx.now);
-        return decision.state.committeeId;
+        const decision = decideRegisterCommittee(committeeId, input, registry, !!held, this.policy, ctx);
+        return this.kit.apply(trx, committeeStore, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.loadCommittee(trx, id),
     );
@@ -133,15 +135,17 @@ export class CommitteeApp {
   registerMediator(committeeId: string, input: MediatorInput, reason: string, actor: Actor): Promise<Mediator> {
     assertUuid(committeeId, "committee_id");
     const why = this.reason(reason);
-    return this.kit.mutation(
+    // A mediator's view is its saved state: the answer.
+    const mediatorId = this.kit.newId();
+    return this.kit.creation(
       `RegisterMediator:${committeeId}`,
       actor,
+      mediatorId,
       async (trx) => {
         const committee = await this.loadCommittee(trx, committeeId);
         const ctx = contextOf(this.kit, actor, why);
-        const d = decideRegisterMediator(committee, input, ctx);
-        await this.kit.apply(trx, mediatorStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.mediatorId;
+        const d = decideRegisterMediator(mediatorId, committee, input, ctx);
+        return this.kit.apply(trx, mediatorStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.loadMediator(trx, id),
     );

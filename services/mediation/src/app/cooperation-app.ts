@@ -72,16 +72,18 @@ export class CooperationApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A cooperation's view is its saved state: the answer.
+    const cooperationId = this.kit.newId();
+    return this.kit.creation(
       `RequestCooperation:${id}`,
       actor,
+      cooperationId,
       async (trx) => {
         const c = await caseStore.load(trx, id, true);
         if (!c) throw new NotFoundError("case", id);
         const ctx = contextOf(this.kit, actor, why);
-        const d = decideRequest(c, checked, await this.openOf(trx, id), expectedRevision, this.codecs, ctx);
-        await this.kit.apply(trx, cooperationStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.cooperationId;
+        const d = decideRequest(cooperationId, c, checked, await this.openOf(trx, id), expectedRevision, this.codecs, ctx);
+        return this.kit.apply(trx, cooperationStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (cid, trx) => this.load(trx, cid),
     );

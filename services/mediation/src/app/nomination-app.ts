@@ -61,9 +61,12 @@ export class NominationApp {
   createBatch(input: CreateBatchInput, reason: string, actor: Actor): Promise<NominationBatch> {
     const { federationCode, selectingBody } = checkCreateBatch(input);
     const why = this.reason(reason);
-    return this.kit.mutation(
+    // A batch's view is its saved state (nominees' numbers in the clear, as a read opens them).
+    const batchId = this.kit.newId();
+    return this.kit.creation(
       `CreateNominationBatch:${input.kind}:${selectingBody}:${input.referenceAt!.toISOString()}`,
       actor,
+      batchId,
       async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.mediation.nomination:${input.kind}:${selectingBody}`]);
         const federation = federationOf(federationCode, await registryByCodes(trx, [federationCode]), this.kit.here);
@@ -71,9 +74,8 @@ export class NominationApp {
           .where({ kind: input.kind, selecting_body: selectingBody, reference_at: input.referenceAt })
           .first("batch_id");
         const ctx = contextOf(this.kit, actor, why);
-        const d = decideCreateBatch(input, federation, selectingBody, !!exists, ctx);
-        await this.kit.apply(trx, nominationBatchStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.batchId;
+        const d = decideCreateBatch(batchId, input, federation, selectingBody, !!exists, ctx);
+        return this.kit.apply(trx, nominationBatchStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );
@@ -227,10 +229,13 @@ export class NominationApp {
   addDefaulter(input: { identityNumber: string; name: string; source: string }, reason: string, actor: Actor): Promise<Defaulter> {
     const why = this.reason(reason);
     const idNumber = input.identityNumber.trim().toUpperCase();
-    return this.kit.mutation(
+    // An entry's view is its saved state (the number in the clear, as a read opens it).
+    const entryId = this.kit.newId();
+    return this.kit.creation(
       // Scoped by the number's keyed index: idempotency keys are kept in plain text.
       `AddDefaulter:${personalDataKeyring().index(idNumber)}`,
       actor,
+      entryId,
       async (trx) => {
         await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.mediation.defaulter:${idNumber}`]);
         const exists = idNumber
@@ -239,9 +244,8 @@ export class NominationApp {
               .first("entry_id")
           : undefined;
         const ctx = contextOf(this.kit, actor, why);
-        const d = decideAddDefaulter(input, !!exists, ctx);
-        await this.kit.apply(trx, defaulterStore, undefined, d, { actor, reason: why }, 0, ctx.now);
-        return d.state.entryId;
+        const d = decideAddDefaulter(entryId, input, !!exists, ctx);
+        return this.kit.apply(trx, defaulterStore, undefined, d, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.loadDefaulter(trx, id),
     );

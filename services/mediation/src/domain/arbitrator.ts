@@ -157,9 +157,11 @@ export function assessRoutes(c: Candidate, policy: ArbitratorPolicy): RouteAsses
 /**
  * Recommends a candidate to a commission: fair and upright and at least one route met (else one
  * violation per route), not on the commission's roster already (as legal-services knows it), not
- * recommended to it already while that recommendation is pending.
+ * recommended to it already while that recommendation is pending. The id is drawn by the caller,
+ * so a retried request finds the recommendation it made.
  */
 export function decideRecommend(
+  recommendationId: string,
   input: { federation: OrgRef; commission: OrgRef; employer: OrgRef; candidate: Candidate },
   onRoster: LegalProviderFact | undefined,
   pendingExists: boolean,
@@ -191,7 +193,7 @@ export function decideRecommend(
       `${c.name} of ${input.employer.name} is recommended to ${input.commission.name} already, awaiting its decision`,
     );
   const state: ArbitratorRecommendation = {
-    recommendationId: ctx.newId(),
+    recommendationId,
     federation: input.federation,
     commission: input.commission,
     candidate: c,

@@ -40,6 +40,7 @@ const met = (over: Partial<CandidateInput>) =>
     .map((r) => r.route);
 const recommend = (over: Partial<CandidateInput>, onRoster?: LegalProviderFact, pending = false) =>
   decideRecommend(
+    ctx.newId(),
     {
       federation: org("和平区工商联"),
       commission: org("天津仲裁委员会"),

@@ -109,7 +109,9 @@ function termStart(v: Violations, at: Date | undefined, now: Date): Date {
  * MEDIATION_COMMITTEE of this node's registry linked to its chamber, the bureau a JUSTICE_BUREAU of
  * the same jurisdiction; both active.
  */
+/** A new committee under `committeeId`, drawn by the caller so a retried request finds it. */
 export function decideRegisterCommittee(
+  committeeId: string,
   input: RegisterCommitteeInput,
   registry: ReadonlyMap<string, RegistryOrganisation>,
   alreadyRegistered: boolean,
@@ -147,7 +149,7 @@ export function decideRegisterCommittee(
   if (inactive.length > 0) throw new FailedPreconditionError(inactive);
   if (alreadyRegistered) throw new AlreadyExistsError("committee", code, `committee ${code} is registered already`);
   const state: Committee = {
-    committeeId: ctx.newId(),
+    committeeId,
     committee: ref(committee!),
     chamber: ref(chamber!),
     justiceBureau: ref(bureau!),
@@ -231,7 +233,13 @@ export interface MediatorInput {
   declaredInterests: string[];
 }
 
-export function decideRegisterMediator(committee: Committee, input: MediatorInput, ctx: DecisionContext): DecisionWithRevision<Mediator> {
+/** A new mediator under `mediatorId`, drawn by the caller so a retried request finds it. */
+export function decideRegisterMediator(
+  mediatorId: string,
+  committee: Committee,
+  input: MediatorInput,
+  ctx: DecisionContext,
+): DecisionWithRevision<Mediator> {
   const v = new Violations();
   const name = textField(v, "name", input.name, { required: true, max: 100 });
   if (!input.gender) v.add("gender", "is required");
@@ -248,7 +256,7 @@ export function decideRegisterMediator(committee: Committee, input: MediatorInpu
   ];
   v.throwIfAny();
   const m: Mediator = {
-    mediatorId: ctx.newId(),
+    mediatorId,
     committeeId: committee.committeeId,
     name,
     gender: input.gender!,

@@ -61,6 +61,7 @@ describe("committee composition (人民调解法 art. 8-9)", () => {
 
   it("registers with the bureau of its jurisdiction, linked to its chamber, for three years", () => {
     const d = decideRegisterCommittee(
+      ctx.newId(),
       { committeeCreditCode: committeeCode, justiceBureauCreditCode: bureauCode, members: board, termStartAt: undefined },
       registry,
       false,
@@ -73,9 +74,10 @@ describe("committee composition (人民调解法 art. 8-9)", () => {
 
   it("refuses another district's bureau, a non-committee and a second registration", () => {
     const input = { committeeCreditCode: committeeCode, justiceBureauCreditCode: otherBureau, members: board, termStartAt: undefined };
-    expect(() => decideRegisterCommittee(input, registry, false, DEFAULT_COMPOSITION, ctx)).toThrow(InvalidArgumentError);
+    expect(() => decideRegisterCommittee(ctx.newId(), input, registry, false, DEFAULT_COMPOSITION, ctx)).toThrow(InvalidArgumentError);
     expect(() =>
       decideRegisterCommittee(
+        ctx.newId(),
         { ...input, committeeCreditCode: chamberCode, justiceBureauCreditCode: bureauCode },
         registry,
         false,
@@ -84,7 +86,7 @@ describe("committee composition (人民调解法 art. 8-9)", () => {
       ),
     ).toThrow(/must be a MEDIATION_COMMITTEE/);
     expect(() =>
-      decideRegisterCommittee({ ...input, justiceBureauCreditCode: bureauCode }, registry, true, DEFAULT_COMPOSITION, ctx),
+      decideRegisterCommittee(ctx.newId(), { ...input, justiceBureauCreditCode: bureauCode }, registry, true, DEFAULT_COMPOSITION, ctx),
     ).toThrow(AlreadyExistsError);
   });
 });

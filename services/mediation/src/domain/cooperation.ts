@@ -103,6 +103,7 @@ export function checkRequest(input: RequestInput, here: string): RequestInput {
 
 /** The owner asks; the request goes up to the city, which passes it on. */
 export function decideRequest(
+  cooperationId: string,
   c: Case,
   input: RequestInput,
   openCooperation: Cooperation | undefined,
@@ -132,7 +133,7 @@ export function decideRequest(
       },
     ]);
   const coop: Cooperation = {
-    cooperationId: ctx.newId(),
+    cooperationId,
     role: "OWNER",
     caseId: c.caseId,
     ownerJurisdictionCode: ctx.here,

@@ -97,7 +97,7 @@ const payload = (e: EventToEmit) => e.data as never;
 describe("cross-district cooperation", () => {
   it("sends only what the partner needs, up to the city, and the city passes it down to the partner", () => {
     const c = opened();
-    const d = decideRequest(c, checkRequest(request, "120101"), undefined, 0, codecs, ctx());
+    const d = decideRequest("c1000000-0000-4000-8000-000000000001", c, checkRequest(request, "120101"), undefined, 0, codecs, ctx());
     expect(d.state).toMatchObject({
       role: "OWNER",
       status: "REQUESTED",
@@ -123,16 +123,40 @@ describe("cross-district cooperation", () => {
     expect(() => checkRequest({ ...request, partnerJurisdictionCode: "120000" }, "120101")).toThrow(/16 district codes/);
     const c = opened();
     const refused = decideConsent(c, c.parties[0]!.partyId, false, "不同意", 0, ctx()).state;
-    expect(() => decideRequest(refused, checkRequest(request, "120101"), undefined, 0, codecs, ctx())).toThrow(FailedPreconditionError);
-    const first = decideRequest(c, checkRequest(request, "120101"), undefined, 0, codecs, ctx()).state;
-    expect(() => decideRequest(c, checkRequest(request, "120101"), first, 0, codecs, ctx())).toThrow(/COOPERATION_OPEN|already/);
-    expect(() => decideRequest(c, checkRequest(request, "120101"), undefined, 5, codecs, ctx())).toThrow(AbortedError);
-    expect(() => decideRequest(c, checkRequest(request, "120101"), undefined, 0, codecs, ctx("120000"))).toThrow(/two districts/);
+    expect(() =>
+      decideRequest("c1000000-0000-4000-8000-000000000002", refused, checkRequest(request, "120101"), undefined, 0, codecs, ctx()),
+    ).toThrow(FailedPreconditionError);
+    const first = decideRequest(
+      "c1000000-0000-4000-8000-000000000001",
+      c,
+      checkRequest(request, "120101"),
+      undefined,
+      0,
+      codecs,
+      ctx(),
+    ).state;
+    expect(() =>
+      decideRequest("c1000000-0000-4000-8000-000000000001", c, checkRequest(request, "120101"), first, 0, codecs, ctx()),
+    ).toThrow(/COOPERATION_OPEN|already/);
+    expect(() =>
+      decideRequest("c1000000-0000-4000-8000-000000000001", c, checkRequest(request, "120101"), undefined, 5, codecs, ctx()),
+    ).toThrow(AbortedError);
+    expect(() =>
+      decideRequest("c1000000-0000-4000-8000-000000000001", c, checkRequest(request, "120101"), undefined, 0, codecs, ctx("120000")),
+    ).toThrow(/two districts/);
   });
 
   it("the partner answers and reports sessions; the owner's case file gets them; closing tells the partner", () => {
     const c = opened();
-    const requested = decideRequest(c, checkRequest(request, "120101"), undefined, 0, codecs, ctx());
+    const requested = decideRequest(
+      "c1000000-0000-4000-8000-000000000001",
+      c,
+      checkRequest(request, "120101"),
+      undefined,
+      0,
+      codecs,
+      ctx(),
+    );
     const wire = payload((requested.events as EventToEmit[])[0]!) as mediationEventsV1.CooperationRequested;
     // A partner node without that committee declines at once.
     const unknown = decidePartnerReceived(wire, undefined, codecs, ctx("120102"));

@@ -391,7 +391,9 @@ export function checkCreateBatch(input: CreateBatchInput): { federationCode: str
   return { federationCode, selectingBody };
 }
 
+/** A new batch under `batchId`, drawn by the caller so a retried request finds it. */
 export function decideCreateBatch(
+  batchId: string,
   input: CreateBatchInput,
   federation: OrgRef,
   selectingBody: string,
@@ -405,7 +407,7 @@ export function decideCreateBatch(
       `a ${input.kind!.toLowerCase().replace(/_/g, " ")} batch for ${selectingBody} at this reference date exists already`,
     );
   const state: NominationBatch = {
-    batchId: ctx.newId(),
+    batchId,
     kind: input.kind!,
     federation,
     selectingBody,
@@ -542,7 +544,9 @@ export interface Defaulter {
   revision: number;
 }
 
+/** A new entry under `entryId`, drawn by the caller so a retried request finds it. */
 export function decideAddDefaulter(
+  entryId: string,
   input: { identityNumber: string; name: string; source: string },
   activeExists: boolean,
   ctx: DecisionContext,
@@ -557,7 +561,7 @@ export function decideAddDefaulter(
   if (activeExists) throw new AlreadyExistsError("defaulter", id.slice(0, 6), "this identity number is on the list already");
   return {
     state: {
-      entryId: ctx.newId(),
+      entryId,
       identityNumber: id,
       name,
       source,

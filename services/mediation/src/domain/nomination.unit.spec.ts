@@ -85,6 +85,7 @@ const bars = (input: NomineeInput, kind: NominationKind = "PEOPLES_ASSESSOR", fa
 
 const batch = (quota = 10, kind: NominationKind = "PEOPLES_ASSESSOR"): NominationBatch =>
   decideCreateBatch(
+    ctx.newId(),
     { kind, federationCreditCode: federation.creditCode, selectingBody: "天津市和平区人民法院", quota, referenceAt: REF },
     federation,
     "天津市和平区人民法院",
