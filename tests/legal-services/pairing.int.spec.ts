@@ -123,6 +123,10 @@ async function activePairs(programmeId: string) {
 
 describe("a feasible programme", () => {
   let programme: legalServicesV1.PairingProgramme;
+  // Each creation and change answers with the programme as it saved it, pairs in making order:
+  // what a read then shows.
+  const expectAnswerIsRead = async (answer: legalServicesV1.PairingProgramme) =>
+    expect(answer).toEqual((await ls().pairing.getPairingProgramme({ programmeId: answer.programmeId })).programme);
 
   it("is solved to the exact optimum, every pair explained", async () => {
     programme = (
@@ -136,6 +140,7 @@ describe("a feasible programme", () => {
       })
     ).programme!;
     expect(programme.status).toBe(PS.PAIRING_PROGRAMME_STATUS_DRAFT);
+    await expectAnswerIsRead(programme);
     expect(programme.chambers.map((c) => [c.districtCode, c.industrySection])).toEqual([
       ["120101", "C"],
       ["120101", "I"],
@@ -148,6 +153,7 @@ describe("a feasible programme", () => {
       await ls().pairing.solvePairingProgramme({ programmeId: programme.programmeId, expectedRevision: programme.revision, reason: "" })
     ).programme!;
     expect(programme.status).toBe(PS.PAIRING_PROGRAMME_STATUS_PROPOSED);
+    await expectAnswerIsRead(programme);
     const reference = bruteForcePairing(instanceOf(programme));
     expect(reference.unserved).toBe(0);
     expect(Number(programme.result!.totalCost)).toBe(reference.cost);
@@ -177,6 +183,7 @@ describe("a feasible programme", () => {
       await ls().pairing.confirmPairingProgramme({ programmeId: programme.programmeId, expectedRevision: programme.revision, reason: "" })
     ).programme!;
     expect(programme.status).toBe(PS.PAIRING_PROGRAMME_STATUS_ACTIVE);
+    await expectAnswerIsRead(programme);
     // The confirmed pairs go down to the districts of their chambers and firms.
     const rows = await query<{ topic: string; payload: Buffer }>(
       city.database.url,
@@ -200,6 +207,7 @@ describe("a feasible programme", () => {
       reason: "律所注销",
     });
     programme = r.programme!;
+    await expectAnswerIsRead(programme);
     expect(r.endedPairs.map((p) => p.chamber!.creditCode).sort()).toEqual([...itsChambers].sort());
     expect(r.newPairs.map((p) => p.chamber!.creditCode).sort()).toEqual([...itsChambers].sort());
     expect(r.endedPairs[0]!.endReason).toMatch(/left the programme: 律所注销/);

@@ -656,8 +656,11 @@ describe("arbitration referrals from mediation", () => {
       status: legalServicesV1.ArbitrationReferralStatus.ARBITRATION_REFERRAL_STATUS_RECEIVED,
       commissionProviderId: expect.any(String),
     });
+    // The intake and the answer answer with what they saved, which is what a read then shows.
+    const getReferral = async () => (await ls().referrals.getArbitrationReferral({ referralId: first.referralId })).referral;
+    expect(first).toEqual(await getReferral());
     const again = (await ls().referrals.submitArbitrationReferral(referral)).referral!;
-    expect(again.revision).toBe(first.revision);
+    expect(again).toEqual(first);
     const other = await refusedWithoutChange(() => ls().referrals.submitArbitrationReferral({ ...referral, summary: "另一案件" }));
     expect(other.code).toBe(status.ALREADY_EXISTS);
     const noWhy = await refusedWithoutChange(() =>
@@ -680,6 +683,7 @@ describe("arbitration referrals from mediation", () => {
       })
     ).referral!;
     expect(answered.status).toBe(legalServicesV1.ArbitrationReferralStatus.ARBITRATION_REFERRAL_STATUS_ACCEPTED);
+    expect(answered).toEqual(await getReferral());
     const rows = await query<{ topic: string; event_type: string }>(
       node.database.url,
       "select topic, event_type from legal_services.outbox where event_type like 'jinlian.legal-services.arbitration-referral.%' order by seq",

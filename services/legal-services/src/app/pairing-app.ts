@@ -38,7 +38,7 @@ import {
 } from "../domain/pairing";
 import { pairFromProto } from "../domain/pairing-events";
 import { revive, type Db } from "@jinlian/chassis";
-import { programmeStore as store, providersByCreditCodes, registryByCodes, saveReceivedPairs } from "../persistence/stores";
+import { inMakingOrder, programmeStore as store, providersByCreditCodes, registryByCodes, saveReceivedPairs } from "../persistence/stores";
 import { contextOf } from "./context";
 
 /** A pair list's cursor: "<programme id>|<chamber credit code>" and the pair's id. */
@@ -64,9 +64,12 @@ export class PairingApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A programme's view is its saved state, pairs in making order: the answer.
+    const programmeId = this.kit.newId();
+    return this.kit.creation(
       "CreatePairingProgramme",
       actor,
+      programmeId,
       async (trx) => {
         const firms = await providersByCreditCodes(
           trx,
@@ -82,12 +85,12 @@ export class PairingApp {
           trx,
           store,
           undefined,
-          decideProgramme(checked, byCode, registry, ctx),
+          decideProgramme(programmeId, checked, byCode, registry, ctx),
           { actor, reason: why },
           0,
           ctx.now,
         );
-        return p.programmeId;
+        return inMakingOrder(p);
       },
       (id, trx) => this.load(trx, id),
     );
@@ -107,14 +110,15 @@ export class PairingApp {
     validateExpectedRevision(v, expectedRevision);
     const why = reasonRequired ? requiredReason(v, "reason", reason) : optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(trx, store, before, decide(before, ctx, why), { actor, reason: why }, expectedRevision, ctx.now);
-        return id;
+        const after = await this.kit.apply(trx, store, before, decide(before, ctx, why), { actor, reason: why }, expectedRevision, ctx.now);
+        return inMakingOrder(after);
       },
       (pid, trx) => this.load(trx, pid),
     );

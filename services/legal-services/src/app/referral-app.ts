@@ -42,9 +42,11 @@ export class ArbitrationReferralApp {
     const v = new Violations();
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A referral's view is its saved state: the answer (the caller names its id).
+    return this.kit.creation(
       `SubmitArbitrationReferral:${c.referralId}`,
       actor,
+      c.referralId,
       async (trx) => {
         // Serialises two submissions of the same referral id.
         await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`jinlian.legal-services.referral:${c.referralId}`]);
@@ -53,11 +55,10 @@ export class ArbitrationReferralApp {
         const ctx = contextOf(this.kit, actor, why);
         const decision = decideIntake(c, commission, ctx);
         if (held) {
-          if (referralFingerprint(held) === referralFingerprint(decision.state)) return held.referralId;
+          if (referralFingerprint(held) === referralFingerprint(decision.state)) return held;
           throw new AlreadyExistsError("arbitration_referral", c.referralId, `referral ${c.referralId} was received with other content`);
         }
-        await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
-        return c.referralId;
+        return this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.load(trx, id),
     );
@@ -69,13 +70,14 @@ export class ArbitrationReferralApp {
     validateExpectedRevision(v, expectedRevision);
     const why = optionalReason(v, reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `AnswerArbitrationReferral:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         const ctx = contextOf(this.kit, actor, why);
-        await this.kit.apply(
+        return this.kit.apply(
           trx,
           store,
           before,
@@ -84,7 +86,6 @@ export class ArbitrationReferralApp {
           expectedRevision,
           ctx.now,
         );
-        return id;
       },
       (rid, trx) => this.load(trx, rid),
     );

@@ -211,9 +211,10 @@ export function checkProgramme(input: ProgrammeInput): CheckedProgramme {
  * A draft programme from checked input and what the registry and providers say: each firm must
  * be a registered LAW_FIRM provider here, each chamber a CHAMBER_OF_COMMERCE of the registry
  * (INVALID_ARGUMENT naming the field otherwise), all active (FAILED_PRECONDITION). Only the city
- * runs programmes.
+ * runs programmes. The id is drawn by the caller, so a retried request finds the programme.
  */
 export function decideProgramme(
+  programmeId: string,
   c: CheckedProgramme,
   firmProviders: ReadonlyMap<string, Provider>,
   registry: ReadonlyMap<string, RegistryOrganisation>,
@@ -271,7 +272,7 @@ export function decideProgramme(
   v.throwIfAny();
   if (inactive.length > 0) throw new FailedPreconditionError(inactive);
   const programme: PairingProgramme = {
-    programmeId: ctx.newId(),
+    programmeId,
     name: c.name,
     year: c.year,
     weights: c.weights,

@@ -78,11 +78,7 @@ export const programmeStore = docStore<PairingProgramme>({
   doc: (p) => ({ ...p, pairs: undefined }),
   async read(db, doc) {
     const rows = (await db("pairs").where({ programme_id: doc.programmeId, received: false }).select("doc")) as { doc: unknown }[];
-    const pairs = rows.map((r) => revive<Pair>(r.doc));
-    // Making order: by round, then in the programme's order of chambers.
-    const order = new Map(doc.chambers.map((c, i) => [c.chamber.creditCode, i]));
-    pairs.sort((a, b) => a.round - b.round || (order.get(a.chamber.creditCode) ?? 0) - (order.get(b.chamber.creditCode) ?? 0));
-    return { ...doc, pairs };
+    return inMakingOrder({ ...doc, pairs: rows.map((r) => revive<Pair>(r.doc)) });
   },
   async extra(trx, after, before) {
     const held = new Map((before?.pairs ?? []).map((p) => [p.pairId, JSON.stringify(p)]));
@@ -92,6 +88,15 @@ export const programmeStore = docStore<PairingProgramme>({
     await upsertPairs(trx, changed, false);
   },
 });
+
+/** A programme with its pairs in making order: by round, then in the programme's order of chambers. */
+export function inMakingOrder(p: PairingProgramme): PairingProgramme {
+  const order = new Map(p.chambers.map((c, i) => [c.chamber.creditCode, i]));
+  const pairs = [...p.pairs].sort(
+    (a, b) => a.round - b.round || (order.get(a.chamber.creditCode) ?? 0) - (order.get(b.chamber.creditCode) ?? 0),
+  );
+  return { ...p, pairs };
+}
 
 /** Pairs received at a district: the latest state of each (events of one programme arrive in order). */
 export async function saveReceivedPairs(trx: Knex.Transaction, pairs: readonly Pair[]): Promise<void> {
