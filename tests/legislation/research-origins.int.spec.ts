@@ -131,6 +131,17 @@ it("links an outcome to a draft only once legislation announced it; the draft sh
     }),
   );
 
+  // A change of the draft answers with it as it saved it, origins included: what a read then shows.
+  const { draft: flagged } = await city.legislation.drafts.setDraftFlags({
+    draftId,
+    expectedRevision: 0,
+    concernsPrivateEconomy: true,
+    closelyConcernsMarketEntities: true,
+    reason: "涉及市场主体",
+  });
+  expect(flagged!.origins.map((o) => o.outcomeId)).toEqual([outcomeId]);
+  expect(flagged).toEqual((await city.legislation.drafts.getDraft({ draftId })).draft);
+
   // A corrected summary follows.
   await city.liaison.research.correctResearchOutcome({
     researchId,
@@ -155,6 +166,7 @@ it("links an outcome to a draft only once legislation announced it; the draft sh
   expect(entries.map((e) => [e.action, e.audit?.reason])).toEqual([
     ["ResearchOutcomeLinkWithdrawn", "调研结论有误"],
     ["ResearchOutcomeLinked", "表述"],
+    ["SetDraftFlags", "涉及市场主体"],
     ["ResearchOutcomeLinked", "成果转化为立法建议"],
     ["RegisterDraft", "起草"],
   ]);
@@ -187,6 +199,7 @@ it("links an outcome to a plan item: every draft implementing the item shows it,
   expect(viaItem).toEqual(expect.objectContaining({ outcomeId, targetId: planItemId }));
   const { draft: later } = await city.legislation.drafts.registerDraft(registerDraftRequest({ planItemId, kind: 1, title: "第二稿" }));
   expect(later!.origins.map((o) => o.outcomeId)).toEqual([outcomeId]);
+  expect(later).toEqual((await city.legislation.drafts.getDraft({ draftId: later!.draftId })).draft);
   // Listed drafts carry their origins too.
   const { drafts } = await city.legislation.drafts.listDrafts({
     filter: { kind: 0, status: 0, concernsPrivateEconomyOnly: false, planItemId, text: "", createPeriod: undefined },

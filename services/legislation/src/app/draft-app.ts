@@ -18,7 +18,7 @@ import { decideAddVersion, decideMoveToReview, decideRegisterDraft, decideSetFla
 import { checkKindAt, LIMITS, type DraftKind } from "../domain/kinds";
 import { roundForGate } from "../domain/round";
 import { studyForGate } from "../domain/study";
-import { drafts, draftStore, plans, rounds, studies } from "../persistence/repositories";
+import { drafts, draftStore, origins, plans, rounds, studies } from "../persistence/repositories";
 import { contextOf, found, invalid, reasonField, revisionField, type Mutation } from "./support";
 
 export interface DraftFilter {
@@ -41,15 +41,18 @@ export class DraftApp {
     actor: Actor,
     decide: (draft: Draft, trx: Knex.Transaction, now: Date) => Promise<Decision<Draft>> | Decision<Draft>,
   ): Promise<Draft> {
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${draftId}`,
       actor,
+      draftId,
       async (trx) => {
         const before = found(await draftStore.load(trx, draftId, true), "draft", draftId);
         // A stale revision is answered before any rule of the decision (ABORTED, not a precondition).
         checkExpectedRevision(draftStore.type, draftId, before.revision, input.expectedRevision);
         const now = this.kit.now();
-        await this.kit.apply(
+        // The answer is the state saved: its origins were read with it (a change never moves a
+        // draft to another plan item, which would bring other origins).
+        return this.kit.apply(
           trx,
           draftStore,
           before,
@@ -58,7 +61,6 @@ export class DraftApp {
           input.expectedRevision,
           now,
         );
-        return draftId;
       },
       async (id, trx) => found(await draftStore.load(trx, id), "draft", id),
     );
@@ -88,15 +90,17 @@ export class DraftApp {
     const articles = checkArticles(v, "articles", input.articles);
     const reason = reasonField(v, input.reason);
     v.throwIfAny();
-    return this.kit.mutation(
+    const draftId = this.kit.newId();
+    return this.kit.creation(
       "RegisterDraft",
       actor,
+      draftId,
       async (trx) => {
         if (planItemId && !(await plans.itemExists(trx, planItemId)))
           throw invalid("plan_item_id", "is not an item of a legislative plan at this node");
         const now = this.kit.now();
         const decision = decideRegisterDraft(
-          this.kit.newId(),
+          draftId,
           {
             kind: input.kind!,
             title,
@@ -108,7 +112,9 @@ export class DraftApp {
           },
           contextOf(this.kit, actor, reason, now),
         );
-        return (await this.kit.apply(trx, draftStore, undefined, decision, { actor, reason }, 0, now)).draftId;
+        // Its plan item's origins (liaison's research) are its own from the start.
+        const draft = await this.kit.apply(trx, draftStore, undefined, decision, { actor, reason }, 0, now);
+        return (await origins.attach(trx, [draft]))[0]!;
       },
       async (id, trx) => found(await draftStore.load(trx, id), "draft", id),
     );
