@@ -257,6 +257,9 @@ describe("the lifecycle", () => {
     const established = (await m.establishMechanism({ mechanismId, expectedRevision: 1, reason: "联席会议成立" })).mechanism!;
     expect(established).toMatchObject({ status: S.MECHANISM_STATUS_ESTABLISHED, revision: 2 });
     expect(established.firstEstablishedTime).toEqual(established.statusSinceTime);
+    // A change answers with the mechanism as it saved it, which is what a read then shows.
+    const read = async () => (await m.getMechanism({ mechanismId })).mechanism;
+    expect(established).toEqual(await read());
 
     await expectRefusedWithoutChange(liaisonSchema(), () => m.establishMechanism({ mechanismId, expectedRevision: 0, reason: "" }), {
       code: status.FAILED_PRECONDITION,
@@ -270,6 +273,7 @@ describe("the lifecycle", () => {
     const repeat = (await m.suspendMechanism({ mechanismId, expectedRevision: 2, reason: "换届暂停" }, { requestId })).mechanism!;
     expect(changedTables(before, await snapshotSchemas(liaisonSchema()))).toEqual({});
     expect(repeat).toEqual(suspended);
+    expect(suspended).toEqual(await read());
     expect(suspended).toMatchObject({
       status: S.MECHANISM_STATUS_SUSPENDED,
       revision: 3,

@@ -76,9 +76,12 @@ export class MechanismApp {
     }
     const reason = validateReason(v, input.reason, "propose", REASON_MAX);
     v.throwIfAny();
-    return this.kit.mutation(
+    // A mechanism's view is its rows, which hold the state saved: the answer.
+    const mechanismId = this.kit.newId();
+    return this.kit.creation(
       "ProposeMechanism",
       actor,
+      mechanismId,
       async (trx) => {
         // FOR SHARE: a concurrent deactivation or department removal waits for this proposal.
         const registered = await findOrganisations(
@@ -89,10 +92,10 @@ export class MechanismApp {
         const candidates: PartyCandidate[] = sides.map(([side, p]) => ({ side, ...p!, registered: registered.get(p!.organisationId) }));
         const existing = await repo.idAt(trx, this.kit.here);
         const ctx = this.context(actor, reason);
-        const decision = decideProposal([candidates[0]!, candidates[1]!], existing, ctx);
+        const decision = decideProposal(mechanismId, [candidates[0]!, candidates[1]!], existing, ctx);
         const m = await this.apply(trx, undefined, decision, actor, reason, 0, ctx.now);
         this.kit.logger.info({ mechanism_id: m.mechanismId, actor: actor.subject }, "liaison mechanism proposed");
-        return m.mechanismId;
+        return m;
       },
       (id, trx) => this.load(trx, id),
     );
@@ -112,9 +115,10 @@ export class MechanismApp {
     validateExpectedRevision(v, expectedRevision);
     const why = validateReason(v, reason, action, REASON_MAX);
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `${MECHANISM_RPC[action]}:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         // Establishing reads both parties FOR SHARE: a concurrent deactivation waits for it.
@@ -123,7 +127,7 @@ export class MechanismApp {
         const decision = decideMechanismChange(before, cmd, expectedRevision, ctx);
         const m = await this.apply(trx, before, decision, actor, why, expectedRevision, ctx.now);
         this.kit.logger.info({ mechanism_id: id, status: m.status, actor: actor.subject }, "liaison mechanism status changed");
-        return id;
+        return m;
       },
       (mid, trx) => this.load(trx, mid),
     );

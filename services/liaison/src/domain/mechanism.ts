@@ -340,17 +340,19 @@ function reported(m: Mechanism, ctx: MechanismContext): EventToEmit[] {
 }
 
 /**
- * Proposes this node's mechanism between the two candidates (see decideParties), unless the node
- * has one already (`existing`: its id).
+ * Proposes this node's mechanism, under `mechanismId` (drawn by the caller, so a retried request
+ * finds it), between the two candidates (see decideParties), unless the node has one already
+ * (`existing`: its id).
  */
 export function decideProposal(
+  mechanismId: string,
   candidates: readonly [PartyCandidate, PartyCandidate],
   existing: string | undefined,
   ctx: MechanismContext,
 ): Decision<Mechanism> {
   const parties = decideParties(ctx.here, candidates);
   if (existing !== undefined) throw mechanismAlreadyExists(ctx.here, existing);
-  const m = propose(ctx.newId(), ctx.here, parties, transitionBy(ctx));
+  const m = propose(mechanismId, ctx.here, parties, transitionBy(ctx));
   return { state: m, action: "ProposeMechanism", events: reported(m, ctx) };
 }
 

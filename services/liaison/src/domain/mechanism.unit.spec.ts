@@ -323,7 +323,12 @@ const thrown = (fn: () => unknown) => {
 
 describe("given a district node without a mechanism", () => {
   it("when the bureau and the federation propose one, then it is PROPOSED and reported up to the city", () => {
-    const d = decideProposal(candidates(), undefined, contextAt(HERE, "2026-01-01T00:00:00Z", "kick-off"));
+    const d = decideProposal(
+      "00000000-0000-4000-8000-000000000001",
+      candidates(),
+      undefined,
+      contextAt(HERE, "2026-01-01T00:00:00Z", "kick-off"),
+    );
     expect(d.action).toBe("ProposeMechanism");
     expect(d.state).toMatchObject({
       mechanismId: "00000000-0000-4000-8000-000000000001",
@@ -355,9 +360,18 @@ describe("given a district node without a mechanism", () => {
   });
 
   it("when it has one already, then a second proposal already exists (after the parties are checked)", () => {
-    expect(thrown(() => decideProposal(candidates(), "m-1", contextAt(HERE, "2026-01-01T00:00:00Z")))).toBeInstanceOf(AlreadyExistsError);
     expect(
-      fieldsOf(() => decideProposal(candidates({}, { registered: undefined }), "m-1", contextAt(HERE, "2026-01-01T00:00:00Z"))),
+      thrown(() => decideProposal("00000000-0000-4000-8000-000000000001", candidates(), "m-1", contextAt(HERE, "2026-01-01T00:00:00Z"))),
+    ).toBeInstanceOf(AlreadyExistsError);
+    expect(
+      fieldsOf(() =>
+        decideProposal(
+          "00000000-0000-4000-8000-000000000001",
+          candidates({}, { registered: undefined }),
+          "m-1",
+          contextAt(HERE, "2026-01-01T00:00:00Z"),
+        ),
+      ),
     ).toEqual(["federation.organisation_id"]);
   });
 });
@@ -369,7 +383,7 @@ describe("given the city's own mechanism", () => {
   );
 
   it("when proposed, then nothing is sent: the city rolls up its own mechanism, reported when it changed", () => {
-    const d = decideProposal(cityParties, undefined, contextAt("120000", "2026-01-01T00:00:00Z"));
+    const d = decideProposal("00000000-0000-4000-8000-000000000001", cityParties, undefined, contextAt("120000", "2026-01-01T00:00:00Z"));
     expect(d.events).toEqual([]);
     expect(ownRollUpEntry("120000", d.state)).toMatchObject({
       jurisdictionCode: "120000",
