@@ -9,6 +9,7 @@ import { deadLetterTopic, ensureTopics, liaisonEvents, localTopic, Subscriber, t
 import { commonV1, liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import { Kafka, logLevel } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { answersCheckedAgainstReads } from "../support/answers";
 import { query } from "../support/db";
 import { healthCheck, reflectedServices } from "../support/grpc-introspection";
 import { readsDuring } from "../support/concurrent-reads";
@@ -32,6 +33,12 @@ afterAll(async () => {
  * Every table of the liaison schema (row counts and a digest of the rows), to prove that a refused
  * call changed nothing; taken before the call starts and after it answers.
  */
+/** The registry, each write's answer checked against GetOrganisation right after. */
+const registry = () =>
+  answersCheckedAgainstReads(city.liaison.registry, "organisation", async (o: liaisonV1.Organisation) => {
+    return (await city.liaison.registry.getOrganisation({ organisationId: o.organisationId })).organisation;
+  });
+
 const footprint = () => snapshotSchemas({ url: city.database.url, schemas: ["liaison"] });
 
 describe("operability", () => {
@@ -52,7 +59,7 @@ describe("operability", () => {
 describe("registering organisations", () => {
   it("registers a chamber of commerce with departments, and refuses its credit code a second time", async () => {
     const creditCode = creditCodeFor("120101");
-    const { organisation } = await city.liaison.registry.registerOrganisation({
+    const { organisation } = await registry().registerOrganisation({
       type: OrgType.ORGANISATION_TYPE_CHAMBER_OF_COMMERCE,
       name: "  和平区总商会 ",
       creditCode,
@@ -73,7 +80,7 @@ describe("registering organisations", () => {
 
     const before = await footprint();
     const err = await statusOf(
-      city.liaison.registry.registerOrganisation({
+      registry().registerOrganisation({
         type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
         name: "另一家",
         creditCode,
@@ -89,7 +96,7 @@ describe("registering organisations", () => {
   it("of concurrent registrations of one credit code, exactly one succeeds and the others are ALREADY_EXISTS", async () => {
     const creditCode = creditCodeFor("120103");
     const attempt = (n: number) =>
-      city.liaison.registry.registerOrganisation({
+      registry().registerOrganisation({
         type: OrgType.ORGANISATION_TYPE_ENTERPRISE,
         name: `并发企业${n}`,
         creditCode,
@@ -114,7 +121,7 @@ describe("registering organisations", () => {
   ])("refuses a credit code with %s as INVALID_ARGUMENT naming credit_code", async (_what, spoil, message) => {
     const before = await footprint();
     const err = await statusOf(
-      city.liaison.registry.registerOrganisation({
+      registry().registerOrganisation({
         type: OrgType.ORGANISATION_TYPE_LAW_FIRM,
         name: "某律师事务所",
         creditCode: spoil(creditCodeFor("120104", "31")),
@@ -130,7 +137,7 @@ describe("registering organisations", () => {
 
   it("names every bad field at once: type, name, jurisdiction, duplicated department", async () => {
     const err = await statusOf(
-      city.liaison.registry.registerOrganisation({
+      registry().registerOrganisation({
         type: commonV1.OrganisationType.ORGANISATION_TYPE_UNSPECIFIED,
         name: " ",
         creditCode: withCheckCharacter("51120000MJ0000001"),
@@ -180,7 +187,7 @@ describe("departments, contacts and concurrency", () => {
       departments: ["法治调研处"],
     });
     const id = party.organisation.organisationId;
-    const added = await city.liaison.registry.addDepartment({
+    const added = await registry().addDepartment({
       organisationId: id,
       expectedRevision: 1,
       name: "公共法律服务处",
@@ -189,7 +196,7 @@ describe("departments, contacts and concurrency", () => {
     expect(added.department!.name).toBe("公共法律服务处");
     expect(added.organisation!.revision).toBe(2);
 
-    const withContact = await city.liaison.registry.addLiaisonContact({
+    const withContact = await registry().addLiaisonContact({
       organisationId: id,
       expectedRevision: 2,
       contact: {
@@ -207,20 +214,18 @@ describe("departments, contacts and concurrency", () => {
 
     // A stale revision is ABORTED and changes nothing.
     const before = await footprint();
-    const stale = await statusOf(
-      city.liaison.registry.updateOrganisation({ organisationId: id, expectedRevision: 2, name: "新名称", reason: "" }),
-    );
+    const stale = await statusOf(registry().updateOrganisation({ organisationId: id, expectedRevision: 2, name: "新名称", reason: "" }));
     expect(stale.code).toBe(status.ABORTED);
     expect(await footprint()).toEqual(before);
 
-    const removed = await city.liaison.registry.removeLiaisonContact({
+    const removed = await registry().removeLiaisonContact({
       organisationId: id,
       expectedRevision: 3,
       contactId: withContact.contact!.contactId,
       reason: "人员调动",
     });
     expect(removed.organisation!.contacts).toEqual([]);
-    const renamed = await city.liaison.registry.updateOrganisation({
+    const renamed = await registry().updateOrganisation({
       organisationId: id,
       expectedRevision: 0,
       name: "天津市司法局（更名）",
@@ -247,7 +252,7 @@ describe("departments, contacts and concurrency", () => {
     });
     const before = await footprint();
     const err = await statusOf(
-      city.liaison.registry.addLiaisonContact({
+      registry().addLiaisonContact({
         organisationId: party.organisation.organisationId,
         expectedRevision: 1,
         contact: {
@@ -275,11 +280,10 @@ describe("departments, contacts and concurrency", () => {
     const organisationId = party.organisation.organisationId;
     const seen = await readsDuring(
       async () => {
-        for (let n = 1; n <= 15; n++)
-          await city.liaison.registry.addDepartment({ organisationId, expectedRevision: 0, name: `第${n}部`, reason: "" });
+        for (let n = 1; n <= 15; n++) await registry().addDepartment({ organisationId, expectedRevision: 0, name: `第${n}部`, reason: "" });
       },
       async () => {
-        const { organisation } = await city.liaison.registry.getOrganisation({ organisationId });
+        const { organisation } = await registry().getOrganisation({ organisationId });
         return { revision: organisation!.revision, departments: organisation!.departments.length };
       },
     );
@@ -288,10 +292,10 @@ describe("departments, contacts and concurrency", () => {
   });
 
   it("answers NOT_FOUND for an unknown organisation and INVALID_ARGUMENT for a malformed id", async () => {
-    expect((await statusOf(city.liaison.registry.getOrganisation({ organisationId: "00000000-0000-4000-8000-000000000000" }))).code).toBe(
+    expect((await statusOf(registry().getOrganisation({ organisationId: "00000000-0000-4000-8000-000000000000" }))).code).toBe(
       status.NOT_FOUND,
     );
-    const bad = await statusOf(city.liaison.registry.getOrganisation({ organisationId: "nope" }));
+    const bad = await statusOf(registry().getOrganisation({ organisationId: "nope" }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations[0]!.field).toBe("organisation_id");
   });
@@ -303,18 +307,16 @@ describe("departments, contacts and concurrency", () => {
       jurisdictionCode: "120000",
     });
     const id = party.organisation.organisationId;
-    const noReason = await statusOf(city.liaison.registry.deactivateOrganisation({ organisationId: id, expectedRevision: 1, reason: "" }));
+    const noReason = await statusOf(registry().deactivateOrganisation({ organisationId: id, expectedRevision: 1, reason: "" }));
     expect(noReason.code).toBe(status.INVALID_ARGUMENT);
-    const { organisation } = await city.liaison.registry.deactivateOrganisation({
+    const { organisation } = await registry().deactivateOrganisation({
       organisationId: id,
       expectedRevision: 1,
       reason: "注销",
     });
     expect(organisation!.status).toBe(liaisonV1.OrganisationStatus.ORGANISATION_STATUS_DEACTIVATED);
     const before = await footprint();
-    const refused = await statusOf(
-      city.liaison.registry.addDepartment({ organisationId: id, expectedRevision: 0, name: "办公室", reason: "" }),
-    );
+    const refused = await statusOf(registry().addDepartment({ organisationId: id, expectedRevision: 0, name: "办公室", reason: "" }));
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.preconditionViolations[0]!.type).toBe("ORGANISATION_DEACTIVATED");
     expect(await footprint()).toEqual(before);
@@ -635,7 +637,7 @@ describe("moves between nodes (at one node)", () => {
     });
     const before = await footprint();
     const busy = await statusOf(
-      city.liaison.registry.moveOrganisation({
+      registry().moveOrganisation({
         organisationId: id,
         expectedRevision: 0,
         toRegistryJurisdictionCode: "120101",
@@ -646,7 +648,7 @@ describe("moves between nodes (at one node)", () => {
     expect(busy.code).toBe(status.FAILED_PRECONDITION);
     expect(busy.preconditionViolations[0]!.subject).toMatch(/^research\//);
     const self = await statusOf(
-      city.liaison.registry.moveOrganisation({
+      registry().moveOrganisation({
         organisationId: id,
         expectedRevision: 0,
         toRegistryJurisdictionCode: "120000",
@@ -656,7 +658,7 @@ describe("moves between nodes (at one node)", () => {
     );
     expect(self.fieldViolations.map((v) => v.field)).toEqual(["to_registry_jurisdiction_code"]);
     const noReason = await statusOf(
-      city.liaison.registry.moveOrganisation({
+      registry().moveOrganisation({
         organisationId: id,
         expectedRevision: 0,
         toRegistryJurisdictionCode: "120101",
@@ -675,7 +677,7 @@ describe("moves between nodes (at one node)", () => {
       jurisdictionCode: "120000",
     });
     const id = party.organisation.organisationId;
-    const { organisation } = await city.liaison.registry.moveOrganisation({
+    const { organisation } = await registry().moveOrganisation({
       organisationId: id,
       expectedRevision: 1,
       toRegistryJurisdictionCode: "120104",
@@ -697,15 +699,13 @@ describe("moves between nodes (at one node)", () => {
       memberOfOrganisationId: "",
       memberOfCreditCode: "",
     };
-    expect((await city.liaison.registry.listOrganisations({ filter, page: undefined })).organisations).toEqual([]);
-    const moved = await city.liaison.registry.listOrganisations({
+    expect((await registry().listOrganisations({ filter, page: undefined })).organisations).toEqual([]);
+    const moved = await registry().listOrganisations({
       filter: { ...filter, status: liaisonV1.OrganisationStatus.ORGANISATION_STATUS_MOVED },
       page: undefined,
     });
     expect(moved.organisations.map((o) => o.organisationId)).toEqual([id]);
-    const refused = await statusOf(
-      city.liaison.registry.updateOrganisation({ organisationId: id, expectedRevision: 0, name: "x", reason: "" }),
-    );
+    const refused = await statusOf(registry().updateOrganisation({ organisationId: id, expectedRevision: 0, name: "x", reason: "" }));
     expect(refused.preconditionViolations[0]!.type).toBe("ORGANISATION_MOVED");
   });
 });
@@ -727,16 +727,16 @@ describe("listing", () => {
       memberOfOrganisationId: "",
       memberOfCreditCode: "",
     };
-    const first = await city.liaison.registry.listOrganisations({ filter, page: { pageSize: 2, pageToken: "" } });
+    const first = await registry().listOrganisations({ filter, page: { pageSize: 2, pageToken: "" } });
     expect(first.page).toEqual({ nextPageToken: expect.any(String), totalSize: 3 });
     expect(first.organisations).toHaveLength(2);
-    const second = await city.liaison.registry.listOrganisations({ filter, page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
+    const second = await registry().listOrganisations({ filter, page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
     expect(second.organisations).toHaveLength(1);
     expect(second.page!.nextPageToken).toBe("");
     const names = [...first.organisations, ...second.organisations].map((o) => o.name);
     expect(new Set(names).size).toBe(3);
     const mismatched = await statusOf(
-      city.liaison.registry.listOrganisations({
+      registry().listOrganisations({
         filter: { ...filter, text: "" },
         page: { pageSize: 2, pageToken: first.page!.nextPageToken },
       }),
@@ -766,8 +766,8 @@ describe("the registry stream", () => {
       jurisdictionCode: "120000",
     });
     const id = party.organisation.organisationId;
-    await city.liaison.registry.addDepartment({ organisationId: id, expectedRevision: 1, name: "调解室", reason: "" });
-    await city.liaison.registry.deactivateOrganisation({ organisationId: id, expectedRevision: 2, reason: "撤销" });
+    await registry().addDepartment({ organisationId: id, expectedRevision: 1, name: "调解室", reason: "" });
+    await registry().deactivateOrganisation({ organisationId: id, expectedRevision: 2, reason: "撤销" });
 
     const seen: ReceivedEvent<liaisonEventsV1.OrganisationRegistered | liaisonEventsV1.OrganisationUpdated>[] = [];
     const subscriber = new Subscriber({

@@ -91,15 +91,19 @@ export class RegistryApp {
   ): Promise<Organisation> {
     const valid = validateRegistration(input, this.kit.here);
     const why = reasonOf(reason);
-    return this.kit.mutation(
+    // An organisation's view is its rows and its related organisations as they stand, which the
+    // state saved holds (the affiliations were read in this transaction): the answer.
+    const organisationId = this.kit.newId();
+    return this.kit.creation(
       "RegisterOrganisation",
       actor,
+      organisationId,
       async (trx) => {
         const holder = await repo.holderOf(trx, valid.creditCode);
         const related = await this.affiliations(trx, valid.type, affiliations, chamber, "chamber", "affiliations");
         const ctx = this.context(actor, why);
-        const decision = decideRegistration(valid, holder, ctx, related);
-        return (await this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now)).organisationId;
+        const decision = decideRegistration(organisationId, valid, holder, ctx, related);
+        return this.kit.apply(trx, store, undefined, decision, { actor, reason: why }, 0, ctx.now);
       },
       (id, trx) => this.view(id, trx),
     );
@@ -330,16 +334,16 @@ export class RegistryApp {
     decide: (before: Organisation, ctx: RegistryContext, trx: Knex.Transaction) => Decision<Organisation> | Promise<Decision<Organisation>>,
   ): Promise<Organisation> {
     assertUuid(id, "organisation_id");
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await repo.load(trx, id, true);
         if (!before) throw new NotFoundError("organisation", id);
         const ctx = this.context(actor, reason);
         const decision = await decide(before, ctx, trx);
-        await this.kit.apply(trx, store, before, decision, { actor, reason }, expectedRevision, ctx.now);
-        return id;
+        return this.kit.apply(trx, store, before, decision, { actor, reason }, expectedRevision, ctx.now);
       },
       (x, trx) => this.view(x, trx),
     );

@@ -269,7 +269,7 @@ describe("given a deactivated organisation", () => {
       "120000",
     );
     const err = refusal(() =>
-      decideRegistration(valid, { organisationId: "o-1", name: enterprise.name, status: "DEACTIVATED" }, context()),
+      decideRegistration("org-1", valid, { organisationId: "o-1", name: enterprise.name, status: "DEACTIVATED" }, context()),
     ) as Error;
     expect(err).toBeInstanceOf(AlreadyExistsError);
     expect(err.message).toContain("organisation/o-1, deactivated");
@@ -345,7 +345,7 @@ describe("given industry and memberships", () => {
       { type: "MEDIATION_COMMITTEE", name: "调委会", creditCode: ENTERPRISE_CODE, jurisdictionCode: "120101", departmentNames: [] },
       "120000",
     );
-    expect(violatedFields(() => decideRegistration(valid, undefined, context()))).toEqual(["chamber"]);
+    expect(violatedFields(() => decideRegistration("org-1", valid, undefined, context()))).toEqual(["chamber"]);
   });
 });
 

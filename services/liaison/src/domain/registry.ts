@@ -305,10 +305,12 @@ export function creditCodeTaken(creditCode: string, holder?: CreditCodeHolder): 
 }
 
 /**
- * Registers a valid registration unless its credit code is held already (`holder`). The
- * organisation starts active at revision 1 with its departments in the given order.
+ * Registers a valid registration under `organisationId` (drawn by the caller, so a retried request
+ * finds it) unless its credit code is held already (`holder`). The organisation starts active at
+ * revision 1 with its departments in the given order.
  */
 export function decideRegistration(
+  organisationId: string,
   r: ValidRegistration,
   holder: CreditCodeHolder | undefined,
   ctx: RegistryContext,
@@ -316,7 +318,6 @@ export function decideRegistration(
 ): Decision<Organisation> {
   if (holder !== undefined) throw creditCodeTaken(r.creditCode, holder);
   if (r.type === "MEDIATION_COMMITTEE" && !affiliations.chamber) throw chamberRequired("chamber");
-  const organisationId = ctx.newId();
   const state: Organisation = {
     organisationId,
     type: r.type,

@@ -146,19 +146,19 @@ describe("given a valid registration", () => {
   const valid = validateRegistration(CHAMBER, "120000");
 
   it("when its credit code is free, then the organisation is active at revision 1 and announced on the registry stream", () => {
-    const d = decideRegistration({ ...valid, departmentNames: ["秘书处", "法律部"] }, undefined, context());
+    const d = decideRegistration("org-1", { ...valid, departmentNames: ["秘书处", "法律部"] }, undefined, context());
     expect(d.action).toBe("RegisterOrganisation");
-    expect(d.state).toMatchObject({ organisationId: "id-1", status: "ACTIVE", revision: 1, createdAt: NOW, updatedAt: NOW, contacts: [] });
+    expect(d.state).toMatchObject({ organisationId: "org-1", status: "ACTIVE", revision: 1, createdAt: NOW, updatedAt: NOW, contacts: [] });
     expect(d.state.departments).toEqual([
-      { departmentId: "id-2", name: "秘书处", position: 0 },
-      { departmentId: "id-3", name: "法律部", position: 1 },
+      { departmentId: "id-1", name: "秘书处", position: 0 },
+      { departmentId: "id-2", name: "法律部", position: 1 },
     ]);
     const e = onlyEvent(d, liaisonEventsV1.OrganisationRegistered);
     expect(e.type).toBe(liaisonEvents.organisationRegistered.type);
-    expect(e.subject).toBe("id-1");
+    expect(e.subject).toBe("org-1");
     expect(e.to).toEqual([{ local: "registry" }]);
     expect(e.data.organisation).toMatchObject({
-      organisationId: "id-1",
+      organisationId: "org-1",
       revision: 1,
       name: "和平区总商会",
       registryJurisdictionCode: "120000",
@@ -167,9 +167,9 @@ describe("given a valid registration", () => {
   });
 
   it("when its credit code is held already, then it already exists", () => {
-    expect(refusal(() => decideRegistration(valid, { organisationId: "o-9", name: "某商会", status: "ACTIVE" }, context()))).toBeInstanceOf(
-      AlreadyExistsError,
-    );
+    expect(
+      refusal(() => decideRegistration("org-2", valid, { organisationId: "o-9", name: "某商会", status: "ACTIVE" }, context())),
+    ).toBeInstanceOf(AlreadyExistsError);
   });
 });
 

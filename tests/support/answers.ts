@@ -1,0 +1,21 @@
+/**
+ * A service client whose every write is checked: the aggregate it answers with (its response's
+ * `field`) must equal what `read` of that aggregate returns right after. Writes answer with the
+ * state they saved instead of reading it back, so this is what keeps the two in step. Reads (Get…,
+ * List…) and refused calls pass through unchecked. Only for sequential writes: a concurrent write
+ * to the same aggregate between the answer and the read would be a false alarm.
+ */
+export function answersCheckedAgainstReads<C extends object, A>(client: C, field: string, read: (answer: A) => Promise<A | undefined>): C {
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const method = Reflect.get(target, name, receiver) as unknown;
+      if (typeof method !== "function" || typeof name !== "string" || /^(get|list)/.test(name)) return method;
+      return async (...args: unknown[]) => {
+        const response = (await (method as (...a: unknown[]) => Promise<Record<string, unknown>>).apply(target, args)) ?? {};
+        const answer = response[field] as A | undefined;
+        if (answer !== undefined) expect({ [name]: answer }).toEqual({ [name]: await read(answer) });
+        return response;
+      };
+    },
+  });
+}
