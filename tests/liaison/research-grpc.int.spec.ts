@@ -6,6 +6,7 @@
 import { status } from "@grpc/grpc-js";
 import { legalServicesV1, liaisonV1 } from "@jinlian/proto";
 import { uniqueNamespace, waitFor } from "../harness/kafka";
+import { answersCheckedAgainstReads } from "../support/answers";
 import { query } from "../support/db";
 import { draftRequest } from "../support/fixtures";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
@@ -116,7 +117,13 @@ function lenient<C extends object>(client: C): Lenient<C> {
   }) as unknown as Lenient<C>;
 }
 
-const research = () => lenient(city.liaison.research);
+/** Each write's answer is checked against GetJointResearch right after. */
+const research = () =>
+  lenient(
+    answersCheckedAgainstReads(city.liaison.research, "research", async (r: liaisonV1.JointResearch) => {
+      return (await city.liaison.research.getJointResearch({ researchId: r.researchId })).research;
+    }),
+  );
 const idOf = (p: Party) => p.organisation.organisationId;
 
 /** Row counts of every table a research mutation touches (and its revisions), to prove a refusal changed nothing. */

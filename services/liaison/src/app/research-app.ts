@@ -156,25 +156,28 @@ export class ResearchApp {
    * Decides and applies a change of an existing project in `trx`: locked, and a stale expected
    * revision is ABORTED before any rule is looked at (as a caller retrying on a stale copy expects).
    */
-  private async changeIn(trx: Knex.Transaction, m: Mutation, reason: string, actor: Actor, decide: Decide): Promise<void> {
+  private async changeIn(trx: Knex.Transaction, m: Mutation, reason: string, actor: Actor, decide: Decide): Promise<JointResearch> {
     const before = await repo.load(trx, m.researchId, true);
     if (!before) throw new NotFoundError("research", m.researchId);
     checkRevision("research", m.researchId, before.revision, m.expectedRevision);
     const by = { actor, reason };
     const at = this.kit.now();
     const decision = await decide(before, this.kit.auditMetadata(by, at), trx);
-    if (decision) await this.kit.apply(trx, store, before, decision, by, m.expectedRevision, at);
+    // The project as saved, its parties named as a read names them; as it was when nothing changed.
+    return decision ? repo.named(trx, await this.kit.apply(trx, store, before, decision, by, m.expectedRevision, at)) : before;
   }
 
-  /** A change of a project at most once per request id, answered with the project as it stands. */
+  /**
+   * A change of a project at most once per request id, answered with the project as it saved it
+   * (its rows hold the state, parts included; its parties' names read); a repeat with the project
+   * as it stands.
+   */
   private change(method: string, m: Mutation, reason: string, actor: Actor, decide: Decide): Promise<JointResearch> {
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${m.researchId}`,
       actor,
-      async (trx) => {
-        await this.changeIn(trx, m, reason, actor, decide);
-        return m.researchId;
-      },
+      m.researchId,
+      (trx) => this.changeIn(trx, m, reason, actor, decide),
       (id, trx) => this.view(id, trx),
     );
   }
@@ -186,17 +189,18 @@ export class ResearchApp {
     uuidField(v, "lead_organisation_id", input.leadOrganisationId.trim(), leadCode.trim() === "");
     const reason = textField(v, "reason", input.reason, { max: REASON_MAX });
     v.throwIfAny();
-    return this.kit.mutation(
+    const researchId = this.kit.newId();
+    return this.kit.creation(
       "ProposeJointResearch",
       actor,
+      researchId,
       async (trx) => {
         const [leadId] = await this.resolve(trx, [["lead_organisation_id", "lead_credit_code", input.leadOrganisationId, leadCode]]);
         const [lead] = await partiesOf(trx, [leadId!]);
         const by = { actor, reason };
         const at = this.kit.now();
-        const ctx = { researchId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
-        const created = await this.kit.apply(trx, store, undefined, decidePropose(proposal, leadId!, lead, ctx), by, 0, at);
-        return created.researchId;
+        const ctx = { researchId, by: this.kit.auditMetadata(by, at) };
+        return repo.named(trx, await this.kit.apply(trx, store, undefined, decidePropose(proposal, leadId!, lead, ctx), by, 0, at));
       },
       (id, trx) => this.view(id, trx),
     );
@@ -315,17 +319,18 @@ export class ResearchApp {
     const summary = checkOutcomeSummary(v, input.summary);
     const link = checkOptionalLink(v, input.linkKind, input.linkTargetId);
     v.throwIfAny();
-    return this.kit.mutation(
+    const outcomeId = this.kit.newId();
+    return this.kit.change(
       `RecordResearchOutcome:${input.researchId}`,
       actor,
+      // Both ids, so that a repeat of the request answers with the same outcome.
+      `${input.researchId}/${outcomeId}`,
       async (trx) => {
-        const outcomeId = this.kit.newId();
-        await this.changeIn(trx, input, reason, actor, async (before, by) => {
+        const research = await this.changeIn(trx, input, reason, actor, async (before, by) => {
           if (link) await this.artefacts.assertKnown(trx, link, "link_target_id");
           return decideRecordOutcome(before, summary, link, link && (await repo.outcomeLinkedTo(trx, link)), { outcomeId, by });
         });
-        // Both ids, so that a repeat of the request answers with the same outcome.
-        return `${input.researchId}/${outcomeId}`;
+        return { research, outcomeId };
       },
       async (ids, trx) => {
         const [researchId, outcomeId] = ids.split("/") as [string, string];

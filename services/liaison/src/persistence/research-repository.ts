@@ -185,6 +185,19 @@ function outcomeOf(r: OutcomeRow, histories: Histories): Outcome {
   };
 }
 
+/** How the registry names each party, for the answers (credit code, jurisdiction, name). */
+async function partyNames(db: Knex | Knex.Transaction, ids: ReadonlySet<string>): Promise<Map<string, PartyName>> {
+  const rows = (await db("organisations")
+    .whereIn("organisation_id", [...ids])
+    .select("organisation_id", "credit_code", "jurisdiction_code", "name")) as {
+    organisation_id: string;
+    credit_code: string;
+    jurisdiction_code: string;
+    name: string;
+  }[];
+  return new Map(rows.map((o) => [o.organisation_id, { creditCode: o.credit_code, jurisdictionCode: o.jurisdiction_code, name: o.name }]));
+}
+
 async function assemble(db: Knex | Knex.Transaction, rows: readonly ResearchRow[]): Promise<JointResearch[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.research_id);
@@ -205,21 +218,9 @@ async function assemble(db: Knex | Knex.Transaction, rows: readonly ResearchRow[
         made: { actor: v.actor, reason: v.reason, requestId: v.request_id, occurTime: v.made_at, jurisdictionCode: v.jurisdiction },
       },
     ]);
-  // How the registry names every party, for the answers (credit code, jurisdiction, name).
   const partyIds = new Set<string>(rows.map((r) => r.lead_organisation_id));
   for (const i of invitations) partyIds.add(i.organisation_id).add(i.invited_by_organisation_id);
-  const names = new Map<string, PartyName>(
-    (
-      (await db("organisations")
-        .whereIn("organisation_id", [...partyIds])
-        .select("organisation_id", "credit_code", "jurisdiction_code", "name")) as {
-        organisation_id: string;
-        credit_code: string;
-        jurisdiction_code: string;
-        name: string;
-      }[]
-    ).map((o) => [o.organisation_id, { creditCode: o.credit_code, jurisdictionCode: o.jurisdiction_code, name: o.name }]),
-  );
+  const names = await partyNames(db, partyIds);
   return rows.map((r) => ({
     names,
     researchId: r.research_id,
@@ -389,6 +390,13 @@ export const researchStore: AggregateStore<JointResearch> = {
 
 /** Knex queries over the research tables; callers pass the transaction of the use case. */
 export const researchRepository = {
+  /** A project as a change saved it, with its parties named as a read names them (one query). */
+  async named(db: Knex | Knex.Transaction, r: JointResearch): Promise<JointResearch> {
+    const ids = new Set<string>([r.leadOrganisationId]);
+    for (const i of r.invitations) ids.add(i.organisationId).add(i.invitedByOrganisationId);
+    return { ...r, names: await partyNames(db, ids) };
+  },
+
   /** A project with its invitations, findings and outcomes; `forUpdate` locks the project row. */
   async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<JointResearch | undefined> {
     const q = db<ResearchRow>("research_projects").where({ research_id: id }).first();
