@@ -10,6 +10,7 @@ import { dataschemaFor, toKafkaHeaders, type CloudEvent } from "@jinlian/chassis
 import { liaisonEventsV1, liaisonV1 } from "@jinlian/proto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { answersCheckedAgainstReads } from "../support/answers";
 import { query } from "../support/db";
 import { OrgType, registerParty } from "../support/liaison-fixtures";
 import { readDeadLetters } from "../support/dead-letters";
@@ -17,6 +18,20 @@ import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 
 const C = liaisonV1;
 jest.setTimeout(120_000);
+
+/**
+ * A node's campaign service, each write's answer checked against GetCampaign right after: the
+ * campaign itself, or the activity among its activities.
+ */
+const campaignsOf = (node: TestNode) => {
+  const read = async (campaignId: string) => (await node.liaison.campaigns.getCampaign({ campaignId })).campaign;
+  return answersCheckedAgainstReads(
+    answersCheckedAgainstReads(node.liaison.campaigns, "campaign", (c: liaisonV1.Campaign) => read(c.campaignId)),
+    "activity",
+    async (a: liaisonV1.CampaignActivity, request) =>
+      (await read(String(request.campaignId))!)?.activities.find((x) => x.activityId === a.activityId),
+  );
+};
 
 const ns = uniqueNamespace("campaigns");
 const districtNs = uniqueNamespace("campaigns-d");
@@ -98,12 +113,12 @@ const noFilter: liaisonV1.CampaignFilter = {
 };
 
 async function plan(node: TestNode, over: Partial<liaisonV1.PlanCampaignRequest> = {}): Promise<liaisonV1.Campaign> {
-  return (await node.liaison.campaigns.planCampaign(planRequest(over))).campaign!;
+  return (await campaignsOf(node).planCampaign(planRequest(over))).campaign!;
 }
 
 async function launched(node: TestNode, over: Partial<liaisonV1.PlanCampaignRequest> = {}): Promise<liaisonV1.Campaign> {
   const c = await plan(node, over);
-  return (await node.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" })).campaign!;
+  return (await campaignsOf(node).launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" })).campaign!;
 }
 
 /** Row counts of what a campaign mutation touches, to prove a refused call changed nothing. */
@@ -177,7 +192,7 @@ describe("planning a campaign at the municipal node", () => {
     const first = await plan(city, { year });
     const second = await plan(city, { year, title: "宪法宣传周：商会专场" });
     expect(second.campaignId).not.toBe(first.campaignId);
-    const { campaigns } = await city.liaison.campaigns.listCampaigns({
+    const { campaigns } = await campaignsOf(city).listCampaigns({
       filter: { calendarNode: 0, year, status: 0, origin: 0, targetJurisdictionCode: "", calendarNodeCode: "", topicTag: "" },
       page: undefined,
     });
@@ -201,7 +216,7 @@ describe("planning a campaign at the municipal node", () => {
   ];
   it.each(bad)("refuses %s with INVALID_ARGUMENT naming each field, changing nothing", async (_what, over, fields) => {
     const before = await footprint(city);
-    const err = await statusOf(city.liaison.campaigns.planCampaign(planRequest(over)));
+    const err = await statusOf(campaignsOf(city).planCampaign(planRequest(over)));
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.fieldViolations.map((v) => v.field)).toEqual(fields);
     expect(await footprint(city)).toEqual(before);
@@ -210,9 +225,9 @@ describe("planning a campaign at the municipal node", () => {
   it("answers a repeated request id with the first campaign instead of ALREADY_EXISTS", async () => {
     const req = planRequest();
     const requestId = "plan-" + randomUUID();
-    const a = await city.liaison.campaigns.planCampaign(req, { requestId });
+    const a = await campaignsOf(city).planCampaign(req, { requestId });
     const before = await footprint(city);
-    const b = await city.liaison.campaigns.planCampaign(req, { requestId });
+    const b = await campaignsOf(city).planCampaign(req, { requestId });
     expect(b.campaign!.campaignId).toBe(a.campaign!.campaignId);
     expect(await footprint(city)).toEqual(before);
   });
@@ -221,7 +236,7 @@ describe("planning a campaign at the municipal node", () => {
 describe("launching and closing", () => {
   it("launches a planned campaign and pushes it to each target district; closes it and tells them", async () => {
     const c = await plan(city, { targetJurisdictionCodes: ["120101", "120102"] });
-    const { campaign: l } = await city.liaison.campaigns.launchCampaign({
+    const { campaign: l } = await campaignsOf(city).launchCampaign({
       campaignId: c.campaignId,
       expectedRevision: 1,
       reason: "按计划启动",
@@ -231,7 +246,7 @@ describe("launching and closing", () => {
       { topic: `${ns}.120000.liaison.to.120101`, event_type: "jinlian.liaison.campaign.launched.v1" },
       { topic: `${ns}.120000.liaison.to.120102`, event_type: "jinlian.liaison.campaign.launched.v1" },
     ]);
-    const { campaign: closed } = await city.liaison.campaigns.closeCampaign({
+    const { campaign: closed } = await campaignsOf(city).closeCampaign({
       campaignId: c.campaignId,
       expectedRevision: 2,
       reason: "活动结束",
@@ -267,41 +282,39 @@ describe("launching and closing", () => {
   it("refuses a stale revision with ABORTED and wrong states with FAILED_PRECONDITION, changing nothing", async () => {
     const c = await plan(city, { targetJurisdictionCodes: ["120101"] });
     let before = await footprint(city);
-    const stale = await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" }));
+    const stale = await statusOf(campaignsOf(city).launchCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" }));
     expect(stale.code).toBe(status.ABORTED);
-    const early = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    const early = await statusOf(campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
     expect(early.code).toBe(status.FAILED_PRECONDITION);
     expect(early.preconditionViolations[0]).toMatchObject({ type: "CAMPAIGN_NOT_LAUNCHED", subject: `campaign/${c.campaignId}` });
     expect(await footprint(city)).toEqual(before);
 
-    await city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" });
+    await campaignsOf(city).launchCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" });
     before = await footprint(city);
-    const twice = await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    const twice = await statusOf(campaignsOf(city).launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
     expect(twice.code).toBe(status.FAILED_PRECONDITION);
     expect(twice.preconditionViolations[0]!.type).toBe("CAMPAIGN_NOT_PLANNED");
-    const staleClose = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" }));
+    const staleClose = await statusOf(campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 1, reason: "" }));
     expect(staleClose.code).toBe(status.ABORTED);
     expect(await footprint(city)).toEqual(before);
 
-    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" });
+    await campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 2, reason: "" });
     before = await footprint(city);
-    const again = await statusOf(city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    const again = await statusOf(campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
     expect(again.code).toBe(status.FAILED_PRECONDITION);
     expect(await footprint(city)).toEqual(before);
   });
 
   it("answers NOT_FOUND for an unknown campaign and INVALID_ARGUMENT for a malformed id, revision or reason", async () => {
     const missing = randomUUID();
-    expect((await statusOf(city.liaison.campaigns.launchCampaign({ campaignId: missing, expectedRevision: 0, reason: "" }))).code).toBe(
+    expect((await statusOf(campaignsOf(city).launchCampaign({ campaignId: missing, expectedRevision: 0, reason: "" }))).code).toBe(
       status.NOT_FOUND,
     );
-    expect((await statusOf(city.liaison.campaigns.getCampaign({ campaignId: missing }))).code).toBe(status.NOT_FOUND);
-    const bad = await statusOf(
-      city.liaison.campaigns.closeCampaign({ campaignId: "nope", expectedRevision: -1, reason: "因".repeat(501) }),
-    );
+    expect((await statusOf(campaignsOf(city).getCampaign({ campaignId: missing }))).code).toBe(status.NOT_FOUND);
+    const bad = await statusOf(campaignsOf(city).closeCampaign({ campaignId: "nope", expectedRevision: -1, reason: "因".repeat(501) }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations.map((v) => v.field)).toEqual(["campaign_id", "expected_revision", "reason"]);
-    expect((await statusOf(city.liaison.campaigns.getCampaign({ campaignId: "nope" }))).fieldViolations).toEqual([
+    expect((await statusOf(campaignsOf(city).getCampaign({ campaignId: "nope" }))).fieldViolations).toEqual([
       { field: "campaign_id", description: "must be a UUID" },
     ]);
   });
@@ -311,7 +324,7 @@ describe("reporting activities", () => {
   it("records an activity of the city under its own launched campaign, without pushing anything", async () => {
     const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
     const outbox = (await outboxOf(city, c.campaignId)).length;
-    const { activity } = await city.liaison.campaigns.reportCampaignActivity(
+    const { activity } = await campaignsOf(city).reportCampaignActivity(
       reportRequest(c, { title: " 市级宪法宣传广场活动 ", eventsHeld: 1, audienceReached: "3000", reason: "现场统计" }),
     );
     expect(activity).toMatchObject({
@@ -324,7 +337,7 @@ describe("reporting activities", () => {
     });
     expect(activity!.heldTime).toEqual(inWeek(c.year));
     expect(activity!.activityId).toMatch(/^[0-9a-f-]{36}$/);
-    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    const { campaign } = await campaignsOf(city).getCampaign({ campaignId: c.campaignId });
     expect(campaign!.activities).toEqual([activity]);
     expect(campaign!.revision).toBe(2);
     expect((await outboxOf(city, c.campaignId)).length).toBe(outbox);
@@ -334,15 +347,15 @@ describe("reporting activities", () => {
   it("takes reports only while launched: planned and closed campaigns refuse with FAILED_PRECONDITION, changing nothing", async () => {
     const planned = await plan(city);
     let before = await footprint(city);
-    const early = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(planned)));
+    const early = await statusOf(campaignsOf(city).reportCampaignActivity(reportRequest(planned)));
     expect(early.code).toBe(status.FAILED_PRECONDITION);
     expect(early.preconditionViolations[0]!.type).toBe("CAMPAIGN_NOT_LAUNCHED");
     expect(await footprint(city)).toEqual(before);
 
     const c = await launched(city);
-    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
+    await campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
     before = await footprint(city);
-    const late = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(c)));
+    const late = await statusOf(campaignsOf(city).reportCampaignActivity(reportRequest(c)));
     expect(late.code).toBe(status.FAILED_PRECONDITION);
     expect(await footprint(city)).toEqual(before);
   });
@@ -360,13 +373,13 @@ describe("reporting activities", () => {
       [{ campaignId: "nope" }, ["campaign_id"]],
     ];
     for (const [over, fields] of cases) {
-      const err = await statusOf(city.liaison.campaigns.reportCampaignActivity(reportRequest(c, over)));
+      const err = await statusOf(campaignsOf(city).reportCampaignActivity(reportRequest(c, over)));
       expect([err.code, err.fieldViolations.map((v) => v.field)]).toEqual([status.INVALID_ARGUMENT, fields]);
     }
     expect(await footprint(city)).toEqual(before);
     // The first and last instants of the week count.
-    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 10, 30, 16)) }));
-    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 11, 7, 15, 59, 59, 999)) }));
+    await campaignsOf(city).reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 10, 30, 16)) }));
+    await campaignsOf(city).reportCampaignActivity(reportRequest(c, { heldTime: new Date(Date.UTC(c.year, 11, 7, 15, 59, 59, 999)) }));
     expect((await footprint(city)).activities).toBe(before.activities + 2);
   });
 
@@ -377,7 +390,7 @@ describe("reporting activities", () => {
       name: "天津市总商会",
       jurisdictionCode: "120000",
     });
-    const { activity } = await city.liaison.campaigns.reportCampaignActivity(
+    const { activity } = await campaignsOf(city).reportCampaignActivity(
       reportRequest(c, { organiserOrganisationId: chamber.organisation.organisationId }),
     );
     expect(activity!.organiser).toEqual({
@@ -397,13 +410,11 @@ describe("reporting activities", () => {
       reason: "注销",
     });
     const before = await footprint(city);
-    const unknown = await statusOf(
-      city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { organiserOrganisationId: randomUUID() })),
-    );
+    const unknown = await statusOf(campaignsOf(city).reportCampaignActivity(reportRequest(c, { organiserOrganisationId: randomUUID() })));
     expect(unknown.code).toBe(status.INVALID_ARGUMENT);
     expect(unknown.fieldViolations[0]!.field).toBe("organiser_organisation_id");
     const deactivated = await statusOf(
-      city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { organiserOrganisationId: gone.organisation.organisationId })),
+      campaignsOf(city).reportCampaignActivity(reportRequest(c, { organiserOrganisationId: gone.organisation.organisationId })),
     );
     expect(deactivated.code).toBe(status.FAILED_PRECONDITION);
     expect(await footprint(city)).toEqual(before);
@@ -419,36 +430,36 @@ describe("listing campaigns", () => {
     const later = await plan(city, { year: year + 500, calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH });
     const filter = (f: Partial<liaisonV1.CampaignFilter>): liaisonV1.CampaignFilter => ({ ...noFilter, ...f });
 
-    const first = await city.liaison.campaigns.listCampaigns({ filter: filter({ year }), page: { pageSize: 2, pageToken: "" } });
+    const first = await campaignsOf(city).listCampaigns({ filter: filter({ year }), page: { pageSize: 2, pageToken: "" } });
     expect(first.campaigns.map((c) => c.campaignId)).toEqual([day.campaignId, week.campaignId]);
     expect(first.campaigns.every((c) => c.activities.length === 0)).toBe(true);
     expect(first.page!.totalSize).toBe(3);
-    const second = await city.liaison.campaigns.listCampaigns({
+    const second = await campaignsOf(city).listCampaigns({
       filter: filter({ year }),
       page: { pageSize: 2, pageToken: first.page!.nextPageToken },
     });
     expect(second.campaigns.map((c) => c.campaignId)).toEqual([month.campaignId]);
     expect(second.page!.nextPageToken).toBe("");
 
-    const launchedOnly = await city.liaison.campaigns.listCampaigns({
+    const launchedOnly = await campaignsOf(city).listCampaigns({
       filter: filter({ year, status: C.CampaignStatus.CAMPAIGN_STATUS_LAUNCHED }),
       page: undefined,
     });
     expect(launchedOnly.campaigns.map((c) => c.campaignId)).toEqual([day.campaignId]);
-    const months = await city.liaison.campaigns.listCampaigns({
+    const months = await campaignsOf(city).listCampaigns({
       filter: filter({ calendarNode: C.CalendarNode.CALENDAR_NODE_CIVIL_CODE_MONTH, origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED }),
       page: undefined,
     });
     // Newest period first across years.
     expect(months.campaigns.slice(0, 2).map((c) => c.campaignId)).toEqual([later.campaignId, month.campaignId]);
-    const received = await city.liaison.campaigns.listCampaigns({
+    const received = await campaignsOf(city).listCampaigns({
       filter: filter({ origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_RECEIVED }),
       page: undefined,
     });
     expect(received.page!.totalSize).toBe(0);
 
     const wrongFilter = await statusOf(
-      city.liaison.campaigns.listCampaigns({
+      campaignsOf(city).listCampaigns({
         filter: filter({ year: year + 1 }),
         page: { pageSize: 2, pageToken: first.page!.nextPageToken },
       }),
@@ -458,7 +469,7 @@ describe("listing campaigns", () => {
 
   it("refuses undefined filter values and bad paging with INVALID_ARGUMENT", async () => {
     const err = await statusOf(
-      city.liaison.campaigns.listCampaigns({
+      campaignsOf(city).listCampaigns({
         filter: {
           calendarNode: 8 as liaisonV1.CalendarNode,
           year: 1999,
@@ -485,7 +496,7 @@ describe("listing campaigns", () => {
 
 describe("calendar nodes, tags, audiences and co-organisers", () => {
   it("gives the configured calendar: the built-in nodes, an added one, and Constitution Week as set for a year", async () => {
-    const { nodes } = await city.liaison.campaigns.getCampaignCalendar({ year: 2998 });
+    const { nodes } = await campaignsOf(city).getCampaignCalendar({ year: 2998 });
     expect(nodes.map((n) => [n.code, n.name, n.calendarNode, n.setForYear])).toEqual([
       ["NATIONAL_CONSTITUTION_DAY", "国家宪法日", C.CalendarNode.CALENDAR_NODE_NATIONAL_CONSTITUTION_DAY, false],
       ["CONSTITUTION_WEEK", "宪法宣传周", C.CalendarNode.CALENDAR_NODE_CONSTITUTION_WEEK, true],
@@ -494,11 +505,9 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
     ]);
     expect(nodes[1]!.startTime!.toISOString()).toBe("2998-11-28T16:00:00.000Z");
     expect(nodes[1]!.endTime!.toISOString()).toBe("2998-12-05T16:00:00.000Z");
-    expect((await statusOf(city.liaison.campaigns.getCampaignCalendar({ year: 1999 }))).fieldViolations.map((v) => v.field)).toEqual([
-      "year",
-    ]);
+    expect((await statusOf(campaignsOf(city).getCampaignCalendar({ year: 1999 }))).fieldViolations.map((v) => v.field)).toEqual(["year"]);
     // A district with no configuration has the built-in three.
-    expect((await district.liaison.campaigns.getCampaignCalendar({ year: 2998 })).nodes.map((n) => n.code)).toEqual([
+    expect((await campaignsOf(district).getCampaignCalendar({ year: 2998 })).nodes.map((n) => n.code)).toEqual([
       "NATIONAL_CONSTITUTION_DAY",
       "CONSTITUTION_WEEK",
       "CIVIL_CODE_MONTH",
@@ -540,7 +549,7 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
       ],
     });
     expect(c.startTime!.toISOString()).toBe("2998-04-14T16:00:00.000Z");
-    await city.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
+    await campaignsOf(city).launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
     const [row] = await query<{ payload: Buffer }>(city.database.url, "select payload from liaison.outbox where message_key = $1", [
       c.campaignId,
     ]);
@@ -560,7 +569,7 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
     });
     const before = await footprint(city);
     const bad = await statusOf(
-      city.liaison.campaigns.planCampaign(
+      campaignsOf(city).planCampaign(
         planRequest({
           calendarNodeCode: "SPRING_FESTIVAL",
           topicTags: ["宪法", "", "宪法"],
@@ -583,11 +592,11 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
       "audience_kinds[2]",
     ]);
     const mismatch = await statusOf(
-      city.liaison.campaigns.planCampaign(planRequest({ calendarNodeCode: "CIVIL_CODE_MONTH" })), // the enum says CONSTITUTION_WEEK
+      campaignsOf(city).planCampaign(planRequest({ calendarNodeCode: "CIVIL_CODE_MONTH" })), // the enum says CONSTITUTION_WEEK
     );
     expect(mismatch.fieldViolations.map((v) => v.field)).toEqual(["calendar_node_code"]);
     const dup = await statusOf(
-      city.liaison.campaigns.planCampaign(
+      campaignsOf(city).planCampaign(
         planRequest({
           coOrganisers: [
             { organisationId: chamber.organisation.organisationId, creditCode: "" },
@@ -605,7 +614,7 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
     });
     const afterDeactivation = await footprint(city);
     const gone = await statusOf(
-      city.liaison.campaigns.planCampaign(
+      campaignsOf(city).planCampaign(
         planRequest({ coOrganisers: [{ organisationId: chamber.organisation.organisationId, creditCode: "" }] }),
       ),
     );
@@ -629,7 +638,7 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
     expect(await list({ calendarNodeCode: "CONSTITUTION_WEEK", topicTag: "宪法" })).toEqual([all.campaignId]);
     expect(await list({ calendarNodeCode: "CIVIL_CODE_MONTH" })).toEqual([]);
     const bad = await statusOf(
-      city.liaison.campaigns.listCampaigns({
+      campaignsOf(city).listCampaigns({
         filter: {
           ...noFilter,
           targetJurisdictionCode: "120000",
@@ -646,14 +655,12 @@ describe("calendar nodes, tags, audiences and co-organisers", () => {
 describe("correcting and withdrawing activity reports", () => {
   it("corrects the city's own activity twice and withdraws it: the roll-up follows each step, history and audit keep every revision", async () => {
     const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
-    const { activity: a } = await city.liaison.campaigns.reportCampaignActivity(
-      reportRequest(c, { eventsHeld: 1, audienceReached: "300" }),
-    );
-    const total = async () => (await city.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId })).total!;
+    const { activity: a } = await campaignsOf(city).reportCampaignActivity(reportRequest(c, { eventsHeld: 1, audienceReached: "300" }));
+    const total = async () => (await campaignsOf(city).getCampaignRollUp({ campaignId: c.campaignId })).total!;
     expect(await total()).toMatchObject({ activities: 1, eventsHeld: 1, audienceReached: "300" });
 
     const correct = (expectedRevision: number, audienceReached: string, reason: string) =>
-      city.liaison.campaigns.correctCampaignActivity({
+      campaignsOf(city).correctCampaignActivity({
         ...reportRequest(c, { eventsHeld: 2, audienceReached, reason }),
         activityId: a!.activityId,
         expectedRevision,
@@ -668,7 +675,7 @@ describe("correcting and withdrawing activity reports", () => {
     ]);
     expect(await total()).toMatchObject({ activities: 1, eventsHeld: 2, audienceReached: "3000" });
 
-    const { activity: w } = await city.liaison.campaigns.withdrawCampaignActivity({
+    const { activity: w } = await campaignsOf(city).withdrawCampaignActivity({
       campaignId: c.campaignId,
       activityId: a!.activityId,
       expectedRevision: 3,
@@ -676,7 +683,7 @@ describe("correcting and withdrawing activity reports", () => {
     });
     expect(w).toMatchObject({ revision: 4, withdrawn: true });
     expect(await total()).toMatchObject({ activities: 0, eventsHeld: 0, audienceReached: "0" });
-    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    const { campaign } = await campaignsOf(city).getCampaign({ campaignId: c.campaignId });
     expect(campaign!.activities[0]).toMatchObject({ withdrawn: true, revision: 4 });
     expect(campaign!.activities[0]!.history).toHaveLength(3);
     expect((await auditOf(city, c.campaignId)).slice(-4).map(([action, , , reason]) => [action, reason])).toEqual([
@@ -691,7 +698,7 @@ describe("correcting and withdrawing activity reports", () => {
 
   it("refuses a stale revision (ABORTED), a missing reason, bad figures, an unknown activity and a withdrawn one, changing nothing", async () => {
     const c = await launched(city, { targetJurisdictionCodes: ["120101"] });
-    const { activity: a } = await city.liaison.campaigns.reportCampaignActivity(reportRequest(c));
+    const { activity: a } = await campaignsOf(city).reportCampaignActivity(reportRequest(c));
     const req = (over: Partial<liaisonV1.CorrectCampaignActivityRequest> = {}): liaisonV1.CorrectCampaignActivityRequest => ({
       ...reportRequest(c, { reason: "更正" }),
       activityId: a!.activityId,
@@ -699,16 +706,16 @@ describe("correcting and withdrawing activity reports", () => {
       ...over,
     });
     let before = await footprint(city);
-    const stale = await statusOf(city.liaison.campaigns.correctCampaignActivity(req({ expectedRevision: 2, title: "" })));
+    const stale = await statusOf(campaignsOf(city).correctCampaignActivity(req({ expectedRevision: 2, title: "" })));
     expect(stale.code).toBe(status.INVALID_ARGUMENT); // field rules first, as everywhere
-    expect((await statusOf(city.liaison.campaigns.correctCampaignActivity(req({ expectedRevision: 2 })))).code).toBe(status.ABORTED);
-    const noReason = await statusOf(city.liaison.campaigns.correctCampaignActivity(req({ reason: " ", audienceReached: "-1" })));
+    expect((await statusOf(campaignsOf(city).correctCampaignActivity(req({ expectedRevision: 2 })))).code).toBe(status.ABORTED);
+    const noReason = await statusOf(campaignsOf(city).correctCampaignActivity(req({ reason: " ", audienceReached: "-1" })));
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["audience_reached", "reason"]);
-    const outside = await statusOf(city.liaison.campaigns.correctCampaignActivity(req({ heldTime: inWeek(c.year, 9) })));
+    const outside = await statusOf(campaignsOf(city).correctCampaignActivity(req({ heldTime: inWeek(c.year, 9) })));
     expect(outside.fieldViolations.map((v) => v.field)).toEqual(["held_time"]);
-    expect((await statusOf(city.liaison.campaigns.correctCampaignActivity(req({ activityId: randomUUID() })))).code).toBe(status.NOT_FOUND);
+    expect((await statusOf(campaignsOf(city).correctCampaignActivity(req({ activityId: randomUUID() })))).code).toBe(status.NOT_FOUND);
     const noWithdrawReason = await statusOf(
-      city.liaison.campaigns.withdrawCampaignActivity({
+      campaignsOf(city).withdrawCampaignActivity({
         campaignId: c.campaignId,
         activityId: a!.activityId,
         expectedRevision: 0,
@@ -718,14 +725,14 @@ describe("correcting and withdrawing activity reports", () => {
     expect(noWithdrawReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     expect(await footprint(city)).toEqual(before);
 
-    await city.liaison.campaigns.withdrawCampaignActivity({
+    await campaignsOf(city).withdrawCampaignActivity({
       campaignId: c.campaignId,
       activityId: a!.activityId,
       expectedRevision: 1,
       reason: "撤回",
     });
     before = await footprint(city);
-    const again = await statusOf(city.liaison.campaigns.correctCampaignActivity(req()));
+    const again = await statusOf(campaignsOf(city).correctCampaignActivity(req()));
     expect(again.preconditionViolations[0]!.type).toBe("ACTIVITY_WITHDRAWN");
     expect(await footprint(city)).toEqual(before);
   });
@@ -782,7 +789,7 @@ describe("the city takes activities reported up by target districts", () => {
 
   it("rolls up the city's own and the districts' activities; a repeat changes nothing; late reports within the period count", async () => {
     const c = await launched(city, { targetJurisdictionCodes: ["120101", "120102", "120103"] });
-    await city.liaison.campaigns.reportCampaignActivity(reportRequest(c, { eventsHeld: 1, audienceReached: "500" }));
+    await campaignsOf(city).reportCampaignActivity(reportRequest(c, { eventsHeld: 1, audienceReached: "500" }));
     const id = randomUUID();
     const data = reported(c.campaignId, {
       activityId: id,
@@ -792,12 +799,12 @@ describe("the city takes activities reported up by target districts", () => {
     await sendReport(c.campaignId, data);
     await sendReport(c.campaignId, data); // the same activity again, as a new event
     // The campaign closes; a report of an activity held within the week still arrives afterwards.
-    await city.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
+    await campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
     await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year, 6), eventsHeld: 2, audienceReached: "50" }));
 
     const roll = await waitFor(
       async () => {
-        const r = await city.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId });
+        const r = await campaignsOf(city).getCampaignRollUp({ campaignId: c.campaignId });
         return r.jurisdictions[1]!.activities === 2 && r;
       },
       { timeoutMs: 30_000, intervalMs: 200, what: "two activities of 120101 at the city" },
@@ -813,7 +820,7 @@ describe("the city takes activities reported up by target districts", () => {
     expect(roll.jurisdictions[2]!.lastReportTime).toBeUndefined();
     expect(roll.total).toMatchObject({ jurisdictionCode: "120000", activities: 3, eventsHeld: 6, audienceReached: "700" });
     expect(roll.silentJurisdictionCodes).toEqual(["120102", "120103"]);
-    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    const { campaign } = await campaignsOf(city).getCampaign({ campaignId: c.campaignId });
     const heping = campaign!.activities.find((a) => a.activityId === id)!;
     expect(heping).toMatchObject({
       jurisdictionCode: "120101",
@@ -846,7 +853,7 @@ describe("the city takes activities reported up by target districts", () => {
         c.campaignId,
         reported(c.campaignId, a),
       );
-    const heping = async () => (await city.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId })).jurisdictions[1]!;
+    const heping = async () => (await campaignsOf(city).getCampaignRollUp({ campaignId: c.campaignId })).jurisdictions[1]!;
     const wait = { timeoutMs: 30_000, intervalMs: 200 };
 
     await sendReport(c.campaignId, reported(c.campaignId, activity(1, "150")));
@@ -862,13 +869,13 @@ describe("the city takes activities reported up by target districts", () => {
     await revised("withdrawn", activity(4, "1500", true));
     const after = await waitFor(
       async () => {
-        const r = await city.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId });
+        const r = await campaignsOf(city).getCampaignRollUp({ campaignId: c.campaignId });
         return r.jurisdictions[1]!.activities === 0 && r;
       },
       { ...wait, what: "the withdrawal at the city" },
     );
     expect(after.silentJurisdictionCodes).toEqual(["120101", "120102"]);
-    const { campaign } = await city.liaison.campaigns.getCampaign({ campaignId: c.campaignId });
+    const { campaign } = await campaignsOf(city).getCampaign({ campaignId: c.campaignId });
     expect(campaign!.activities[0]).toMatchObject({ activityId: id, revision: 4, withdrawn: true });
     expect(campaign!.activities[0]!.history.map((h) => [h.revision, h.audienceReached])).toEqual([
       [1, "150"],
@@ -950,10 +957,13 @@ describe("at a district node", () => {
       id,
       liaisonEventsV1.CampaignClosed.encode({ campaignId: id, audit: eventAudit("结束") }).finish(),
     );
-  const held = (id: string) => district.liaison.campaigns.getCampaign({ campaignId: id }).then((r) => r.campaign!);
+  const held = (id: string) =>
+    campaignsOf(district)
+      .getCampaign({ campaignId: id })
+      .then((r) => r.campaign!);
 
   it("plans its own campaign without targets, launches it without pushing, and keeps its own roll-up", async () => {
-    const refused = await statusOf(district.liaison.campaigns.planCampaign(planRequest({ targetJurisdictionCodes: ["120102"] })));
+    const refused = await statusOf(campaignsOf(district).planCampaign(planRequest({ targetJurisdictionCodes: ["120102"] })));
     expect(refused.fieldViolations.map((v) => v.field)).toEqual(["target_jurisdiction_codes"]);
     const c = await launched(district);
     expect(c).toMatchObject({
@@ -961,9 +971,9 @@ describe("at a district node", () => {
       targetJurisdictionCodes: [],
       origin: C.CampaignOrigin.CAMPAIGN_ORIGIN_ISSUED,
     });
-    await district.liaison.campaigns.reportCampaignActivity(reportRequest(c, { eventsHeld: 4, audienceReached: "80" }));
+    await campaignsOf(district).reportCampaignActivity(reportRequest(c, { eventsHeld: 4, audienceReached: "80" }));
     expect(await outboxOf(district, c.campaignId)).toEqual([]);
-    const roll = await district.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId });
+    const roll = await campaignsOf(district).getCampaignRollUp({ campaignId: c.campaignId });
     expect(roll.jurisdictions.map((j) => [j.jurisdictionCode, j.activities, j.eventsHeld, j.audienceReached])).toEqual([
       ["120101", 1, 4, "80"],
     ]);
@@ -991,17 +1001,15 @@ describe("at a district node", () => {
 
     // Only the city launches, closes and rolls it up.
     const before = await footprint(district);
-    const close = await statusOf(district.liaison.campaigns.closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    const close = await statusOf(campaignsOf(district).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
     expect(close.preconditionViolations[0]!.type).toBe("CAMPAIGN_RECEIVED");
-    const launch = await statusOf(district.liaison.campaigns.launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
+    const launch = await statusOf(campaignsOf(district).launchCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" }));
     expect(launch.code).toBe(status.FAILED_PRECONDITION);
-    const roll = await statusOf(district.liaison.campaigns.getCampaignRollUp({ campaignId: c.campaignId }));
+    const roll = await statusOf(campaignsOf(district).getCampaignRollUp({ campaignId: c.campaignId }));
     expect(roll.code).toBe(status.FAILED_PRECONDITION);
     expect(await footprint(district)).toEqual(before);
 
-    const { activity } = await district.liaison.campaigns.reportCampaignActivity(
-      reportRequest(got, { eventsHeld: 3, audienceReached: "90" }),
-    );
+    const { activity } = await campaignsOf(district).reportCampaignActivity(reportRequest(got, { eventsHeld: 3, audienceReached: "90" }));
     expect(activity!.jurisdictionCode).toBe("120101");
     const [up] = await query<{ topic: string; event_type: string; payload: Buffer }>(
       district.database.url,
@@ -1015,7 +1023,7 @@ describe("at a district node", () => {
     expect(liaisonEventsV1.CampaignActivityReported.decode(up!.payload)).toEqual({ campaignId: c.campaignId, activity });
 
     // A correction and a withdrawal of it go up too, each at its new revision.
-    await district.liaison.campaigns.correctCampaignActivity({
+    await campaignsOf(district).correctCampaignActivity({
       ...reportRequest(got, { eventsHeld: 3, audienceReached: "900", reason: "观众数录错" }),
       activityId: activity!.activityId,
       expectedRevision: 1,
@@ -1049,7 +1057,7 @@ describe("at a district node", () => {
     expect(closed.revision).toBe(2);
     expect(closed.activities).toHaveLength(1);
     const after = await footprint(district);
-    const late = await statusOf(district.liaison.campaigns.reportCampaignActivity(reportRequest(got)));
+    const late = await statusOf(campaignsOf(district).reportCampaignActivity(reportRequest(got)));
     expect(late.code).toBe(status.FAILED_PRECONDITION);
     expect(await footprint(district)).toEqual(after);
     expect((await auditOf(district, c.campaignId)).map(([action]) => action)).toEqual([

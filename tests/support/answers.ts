@@ -5,7 +5,11 @@
  * List…) and refused calls pass through unchecked. Only for sequential writes: a concurrent write
  * to the same aggregate between the answer and the read would be a false alarm.
  */
-export function answersCheckedAgainstReads<C extends object, A>(client: C, field: string, read: (answer: A) => Promise<A | undefined>): C {
+export function answersCheckedAgainstReads<C extends object, A>(
+  client: C,
+  field: string,
+  read: (answer: A, request: Record<string, unknown>) => Promise<A | undefined>,
+): C {
   return new Proxy(client, {
     get(target, name, receiver) {
       const method = Reflect.get(target, name, receiver) as unknown;
@@ -13,7 +17,7 @@ export function answersCheckedAgainstReads<C extends object, A>(client: C, field
       return async (...args: unknown[]) => {
         const response = (await (method as (...a: unknown[]) => Promise<Record<string, unknown>>).apply(target, args)) ?? {};
         const answer = response[field] as A | undefined;
-        if (answer !== undefined) expect({ [name]: answer }).toEqual({ [name]: await read(answer) });
+        if (answer !== undefined) expect({ [name]: answer }).toEqual({ [name]: await read(answer, args[0] as Record<string, unknown>) });
         return response;
       };
     },

@@ -99,7 +99,7 @@ function deliveryOf<T>(event: ReceivedEvent<T>): Delivery<T> {
 /**
  * Legal-publicity campaigns (art. 7-8): planning and launching at the issuing node, pushing a
  * municipal campaign to its target districts, activity reports flowing up, and the issuer's
- * roll-up. Mutations run through kit.mutation (one transaction with audit and outbox rows);
+ * roll-up. Mutations run through kit.creation and kit.change (one transaction with audit and outbox rows);
  * inbound events run in the consumer's inbox transaction.
  */
 export class CampaignApp {
@@ -135,17 +135,20 @@ export class CampaignApp {
       uuidField(v, `co_organisers[${i}].organisation_id`, o.organisationId.trim(), false);
     });
     const plan = validatePlan(r, this.kit.here, v, this.calendar);
-    return this.kit.mutation(
+    const campaignId = this.kit.newId();
+    return this.kit.creation(
       "PlanCampaign",
       actor,
+      campaignId,
       async (trx) => {
         const by = { actor, reason: plan.reason };
         const coOrganisers = await this.coOrganisers(trx, named);
         const at = this.kit.now();
-        const ctx = { campaignId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
+        const ctx = { campaignId, by: this.kit.auditMetadata(by, at) };
         const planned = await this.kit.apply(trx, store, undefined, decidePlan(plan, coOrganisers, ctx), by, 0, at);
         this.kit.logger.info({ campaign_id: planned.campaignId, calendar_node: plan.calendarNode, year: plan.year }, "campaign planned");
-        return planned.campaignId;
+        // A campaign just planned has no activities yet.
+        return { campaign: planned, activities: [] };
       },
       (id, trx) => this.view(id, trx),
     );
@@ -168,20 +171,22 @@ export class CampaignApp {
     uuidField(v, "campaign_id", campaignId);
     uuidField(v, "organiser_organisation_id", r.organiserOrganisationId.trim(), false);
     const activity = validateActivity(r, v);
-    return this.kit.mutation(
+    const activityId = this.kit.newId();
+    return this.kit.creation(
       `ReportCampaignActivity:${campaignId}`,
       actor,
+      activityId,
       async (trx) => {
         // A share lock: a concurrent close waits until this report is in (or the close goes first and this is refused).
         const campaign = await this.load(trx, campaignId, "share");
         const { organiserId, organiser } = await this.organiser(trx, r);
         const by = { actor, reason: activity.reason };
         const at = this.kit.now();
-        const ctx = { activityId: this.kit.newId(), by: this.kit.auditMetadata(by, at) };
+        const ctx = { activityId, by: this.kit.auditMetadata(by, at) };
         const decision = decideReport(campaign, activity, organiserId, organiser, ctx);
         await repo.insertActivity(trx, decision.activity);
         await this.kit.record(trx, this.aggregate(campaign), decision.action, by, decision.events, at);
-        return decision.activity.activityId;
+        return decision.activity;
       },
       async (activityId, trx) => (await repo.activity(trx, activityId))!,
     );
@@ -338,9 +343,10 @@ export class CampaignApp {
       by: AuditMetadata,
     ) => ActivityDecision | Promise<ActivityDecision>,
   ): Promise<Activity> {
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${r.activityId}`,
       actor,
+      r.activityId,
       async (trx) => {
         const campaign = await this.load(trx, campaignId, "share");
         const before = await repo.activity(trx, r.activityId, true);
@@ -351,7 +357,7 @@ export class CampaignApp {
         const decision = await decide(trx, campaign, before, this.kit.auditMetadata(by, at));
         await repo.reviseActivity(trx, decision.activity, before);
         await this.kit.record(trx, this.aggregate(campaign), decision.action, by, decision.events, at);
-        return r.activityId;
+        return decision.activity;
       },
       async (activityId, trx) => (await repo.activity(trx, activityId))!,
     );
@@ -425,9 +431,10 @@ export class CampaignApp {
     validateExpectedRevision(v, expectedRevision);
     const why = textField(v, "reason", reason, { max: REASON_MAX });
     v.throwIfAny();
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, "update");
         checkRevision("campaign", id, before.revision, expectedRevision);
@@ -437,7 +444,8 @@ export class CampaignApp {
         const after = await this.kit.apply(trx, store, before, decision, by, expectedRevision, at);
         // "campaign launched", "campaign closed"
         this.kit.logger.info({ campaign_id: id, targets: after.targets.length }, `campaign ${after.status.toLowerCase()}`);
-        return id;
+        // The campaign as saved; its activities are rows of their own, read as they stand.
+        return { campaign: after, activities: await repo.activities(trx, id) };
       },
       (x, trx) => this.view(x, trx),
     );
