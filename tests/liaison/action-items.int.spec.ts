@@ -12,6 +12,7 @@ import { fromKafkaMessage } from "@jinlian/subscriber";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { randomUUID } from "node:crypto";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
+import { answersCheckedAgainstReads } from "../support/answers";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { bothSides, establishMechanism } from "../support/consultation-fixtures";
@@ -31,6 +32,19 @@ let districtChamber: Party;
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(clock.now().getTime() + n * DAY);
+
+/**
+ * A node's consultation service, each write's answer checked right after against
+ * GetConsultation or GetActionItem.
+ */
+const consultationsOf = (node: TestNode) =>
+  answersCheckedAgainstReads(
+    answersCheckedAgainstReads(node.liaison.consultations, "consultation", async (c: liaisonV1.Consultation) => {
+      return (await node.liaison.consultations.getConsultation({ consultationId: c.consultationId })).consultation;
+    }),
+    "actionItem",
+    async (a: liaisonV1.ActionItem) => (await node.liaison.consultations.getActionItem({ actionItemId: a.actionItemId })).actionItem,
+  );
 
 beforeAll(async () => {
   [city, district] = await Promise.all([
@@ -89,7 +103,7 @@ const owner = () => ({
 });
 
 async function schedule(title: string, seriesId = "") {
-  const { consultation } = await city.liaison.consultations.scheduleConsultation({
+  const { consultation } = await consultationsOf(city).scheduleConsultation({
     kind: L.ConsultationKind.CONSULTATION_KIND_WORKING,
     title,
     seriesId,
@@ -105,17 +119,17 @@ async function schedule(title: string, seriesId = "") {
 }
 
 async function start(id: string) {
-  await city.liaison.consultations.startConsultation({ consultationId: id, expectedRevision: 0, reason: "" });
+  await consultationsOf(city).startConsultation({ consultationId: id, expectedRevision: 0, reason: "" });
 }
 
 async function close(id: string) {
-  return (await city.liaison.consultations.closeConsultation({ consultationId: id, expectedRevision: 0, minutes: "纪要", reason: "" }))
+  return (await consultationsOf(city).closeConsultation({ consultationId: id, expectedRevision: 0, minutes: "纪要", reason: "" }))
     .consultation!;
 }
 
 /** Records an ACTION outcome and returns the action item created. */
 async function decide(consultationId: string, title: string, action: Partial<liaisonV1.ActionSpec> = {}) {
-  const { outcome } = await city.liaison.consultations.recordOutcome({
+  const { outcome } = await consultationsOf(city).recordOutcome({
     consultationId,
     expectedRevision: 0,
     type: L.OutcomeType.OUTCOME_TYPE_ACTION,
@@ -124,12 +138,12 @@ async function decide(consultationId: string, title: string, action: Partial<lia
     action: { title, owner: owner(), assigneeJurisdictionCode: "", dueTime: inDays(30), jointOwners: [], ...action },
     reason: "",
   });
-  return (await city.liaison.consultations.getActionItem({ actionItemId: outcome!.actionItemId })).actionItem!;
+  return (await consultationsOf(city).getActionItem({ actionItemId: outcome!.actionItemId })).actionItem!;
 }
 
-const item = async (node: TestNode, id: string) => (await node.liaison.consultations.getActionItem({ actionItemId: id })).actionItem!;
+const item = async (node: TestNode, id: string) => (await consultationsOf(node).getActionItem({ actionItemId: id })).actionItem!;
 const tracked = async (id: string) =>
-  (await city.liaison.consultations.getConsultation({ consultationId: id })).consultation!.actionItems.map((a) => a.title).sort();
+  (await consultationsOf(city).getConsultation({ consultationId: id })).consultation!.actionItems.map((a) => a.title).sort();
 
 function event<T>(type: string, from: string, data: T): ReceivedEvent<T> {
   const id = randomUUID();
@@ -153,7 +167,7 @@ describe("carry-over along a series", () => {
     await start(first.consultationId);
     const a = await decide(first.consultationId, "甲：起草合作备忘录");
     const b = await decide(first.consultationId, "乙：汇总商会诉求");
-    await city.liaison.consultations.updateActionItemProgress({
+    await consultationsOf(city).updateActionItemProgress({
       actionItemId: b.actionItemId,
       expectedRevision: 0,
       status: S.ACTION_ITEM_STATUS_DONE,
@@ -183,7 +197,7 @@ describe("carry-over along a series", () => {
     // Closing the second passes its unfinished items to the earliest planned one: the third.
     const closedSecond = await close(second.consultationId);
     expect(closedSecond.actionItems).toEqual([]);
-    const atThird = (await city.liaison.consultations.getConsultation({ consultationId: third.consultationId })).consultation!.actionItems;
+    const atThird = (await consultationsOf(city).getConsultation({ consultationId: third.consultationId })).consultation!.actionItems;
     expect(atThird.map((x) => [x.actionItemId, x.carryOverCount, x.consultationId, x.originConsultationId]).sort()).toEqual(
       [
         [a.actionItemId, 2, third.consultationId, first.consultationId],
@@ -194,7 +208,7 @@ describe("carry-over along a series", () => {
     const { entries } = await city.liaison.audit.listAuditEntries({ aggregateType: "action_item", aggregateId: a.actionItemId, actor: "" });
     expect(entries.map((e) => e.action).reverse()).toEqual(["RecordOutcome", "CarryOver", "CarryOver"]);
 
-    const bySeries = await city.liaison.consultations.listActionItems({ filter: { ...noFilter, seriesId: first.seriesId } });
+    const bySeries = await consultationsOf(city).listActionItems({ filter: { ...noFilter, seriesId: first.seriesId } });
     expect(bySeries.page!.totalSize).toBe(3);
   });
 
@@ -206,7 +220,7 @@ describe("carry-over along a series", () => {
     const second = await schedule("专项协商 第2次", first.seriesId);
     const third = await schedule("专项协商 第3次", first.seriesId);
     expect(second.actionItems.map((x) => x.actionItemId)).toEqual([a.actionItemId]);
-    await city.liaison.consultations.cancelConsultation({ consultationId: second.consultationId, expectedRevision: 0, reason: "改期" });
+    await consultationsOf(city).cancelConsultation({ consultationId: second.consultationId, expectedRevision: 0, reason: "改期" });
     expect(await tracked(third.consultationId)).toEqual(["丁：梳理涉企法规"]);
     expect((await item(city, a.actionItemId)).carryOverCount).toBe(2);
   });
@@ -234,7 +248,7 @@ describe("progress on an item owned here", () => {
     const noNote = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_OPEN,
@@ -250,7 +264,7 @@ describe("progress on an item owned here", () => {
     const ownerHere = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -264,7 +278,7 @@ describe("progress on an item owned here", () => {
     );
     expect(ownerHere.fieldViolations.map((v) => v.field)).toEqual(["owner"]);
 
-    const { actionItem: working } = await city.liaison.consultations.updateActionItemProgress({
+    const { actionItem: working } = await consultationsOf(city).updateActionItemProgress({
       actionItemId: a.actionItemId,
       expectedRevision: 1,
       status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -279,7 +293,7 @@ describe("progress on an item owned here", () => {
     await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 1,
           status: S.ACTION_ITEM_STATUS_DONE,
@@ -291,7 +305,7 @@ describe("progress on an item owned here", () => {
         }),
       status.ABORTED,
     );
-    const { actionItem: done } = await city.liaison.consultations.updateActionItemProgress({
+    const { actionItem: done } = await consultationsOf(city).updateActionItemProgress({
       actionItemId: a.actionItemId,
       expectedRevision: 2,
       status: S.ACTION_ITEM_STATUS_DONE,
@@ -308,7 +322,7 @@ describe("progress on an item owned here", () => {
     const final = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_CANCELLED,
@@ -324,7 +338,7 @@ describe("progress on an item owned here", () => {
     await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: randomUUID(),
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_DONE,
@@ -368,7 +382,7 @@ describe("cross-level tracking at the city", () => {
     const err = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_DONE,
@@ -381,7 +395,7 @@ describe("cross-level tracking at the city", () => {
       status.FAILED_PRECONDITION,
     );
     expect(err.preconditionViolations[0]!.type).toBe("ASSIGNED_ELSEWHERE");
-    const { actionItem } = await city.liaison.consultations.updateActionItemProgress({
+    const { actionItem } = await consultationsOf(city).updateActionItemProgress({
       actionItemId: a.actionItemId,
       expectedRevision: 0,
       status: S.ACTION_ITEM_STATUS_CANCELLED,
@@ -467,7 +481,7 @@ describe("cross-level tracking at a district", () => {
     const cancel = await refusedUnchanged(
       district,
       () =>
-        district.liaison.consultations.updateActionItemProgress({
+        consultationsOf(district).updateActionItemProgress({
           actionItemId: id,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_CANCELLED,
@@ -483,7 +497,7 @@ describe("cross-level tracking at a district", () => {
     const unknownOwner = await refusedUnchanged(
       district,
       () =>
-        district.liaison.consultations.updateActionItemProgress({
+        consultationsOf(district).updateActionItemProgress({
           actionItemId: id,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -502,7 +516,7 @@ describe("cross-level tracking at a district", () => {
       departmentId: districtChamber.department("法律服务部"),
       creditCode: "",
     };
-    await district.liaison.consultations.updateActionItemProgress({
+    await consultationsOf(district).updateActionItemProgress({
       actionItemId: id,
       expectedRevision: 1,
       status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -512,7 +526,7 @@ describe("cross-level tracking at a district", () => {
       reportingOrganisationId: "",
       reportingCreditCode: "",
     });
-    const { actionItem } = await district.liaison.consultations.updateActionItemProgress({
+    const { actionItem } = await consultationsOf(district).updateActionItemProgress({
       actionItemId: id,
       expectedRevision: 2,
       status: S.ACTION_ITEM_STATUS_DONE,
@@ -565,37 +579,37 @@ describe("listing action items", () => {
     });
     const byConsultation = { ...noFilter, consultationId: c.consultationId };
 
-    const page1 = await city.liaison.consultations.listActionItems({ filter: byConsultation, page: { pageSize: 2, pageToken: "" } });
+    const page1 = await consultationsOf(city).listActionItems({ filter: byConsultation, page: { pageSize: 2, pageToken: "" } });
     expect(page1.actionItems.map((a) => a.actionItemId)).toEqual([early.actionItemId, assigned.actionItemId]);
     expect(page1.page!.totalSize).toBe(3);
-    const page2 = await city.liaison.consultations.listActionItems({
+    const page2 = await consultationsOf(city).listActionItems({
       filter: byConsultation,
       page: { pageSize: 2, pageToken: page1.page!.nextPageToken },
     });
     expect(page2.actionItems.map((a) => a.actionItemId)).toEqual([late.actionItemId]);
     expect(page2.page!.nextPageToken).toBe("");
 
-    const toDistrict = await city.liaison.consultations.listActionItems({
+    const toDistrict = await consultationsOf(city).listActionItems({
       filter: { ...byConsultation, assigneeJurisdictionCode: "120102" },
     });
     expect(toDistrict.actionItems.map((a) => a.actionItemId)).toEqual([assigned.actionItemId]);
-    const owned = await city.liaison.consultations.listActionItems({
+    const owned = await consultationsOf(city).listActionItems({
       filter: { ...byConsultation, ownerOrganisationId: federation.organisation.organisationId },
     });
     expect(owned.page!.totalSize).toBe(2);
-    const local = await city.liaison.consultations.listActionItems({
+    const local = await consultationsOf(city).listActionItems({
       filter: { ...byConsultation, origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_LOCAL },
     });
     expect(local.page!.totalSize).toBe(3);
-    const open = await city.liaison.consultations.listActionItems({ filter: { ...byConsultation, status: S.ACTION_ITEM_STATUS_DONE } });
+    const open = await consultationsOf(city).listActionItems({ filter: { ...byConsultation, status: S.ACTION_ITEM_STATUS_DONE } });
     expect(open.page!.totalSize).toBe(0);
-    const receivedAtDistrict = await district.liaison.consultations.listActionItems({
+    const receivedAtDistrict = await consultationsOf(district).listActionItems({
       filter: { ...noFilter, origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_ASSIGNED_BY_CITY },
     });
     expect(receivedAtDistrict.page!.totalSize).toBe(1);
 
     const bad = await statusOf(
-      city.liaison.consultations.listActionItems({
+      consultationsOf(city).listActionItems({
         filter: { ...noFilter, assigneeJurisdictionCode: "999999", status: 17 as liaisonV1.ActionItemStatus },
       }),
     );
@@ -670,7 +684,7 @@ describe("overdue alerts", () => {
     const overdue = await item(city, a.actionItemId);
     expect(overdue.overdue).toBe(true);
     expect(overdue.revision).toBe(a.revision); // raising an alert is not a change of the item
-    const listed = await city.liaison.consultations.listActionItems({ filter: { ...noFilter, overdueOnly: true } });
+    const listed = await consultationsOf(city).listActionItems({ filter: { ...noFilter, overdueOnly: true } });
     expect(listed.actionItems.map((x) => x.actionItemId)).toContain(a.actionItemId);
 
     // Several more scheduled runs and a scan on demand raise nothing more for that due date.
@@ -685,7 +699,7 @@ describe("overdue alerts", () => {
     const items: liaisonV1.ActionItem[] = [];
     for (let i = 0; i < 6; i++) items.push(await decide(consultationId, `寅${i}：并发督办`, { dueTime: due }));
     const finished = await decide(consultationId, "卯：已办结", { dueTime: due });
-    await city.liaison.consultations.updateActionItemProgress({
+    await consultationsOf(city).updateActionItemProgress({
       actionItemId: finished.actionItemId,
       expectedRevision: 0,
       status: S.ACTION_ITEM_STATUS_DONE,
@@ -727,7 +741,7 @@ describe("extending a due date (申请延期)", () => {
   });
 
   const extend = (actionItemId: string, r: Partial<liaisonV1.ExtendActionItemDueDateRequest> = {}) =>
-    city.liaison.consultations.extendActionItemDueDate({
+    consultationsOf(city).extendActionItemDueDate({
       actionItemId,
       expectedRevision: 0,
       dueTime: inDays(60),
@@ -754,7 +768,7 @@ describe("extending a due date (申请延期)", () => {
     const earlier = await refusedUnchanged(city, () => extend(a.actionItemId, { dueTime: inDays(5) }), status.INVALID_ARGUMENT);
     expect(earlier.fieldViolations.map((v) => v.field)).toEqual(["due_time"]);
     await refusedUnchanged(city, () => extend(a.actionItemId, { expectedRevision: 9 }), status.ABORTED);
-    await city.liaison.consultations.updateActionItemProgress({
+    await consultationsOf(city).updateActionItemProgress({
       actionItemId: a.actionItemId,
       expectedRevision: 0,
       status: S.ACTION_ITEM_STATUS_DONE,
@@ -835,7 +849,7 @@ describe("extending a due date (申请延期)", () => {
     const refused = await refusedUnchanged(
       district,
       () =>
-        district.liaison.consultations.extendActionItemDueDate({
+        consultationsOf(district).extendActionItemDueDate({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           dueTime: inDays(90),
@@ -869,16 +883,16 @@ describe("joint owners", () => {
     expect(a.jointOwners.map((o) => [o.organisationId, o.organisation?.name])).toEqual([
       [chamber.organisation.organisationId, "天津市总商会"],
     ]);
-    const byJoint = await city.liaison.consultations.listActionItems({
+    const byJoint = await consultationsOf(city).listActionItems({
       filter: { ...noFilter, consultationId, ownerOrganisationId: chamber.organisation.organisationId },
     });
     expect(byJoint.actionItems.map((x) => x.actionItemId)).toEqual([a.actionItemId]);
-    const byCode = await city.liaison.consultations.listActionItems({
+    const byCode = await consultationsOf(city).listActionItems({
       filter: { ...noFilter, consultationId, ownerCreditCode: chamber.organisation.creditCode },
     });
     expect(byCode.actionItems.map((x) => x.actionItemId)).toEqual([a.actionItemId]);
 
-    const { actionItem } = await city.liaison.consultations.updateActionItemProgress({
+    const { actionItem } = await consultationsOf(city).updateActionItemProgress({
       actionItemId: a.actionItemId,
       expectedRevision: 0,
       status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -896,11 +910,11 @@ describe("joint owners", () => {
   });
 
   it("refuses a joint owner twice or the owner itself, and a report from an organisation that owns nothing, changing nothing", async () => {
-    const c = await city.liaison.consultations.getConsultation({ consultationId });
+    const c = await consultationsOf(city).getConsultation({ consultationId });
     const dup = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.recordOutcome({
+        consultationsOf(city).recordOutcome({
           consultationId,
           expectedRevision: c.consultation!.revision,
           type: L.OutcomeType.OUTCOME_TYPE_ACTION,
@@ -916,7 +930,7 @@ describe("joint owners", () => {
     const stranger = await refusedUnchanged(
       city,
       () =>
-        city.liaison.consultations.updateActionItemProgress({
+        consultationsOf(city).updateActionItemProgress({
           actionItemId: a.actionItemId,
           expectedRevision: 0,
           status: S.ACTION_ITEM_STATUS_IN_PROGRESS,
@@ -963,7 +977,7 @@ describe("an item a district raises to the city, at the city", () => {
         revision: 1,
       }),
     );
-    const listed = await city.liaison.consultations.listActionItems({
+    const listed = await consultationsOf(city).listActionItems({
       filter: { ...noFilter, origin: L.ActionItemOrigin.ACTION_ITEM_ORIGIN_RAISED_BY_DISTRICT },
     });
     expect(listed.actionItems.map((x) => x.actionItemId)).toContain(id);
@@ -979,18 +993,18 @@ describe("list filters: due before and originating consultation", () => {
     await close(first.consultationId);
     // Carried over to the next consultation of the series: still decided by the first.
     const next = await schedule("筛选协商二", first.seriesId);
-    const byOrigin = await city.liaison.consultations.listActionItems({
+    const byOrigin = await consultationsOf(city).listActionItems({
       filter: { ...noFilter, originConsultationId: first.consultationId },
     });
     expect(byOrigin.actionItems.map((x) => [x.actionItemId, x.consultationId])).toEqual([
       [soon.actionItemId, next.consultationId],
       [later.actionItemId, next.consultationId],
     ]);
-    const dueSoon = await city.liaison.consultations.listActionItems({
+    const dueSoon = await consultationsOf(city).listActionItems({
       filter: { ...noFilter, originConsultationId: first.consultationId, dueBefore: inDays(10) },
     });
     expect(dueSoon.actionItems.map((x) => x.actionItemId)).toEqual([soon.actionItemId]);
-    const bad = await statusOf(city.liaison.consultations.listActionItems({ filter: { ...noFilter, originConsultationId: "x" } }));
+    const bad = await statusOf(consultationsOf(city).listActionItems({ filter: { ...noFilter, originConsultationId: "x" } }));
     expect(bad.fieldViolations.map((v) => v.field)).toEqual(["filter.origin_consultation_id"]);
   });
 });

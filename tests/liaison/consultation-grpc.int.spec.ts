@@ -7,6 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { liaisonV1 } from "@jinlian/proto";
 import { randomUUID } from "node:crypto";
 import { uniqueNamespace } from "../harness/kafka";
+import { answersCheckedAgainstReads } from "../support/answers";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { attendee, bothSides, establishMechanism } from "../support/consultation-fixtures";
@@ -27,6 +28,19 @@ let mechanism: liaisonV1.Mechanism;
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(Date.now() + n * DAY);
+
+/**
+ * A node's consultation service, each write's answer checked right after against
+ * GetConsultation or GetActionItem.
+ */
+const consultationsOf = (node: TestNode) =>
+  answersCheckedAgainstReads(
+    answersCheckedAgainstReads(node.liaison.consultations, "consultation", async (c: liaisonV1.Consultation) => {
+      return (await node.liaison.consultations.getConsultation({ consultationId: c.consultationId })).consultation;
+    }),
+    "actionItem",
+    async (a: liaisonV1.ActionItem) => (await node.liaison.consultations.getActionItem({ actionItemId: a.actionItemId })).actionItem,
+  );
 
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("consultations") });
@@ -83,14 +97,13 @@ function scheduleRequest(overrides: Partial<liaisonV1.ScheduleConsultationReques
 }
 
 async function schedule(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}) {
-  return (await city.liaison.consultations.scheduleConsultation(scheduleRequest(overrides))).consultation!;
+  return (await consultationsOf(city).scheduleConsultation(scheduleRequest(overrides))).consultation!;
 }
 
 async function started(overrides: Partial<liaisonV1.ScheduleConsultationRequest> = {}) {
   const c = await schedule(overrides);
-  return (
-    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: c.revision, reason: "" })
-  ).consultation!;
+  return (await consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: c.revision, reason: "" }))
+    .consultation!;
 }
 
 function actionOutcome(consultationId: string, action: Partial<liaisonV1.ActionSpec>): liaisonV1.RecordOutcomeRequest {
@@ -161,7 +174,7 @@ describe("scheduling", () => {
   it("names every missing or malformed field and changes nothing", async () => {
     const err = await refusedUnchanged(
       () =>
-        city.liaison.consultations.scheduleConsultation(
+        consultationsOf(city).scheduleConsultation(
           scheduleRequest({
             kind: 0,
             title: "",
@@ -197,7 +210,7 @@ describe("scheduling", () => {
 
   it("refuses an enum value the contract does not define", async () => {
     const err = await refusedUnchanged(
-      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ kind: 9 as liaisonV1.ConsultationKind })),
+      () => consultationsOf(city).scheduleConsultation(scheduleRequest({ kind: 9 as liaisonV1.ConsultationKind })),
       status.INVALID_ARGUMENT,
     );
     expect(err.fieldViolations.map((v) => v.field)).toEqual(["kind"]);
@@ -206,7 +219,7 @@ describe("scheduling", () => {
   it("refuses unregistered organisations (INVALID_ARGUMENT) and deactivated attendees (FAILED_PRECONDITION)", async () => {
     const unknown = await refusedUnchanged(
       () =>
-        city.liaison.consultations.scheduleConsultation(
+        consultationsOf(city).scheduleConsultation(
           scheduleRequest({
             agenda: [
               {
@@ -229,7 +242,7 @@ describe("scheduling", () => {
     expect(unknown.fieldViolations.map((v) => v.field)).toEqual(["agenda[0].presenter_organisation_id", "attendees[1].organisation_id"]);
     const deactivated = await refusedUnchanged(
       () =>
-        city.liaison.consultations.scheduleConsultation(
+        consultationsOf(city).scheduleConsultation(
           scheduleRequest({
             attendees: [
               { name: "赵强", organisationId: retired.organisation.organisationId, title: "会长", attendeeId: "", creditCode: "" },
@@ -243,21 +256,19 @@ describe("scheduling", () => {
 
   it("refuses an unknown series or mechanism (INVALID_ARGUMENT) and a series of the other kind (FAILED_PRECONDITION)", async () => {
     const series = await refusedUnchanged(
-      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ seriesId: randomUUID() })),
+      () => consultationsOf(city).scheduleConsultation(scheduleRequest({ seriesId: randomUUID() })),
       status.INVALID_ARGUMENT,
     );
     expect(series.fieldViolations.map((v) => v.field)).toEqual(["series_id"]);
     const mechanism = await refusedUnchanged(
-      () => city.liaison.consultations.scheduleConsultation(scheduleRequest({ mechanismId: randomUUID() })),
+      () => consultationsOf(city).scheduleConsultation(scheduleRequest({ mechanismId: randomUUID() })),
       status.INVALID_ARGUMENT,
     );
     expect(mechanism.fieldViolations.map((v) => v.field)).toEqual(["mechanism_id"]);
     const highLevel = await schedule();
     const kind = await refusedUnchanged(
       () =>
-        city.liaison.consultations.scheduleConsultation(
-          scheduleRequest({ kind: Kind.CONSULTATION_KIND_WORKING, seriesId: highLevel.seriesId }),
-        ),
+        consultationsOf(city).scheduleConsultation(scheduleRequest({ kind: Kind.CONSULTATION_KIND_WORKING, seriesId: highLevel.seriesId })),
       status.FAILED_PRECONDITION,
     );
     expect(kind.preconditionViolations[0]!.type).toBe("SERIES_KIND");
@@ -267,7 +278,7 @@ describe("scheduling", () => {
 describe("agenda and attendees", () => {
   it("adds agenda items only while planned and records attendees while planned or in progress", async () => {
     const c = await schedule({ agenda: [] });
-    const { consultation: withItem } = await city.liaison.consultations.addAgendaItem({
+    const { consultation: withItem } = await consultationsOf(city).addAgendaItem({
       consultationId: c.consultationId,
       expectedRevision: 1,
       item: {
@@ -283,7 +294,7 @@ describe("agenda and attendees", () => {
     expect(withItem!.agenda.map((a) => [a.topic, a.durationMinutes])).toEqual([["商会调解工作", 45]]);
     expect(withItem!.revision).toBe(2);
 
-    const { consultation: attended } = await city.liaison.consultations.recordAttendees({
+    const { consultation: attended } = await consultationsOf(city).recordAttendees({
       consultationId: c.consultationId,
       expectedRevision: 2,
       attendees: [{ name: "周华", organisationId: federation.organisation.organisationId, title: "部长", attendeeId: "", creditCode: "" }],
@@ -291,10 +302,10 @@ describe("agenda and attendees", () => {
     });
     expect(attended!.attendees.map((a) => a.name)).toEqual(["李明", "王芳", "周华"]);
 
-    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 3, reason: "" });
+    await consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: 3, reason: "" });
     const late = await refusedUnchanged(
       () =>
-        city.liaison.consultations.addAgendaItem({
+        consultationsOf(city).addAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
           item: {
@@ -311,7 +322,7 @@ describe("agenda and attendees", () => {
     );
     expect(late.preconditionViolations[0]).toEqual(expect.objectContaining({ type: "STATE", subject: `consultation/${c.consultationId}` }));
 
-    const { consultation: more } = await city.liaison.consultations.recordAttendees({
+    const { consultation: more } = await consultationsOf(city).recordAttendees({
       consultationId: c.consultationId,
       expectedRevision: 0,
       attendees: [{ name: "钱进", organisationId: bureau.organisation.organisationId, title: "处长", attendeeId: "", creditCode: "" }],
@@ -324,7 +335,7 @@ describe("agenda and attendees", () => {
     const c = await schedule();
     const bad = await refusedUnchanged(
       () =>
-        city.liaison.consultations.addAgendaItem({
+        consultationsOf(city).addAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
           item: { agendaItemId: "", topic: "", presenter: "", presenterOrganisationId: "", durationMinutes: 0, presenterCreditCode: "" },
@@ -334,14 +345,13 @@ describe("agenda and attendees", () => {
     );
     expect(bad.fieldViolations.map((v) => v.field)).toEqual(["item.duration_minutes", "item.topic"]);
     const none = await refusedUnchanged(
-      () =>
-        city.liaison.consultations.recordAttendees({ consultationId: c.consultationId, expectedRevision: 0, attendees: [], reason: "" }),
+      () => consultationsOf(city).recordAttendees({ consultationId: c.consultationId, expectedRevision: 0, attendees: [], reason: "" }),
       status.INVALID_ARGUMENT,
     );
     expect(none.fieldViolations.map((v) => v.field)).toEqual(["attendees"]);
     const unknown = await refusedUnchanged(
       () =>
-        city.liaison.consultations.recordAttendees({
+        consultationsOf(city).recordAttendees({
           consultationId: c.consultationId,
           expectedRevision: 0,
           attendees: [{ name: "孙丽", organisationId: randomUUID(), title: "", attendeeId: "", creditCode: "" }],
@@ -356,7 +366,7 @@ describe("agenda and attendees", () => {
 describe("holding a consultation", () => {
   it("goes planned -> in progress -> closed, with typed outcomes and minutes, and audits each change", async () => {
     const c = await schedule();
-    const { consultation: running } = await city.liaison.consultations.startConsultation({
+    const { consultation: running } = await consultationsOf(city).startConsultation({
       consultationId: c.consultationId,
       expectedRevision: 1,
       reason: "按期召开",
@@ -365,7 +375,7 @@ describe("holding a consultation", () => {
     expect(running!.startTime).toBeInstanceOf(Date);
 
     const agendaItemId = c.agenda[0]!.agendaItemId;
-    const decision = await city.liaison.consultations.recordOutcome({
+    const decision = await consultationsOf(city).recordOutcome({
       consultationId: c.consultationId,
       expectedRevision: 2,
       type: Outcome.OUTCOME_TYPE_DECISION,
@@ -378,7 +388,7 @@ describe("holding a consultation", () => {
       expect.objectContaining({ type: Outcome.OUTCOME_TYPE_DECISION, agendaItemId, actionItemId: "", text: "议定：建立季度会商制度" }),
     );
     expect(decision.outcome!.audit!.actor).toBe("test-operator");
-    await city.liaison.consultations.recordOutcome({
+    await consultationsOf(city).recordOutcome({
       consultationId: c.consultationId,
       expectedRevision: 3,
       type: Outcome.OUTCOME_TYPE_INFORMATION,
@@ -387,7 +397,7 @@ describe("holding a consultation", () => {
       action: undefined,
       reason: "",
     });
-    const action = await city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 4 });
+    const action = await consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 4 });
     const item = action.consultation!.actionItems[0]!;
     expect(action.outcome!.actionItemId).toBe(item.actionItemId);
     expect(item).toEqual(
@@ -412,7 +422,7 @@ describe("holding a consultation", () => {
       }),
     );
 
-    const { consultation: closed } = await city.liaison.consultations.closeConsultation({
+    const { consultation: closed } = await consultationsOf(city).closeConsultation({
       consultationId: c.consultationId,
       expectedRevision: 5,
       minutes: "会议纪要：……",
@@ -446,7 +456,7 @@ describe("holding a consultation", () => {
     // An outcome on a closed consultation, or closing it again: refused, nothing changes.
     const onClosed = await refusedUnchanged(
       () =>
-        city.liaison.consultations.recordOutcome({
+        consultationsOf(city).recordOutcome({
           consultationId: c.consultationId,
           expectedRevision: 0,
           type: Outcome.OUTCOME_TYPE_DECISION,
@@ -460,7 +470,7 @@ describe("holding a consultation", () => {
     expect(onClosed.preconditionViolations[0]!.description).toContain("is closed");
     await refusedUnchanged(
       () =>
-        city.liaison.consultations.closeConsultation({
+        consultationsOf(city).closeConsultation({
           consultationId: c.consultationId,
           expectedRevision: 0,
           minutes: "再次",
@@ -474,7 +484,7 @@ describe("holding a consultation", () => {
     const c = await schedule();
     const close = await refusedUnchanged(
       () =>
-        city.liaison.consultations.closeConsultation({
+        consultationsOf(city).closeConsultation({
           consultationId: c.consultationId,
           expectedRevision: 0,
           minutes: "纪要",
@@ -483,20 +493,19 @@ describe("holding a consultation", () => {
       status.FAILED_PRECONDITION,
     );
     expect(close.preconditionViolations[0]!.description).toContain("has not started");
-    await refusedUnchanged(() => city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, {})), status.FAILED_PRECONDITION);
+    await refusedUnchanged(() => consultationsOf(city).recordOutcome(actionOutcome(c.consultationId, {})), status.FAILED_PRECONDITION);
   });
 
   it("refuses closing without minutes (INVALID_ARGUMENT) and a stale expected revision (ABORTED), changing nothing", async () => {
     const c = await started();
     const minutes = await refusedUnchanged(
-      () =>
-        city.liaison.consultations.closeConsultation({ consultationId: c.consultationId, expectedRevision: 0, minutes: " ", reason: "" }),
+      () => consultationsOf(city).closeConsultation({ consultationId: c.consultationId, expectedRevision: 0, minutes: " ", reason: "" }),
       status.INVALID_ARGUMENT,
     );
     expect(minutes.fieldViolations.map((v) => v.field)).toEqual(["minutes"]);
     await refusedUnchanged(
       () =>
-        city.liaison.consultations.closeConsultation({
+        consultationsOf(city).closeConsultation({
           consultationId: c.consultationId,
           expectedRevision: 1,
           minutes: "纪要",
@@ -505,10 +514,10 @@ describe("holding a consultation", () => {
       status.ABORTED,
     );
     await refusedUnchanged(
-      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 1 }),
+      () => consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 1 }),
       status.ABORTED,
     );
-    const { consultation } = await city.liaison.consultations.closeConsultation({
+    const { consultation } = await consultationsOf(city).closeConsultation({
       consultationId: c.consultationId,
       expectedRevision: 2,
       minutes: "纪要",
@@ -517,7 +526,7 @@ describe("holding a consultation", () => {
     expect(consultation!.revision).toBe(3);
     // A stale revision is answered before the state's refusal (starting a closed consultation).
     await refusedUnchanged(
-      () => city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 2, reason: "" }),
+      () => consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: 2, reason: "" }),
       status.ABORTED,
     );
   });
@@ -525,11 +534,11 @@ describe("holding a consultation", () => {
   it("cancels a planned consultation with a reason, and only then", async () => {
     const c = await schedule();
     const noReason = await refusedUnchanged(
-      () => city.liaison.consultations.cancelConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: " " }),
+      () => consultationsOf(city).cancelConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: " " }),
       status.INVALID_ARGUMENT,
     );
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
-    const { consultation } = await city.liaison.consultations.cancelConsultation({
+    const { consultation } = await consultationsOf(city).cancelConsultation({
       consultationId: c.consultationId,
       expectedRevision: 1,
       reason: "领导另有公务",
@@ -537,12 +546,12 @@ describe("holding a consultation", () => {
     expect(consultation!.status).toBe(CStatus.CONSULTATION_STATUS_CANCELLED);
     expect(consultation!.endTime).toBeInstanceOf(Date);
     await refusedUnchanged(
-      () => city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" }),
+      () => consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" }),
       status.FAILED_PRECONDITION,
     );
     const running = await started();
     await refusedUnchanged(
-      () => city.liaison.consultations.cancelConsultation({ consultationId: running.consultationId, expectedRevision: 0, reason: "取消" }),
+      () => consultationsOf(city).cancelConsultation({ consultationId: running.consultationId, expectedRevision: 0, reason: "取消" }),
       status.FAILED_PRECONDITION,
     );
   });
@@ -556,12 +565,12 @@ describe("outcome rules", () => {
 
   it("requires an action for an ACTION outcome, and none for others", async () => {
     const missing = await refusedUnchanged(
-      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), action: undefined }),
+      () => consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), action: undefined }),
       status.INVALID_ARGUMENT,
     );
     expect(missing.fieldViolations.map((v) => v.field)).toEqual(["action"]);
     const extra = await refusedUnchanged(
-      () => city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), type: Outcome.OUTCOME_TYPE_DECISION }),
+      () => consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), type: Outcome.OUTCOME_TYPE_DECISION }),
       status.INVALID_ARGUMENT,
     );
     expect(extra.fieldViolations.map((v) => v.field)).toEqual(["action"]);
@@ -570,7 +579,7 @@ describe("outcome rules", () => {
   it("refuses an owner that is unknown, has no such department, or is deactivated", async () => {
     const unknown = await refusedUnchanged(
       () =>
-        city.liaison.consultations.recordOutcome(
+        consultationsOf(city).recordOutcome(
           actionOutcome(c.consultationId, { owner: { organisationId: randomUUID(), departmentId: randomUUID(), creditCode: "" } }),
         ),
       status.INVALID_ARGUMENT,
@@ -578,7 +587,7 @@ describe("outcome rules", () => {
     expect(unknown.fieldViolations).toEqual([{ field: "action.owner.organisation_id", description: "is not a registered organisation" }]);
     const department = await refusedUnchanged(
       () =>
-        city.liaison.consultations.recordOutcome(
+        consultationsOf(city).recordOutcome(
           actionOutcome(c.consultationId, {
             owner: {
               organisationId: federation.organisation.organisationId,
@@ -592,7 +601,7 @@ describe("outcome rules", () => {
     expect(department.fieldViolations.map((v) => v.field)).toEqual(["action.owner.department_id"]);
     const deactivated = await refusedUnchanged(
       () =>
-        city.liaison.consultations.recordOutcome(
+        consultationsOf(city).recordOutcome(
           actionOutcome(c.consultationId, {
             owner: { organisationId: retired.organisation.organisationId, departmentId: retired.department("秘书处"), creditCode: "" },
           }),
@@ -604,33 +613,30 @@ describe("outcome rules", () => {
 
   it("refuses a due time in the past, both owner and assignee, a non-district assignee, and a foreign agenda item", async () => {
     const past = await refusedUnchanged(
-      () =>
-        city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { dueTime: new Date(Date.now() - 60_000), title: "" })),
+      () => consultationsOf(city).recordOutcome(actionOutcome(c.consultationId, { dueTime: new Date(Date.now() - 60_000), title: "" })),
       status.INVALID_ARGUMENT,
     );
     expect(past.fieldViolations.map((v) => v.field)).toEqual(["action.title", "action.due_time"]);
     const both = await refusedUnchanged(
-      () => city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { assigneeJurisdictionCode: "120101" })),
+      () => consultationsOf(city).recordOutcome(actionOutcome(c.consultationId, { assigneeJurisdictionCode: "120101" })),
       status.INVALID_ARGUMENT,
     );
     expect(both.fieldViolations.map((v) => v.field)).toEqual(["action"]);
     const notDistrict = await refusedUnchanged(
-      () =>
-        city.liaison.consultations.recordOutcome(actionOutcome(c.consultationId, { owner: undefined, assigneeJurisdictionCode: "110000" })),
+      () => consultationsOf(city).recordOutcome(actionOutcome(c.consultationId, { owner: undefined, assigneeJurisdictionCode: "110000" })),
       status.INVALID_ARGUMENT,
     );
     expect(notDistrict.fieldViolations.map((v) => v.field)).toEqual(["action.assignee_jurisdiction_code"]);
     const other = await schedule();
     const foreign = await refusedUnchanged(
-      () =>
-        city.liaison.consultations.recordOutcome({ ...actionOutcome(c.consultationId, {}), agendaItemId: other.agenda[0]!.agendaItemId }),
+      () => consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), agendaItemId: other.agenda[0]!.agendaItemId }),
       status.INVALID_ARGUMENT,
     );
     expect(foreign.fieldViolations.map((v) => v.field)).toEqual(["agenda_item_id"]);
   });
 
   it("assigns an action to a district node: the item names the assignee and an assignment goes to the district's topic", async () => {
-    const { outcome, consultation } = await city.liaison.consultations.recordOutcome(
+    const { outcome, consultation } = await consultationsOf(city).recordOutcome(
       actionOutcome(c.consultationId, { owner: undefined, assigneeJurisdictionCode: "120101", title: "和平区开展商会法治体检" }),
     );
     const item = consultation!.actionItems.find((a) => a.actionItemId === outcome!.actionItemId)!;
@@ -647,12 +653,12 @@ describe("outcome rules", () => {
 
 describe("reading", () => {
   it("answers NOT_FOUND for an unknown consultation and INVALID_ARGUMENT for a malformed id", async () => {
-    expect((await statusOf(city.liaison.consultations.getConsultation({ consultationId: randomUUID() }))).code).toBe(status.NOT_FOUND);
-    const bad = await statusOf(city.liaison.consultations.getConsultation({ consultationId: "c-1" }));
+    expect((await statusOf(consultationsOf(city).getConsultation({ consultationId: randomUUID() }))).code).toBe(status.NOT_FOUND);
+    const bad = await statusOf(consultationsOf(city).getConsultation({ consultationId: "c-1" }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations).toEqual([{ field: "consultation_id", description: "must be a UUID" }]);
     await refusedUnchanged(
-      () => city.liaison.consultations.startConsultation({ consultationId: randomUUID(), expectedRevision: 0, reason: "" }),
+      () => consultationsOf(city).startConsultation({ consultationId: randomUUID(), expectedRevision: 0, reason: "" }),
       status.NOT_FOUND,
     );
   });
@@ -672,7 +678,7 @@ describe("reading", () => {
       scheduledTime: inDays(15),
       seriesId: first.seriesId,
     });
-    await city.liaison.consultations.startConsultation({ consultationId: first.consultationId, expectedRevision: 0, reason: "" });
+    await consultationsOf(city).startConsultation({ consultationId: first.consultationId, expectedRevision: 0, reason: "" });
     const filter = (f: Partial<liaisonV1.ConsultationFilter>): liaisonV1.ConsultationFilter => ({
       kind: 0,
       status: 0,
@@ -683,33 +689,33 @@ describe("reading", () => {
       ...f,
     });
 
-    const page1 = await city.liaison.consultations.listConsultations({ filter: filter({}), page: { pageSize: 2, pageToken: "" } });
+    const page1 = await consultationsOf(city).listConsultations({ filter: filter({}), page: { pageSize: 2, pageToken: "" } });
     expect(page1.consultations.map((c) => c.consultationId)).toEqual([second.consultationId, third.consultationId]);
     expect(page1.page!.totalSize).toBe(3);
     expect(page1.consultations[0]!.agenda).toHaveLength(1);
-    const page2 = await city.liaison.consultations.listConsultations({
+    const page2 = await consultationsOf(city).listConsultations({
       filter: filter({}),
       page: { pageSize: 2, pageToken: page1.page!.nextPageToken },
     });
     expect(page2.consultations.map((c) => c.consultationId)).toEqual([first.consultationId]);
     expect(page2.page!.nextPageToken).toBe("");
 
-    const planned = await city.liaison.consultations.listConsultations({ filter: filter({ status: CStatus.CONSULTATION_STATUS_PLANNED }) });
+    const planned = await consultationsOf(city).listConsultations({ filter: filter({ status: CStatus.CONSULTATION_STATUS_PLANNED }) });
     expect(planned.page!.totalSize).toBe(2);
-    const highLevel = await city.liaison.consultations.listConsultations({ filter: filter({ kind: Kind.CONSULTATION_KIND_HIGH_LEVEL }) });
+    const highLevel = await consultationsOf(city).listConsultations({ filter: filter({ kind: Kind.CONSULTATION_KIND_HIGH_LEVEL }) });
     expect(highLevel.page!.totalSize).toBe(0);
-    const series = await city.liaison.consultations.listConsultations({ filter: filter({ text: "", seriesId: first.seriesId }) });
+    const series = await consultationsOf(city).listConsultations({ filter: filter({ text: "", seriesId: first.seriesId }) });
     expect(series.page!.totalSize).toBe(3);
 
     const otherFilter = await statusOf(
-      city.liaison.consultations.listConsultations({
+      consultationsOf(city).listConsultations({
         filter: filter({ kind: Kind.CONSULTATION_KIND_WORKING }),
         page: { pageSize: 2, pageToken: page1.page!.nextPageToken },
       }),
     );
     expect(otherFilter.code).toBe(status.INVALID_ARGUMENT);
     const badEnum = await statusOf(
-      city.liaison.consultations.listConsultations({ filter: filter({ status: 42 as liaisonV1.ConsultationStatus }) }),
+      consultationsOf(city).listConsultations({ filter: filter({ status: 42 as liaisonV1.ConsultationStatus }) }),
     );
     expect(badEnum.fieldViolations.map((v) => v.field)).toEqual(["filter.status"]);
   });
@@ -748,7 +754,7 @@ describe("the mechanism and both sides (art. 1-2)", () => {
 describe("rescheduling", () => {
   it("moves a planned consultation with a reason, audited; refuses no reason, a stale revision, and once started", async () => {
     const c = await schedule();
-    const { consultation: moved } = await city.liaison.consultations.rescheduleConsultation({
+    const { consultation: moved } = await consultationsOf(city).rescheduleConsultation({
       consultationId: c.consultationId,
       expectedRevision: c.revision,
       scheduledTime: inDays(9),
@@ -765,15 +771,15 @@ describe("rescheduling", () => {
     expect(entries.map((e) => [e.action, e.audit!.reason])).toContainEqual(["RescheduleConsultation", "与全市大会冲突"]);
 
     const req = { consultationId: c.consultationId, expectedRevision: 0, scheduledTime: inDays(10), location: "", reason: "" };
-    const noReason = await refusedUnchanged(() => city.liaison.consultations.rescheduleConsultation(req), status.INVALID_ARGUMENT);
+    const noReason = await refusedUnchanged(() => consultationsOf(city).rescheduleConsultation(req), status.INVALID_ARGUMENT);
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     await refusedUnchanged(
-      () => city.liaison.consultations.rescheduleConsultation({ ...req, expectedRevision: 1, reason: "再改" }),
+      () => consultationsOf(city).rescheduleConsultation({ ...req, expectedRevision: 1, reason: "再改" }),
       status.ABORTED,
     );
-    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
+    await consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
     const held = await refusedUnchanged(
-      () => city.liaison.consultations.rescheduleConsultation({ ...req, reason: "再改" }),
+      () => consultationsOf(city).rescheduleConsultation({ ...req, reason: "再改" }),
       status.FAILED_PRECONDITION,
     );
     expect(held.preconditionViolations[0]!.type).toBe("STATE");
@@ -783,7 +789,7 @@ describe("rescheduling", () => {
 describe("removing agenda items and attendees", () => {
   it("removes an agenda item and an attendee while planned, with a reason; positions stay consistent for later additions", async () => {
     const c = await schedule({ attendees: [...bothSides(bureau, federation), attendee("周华", federation, "部长")] });
-    const { consultation: trimmed } = await city.liaison.consultations.removeAgendaItem({
+    const { consultation: trimmed } = await consultationsOf(city).removeAgendaItem({
       consultationId: c.consultationId,
       expectedRevision: 0,
       agendaItemId: c.agenda[0]!.agendaItemId,
@@ -791,14 +797,14 @@ describe("removing agenda items and attendees", () => {
     });
     expect(trimmed!.agenda).toEqual([]);
     const guest = c.attendees.find((a) => a.name === "周华")!;
-    const { consultation: fewer } = await city.liaison.consultations.removeAttendee({
+    const { consultation: fewer } = await consultationsOf(city).removeAttendee({
       consultationId: c.consultationId,
       expectedRevision: 0,
       attendeeId: guest.attendeeId,
       reason: "另有公务",
     });
     expect(fewer!.attendees.map((a) => a.name)).toEqual(["李明", "王芳"]);
-    const { consultation: again } = await city.liaison.consultations.recordAttendees({
+    const { consultation: again } = await consultationsOf(city).recordAttendees({
       consultationId: c.consultationId,
       expectedRevision: 0,
       attendees: [attendee("钱进", bureau, "处长")],
@@ -823,7 +829,7 @@ describe("removing agenda items and attendees", () => {
     const federationAttendee = c.attendees.find((a) => a.organisationId === federation.organisation.organisationId)!;
     const side = await refusedUnchanged(
       () =>
-        city.liaison.consultations.removeAttendee({
+        consultationsOf(city).removeAttendee({
           consultationId: c.consultationId,
           expectedRevision: 0,
           attendeeId: federationAttendee.attendeeId,
@@ -834,7 +840,7 @@ describe("removing agenda items and attendees", () => {
     expect(side.preconditionViolations[0]!.type).toBe("BOTH_SIDES");
     const unknown = await refusedUnchanged(
       () =>
-        city.liaison.consultations.removeAgendaItem({
+        consultationsOf(city).removeAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
           agendaItemId: randomUUID(),
@@ -845,7 +851,7 @@ describe("removing agenda items and attendees", () => {
     expect(unknown.fieldViolations.map((v) => v.field)).toEqual(["agenda_item_id"]);
     const noReason = await refusedUnchanged(
       () =>
-        city.liaison.consultations.removeAgendaItem({
+        consultationsOf(city).removeAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
           agendaItemId: c.agenda[0]!.agendaItemId,
@@ -854,10 +860,10 @@ describe("removing agenda items and attendees", () => {
       status.INVALID_ARGUMENT,
     );
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
-    await city.liaison.consultations.startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
+    await consultationsOf(city).startConsultation({ consultationId: c.consultationId, expectedRevision: 0, reason: "" });
     await refusedUnchanged(
       () =>
-        city.liaison.consultations.removeAgendaItem({
+        consultationsOf(city).removeAgendaItem({
           consultationId: c.consultationId,
           expectedRevision: 0,
           agendaItemId: c.agenda[0]!.agendaItemId,
@@ -871,7 +877,7 @@ describe("removing agenda items and attendees", () => {
 describe("correcting an outcome", () => {
   it("corrects a closed consultation's outcome as a new version with its reason, keeping the original, audited", async () => {
     const c = await started();
-    const { outcome } = await city.liaison.consultations.recordOutcome({
+    const { outcome } = await consultationsOf(city).recordOutcome({
       consultationId: c.consultationId,
       expectedRevision: 0,
       type: Outcome.OUTCOME_TYPE_DECISION,
@@ -880,13 +886,13 @@ describe("correcting an outcome", () => {
       action: undefined,
       reason: "",
     });
-    await city.liaison.consultations.closeConsultation({
+    await consultationsOf(city).closeConsultation({
       consultationId: c.consultationId,
       expectedRevision: 0,
       minutes: "纪要",
       reason: "",
     });
-    const { outcome: corrected, consultation } = await city.liaison.consultations.correctOutcome({
+    const { outcome: corrected, consultation } = await consultationsOf(city).correctOutcome({
       consultationId: c.consultationId,
       expectedRevision: 0,
       outcomeId: outcome!.outcomeId,
@@ -901,7 +907,7 @@ describe("correcting an outcome", () => {
     ]);
     expect(consultation!.status).toBe(CStatus.CONSULTATION_STATUS_CLOSED);
     // Read back: the correction is stored, the original kept.
-    const { consultation: read } = await city.liaison.consultations.getConsultation({ consultationId: c.consultationId });
+    const { consultation: read } = await consultationsOf(city).getConsultation({ consultationId: c.consultationId });
     expect(read!.outcomes[0]!.history).toHaveLength(2);
     const { entries } = await city.liaison.audit.listAuditEntries({
       aggregateType: "consultation",
@@ -912,7 +918,7 @@ describe("correcting an outcome", () => {
 
     const same = await refusedUnchanged(
       () =>
-        city.liaison.consultations.correctOutcome({
+        consultationsOf(city).correctOutcome({
           consultationId: c.consultationId,
           expectedRevision: 0,
           outcomeId: outcome!.outcomeId,
@@ -924,7 +930,7 @@ describe("correcting an outcome", () => {
     expect(same.fieldViolations.map((v) => v.field)).toEqual(["text"]);
     const noReason = await refusedUnchanged(
       () =>
-        city.liaison.consultations.correctOutcome({
+        consultationsOf(city).correctOutcome({
           consultationId: c.consultationId,
           expectedRevision: 0,
           outcomeId: outcome!.outcomeId,
@@ -940,7 +946,7 @@ describe("correcting an outcome", () => {
     const c = await schedule();
     await refusedUnchanged(
       () =>
-        city.liaison.consultations.correctOutcome({
+        consultationsOf(city).correctOutcome({
           consultationId: c.consultationId,
           expectedRevision: 0,
           outcomeId: randomUUID(),
@@ -956,7 +962,7 @@ describe("districts concerned and naming organisations by credit code", () => {
   it("sends the agenda to each district concerned (and its reschedule), not to others", async () => {
     const c = await schedule({ concernedJurisdictionCodes: ["120101", "120116"] });
     expect(c.concernedJurisdictionCodes).toEqual(["120101", "120116"]);
-    await city.liaison.consultations.rescheduleConsultation({
+    await consultationsOf(city).rescheduleConsultation({
       consultationId: c.consultationId,
       expectedRevision: 0,
       scheduledTime: inDays(12),
@@ -1013,13 +1019,13 @@ describe("districts concerned and naming organisations by credit code", () => {
     expect(err.fieldViolations.map((v) => v.field)).toEqual(["attendees[1].credit_code", "attendees[3].credit_code"]);
 
     const started_ = await started();
-    const { outcome } = await city.liaison.consultations.recordOutcome(
+    const { outcome } = await consultationsOf(city).recordOutcome(
       actionOutcome(started_.consultationId, {
         owner: { organisationId: "", departmentId: federation.department("法律服务部"), creditCode: federation.organisation.creditCode },
         jointOwners: [{ organisationId: "", departmentId: bureau.department("法治调研处"), creditCode: bureau.organisation.creditCode }],
       }),
     );
-    const { actionItem } = await city.liaison.consultations.getActionItem({ actionItemId: outcome!.actionItemId });
+    const { actionItem } = await consultationsOf(city).getActionItem({ actionItemId: outcome!.actionItemId });
     expect(actionItem!.owner!.organisationId).toBe(federation.organisation.organisationId);
     expect(actionItem!.jointOwners.map((o) => [o.organisationId, o.organisation?.name])).toEqual([
       [bureau.organisation.organisationId, bureau.organisation.name],
@@ -1042,13 +1048,13 @@ describe("list filters: period and mechanism", () => {
       ...f,
     });
     const list = async (f: Partial<liaisonV1.ConsultationFilter>) =>
-      (await city.liaison.consultations.listConsultations({ filter: filter(f) })).consultations.map((c) => c.consultationId);
+      (await consultationsOf(city).listConsultations({ filter: filter(f) })).consultations.map((c) => c.consultationId);
     expect(await list({ period: { startTime: inDays(50), endTime: undefined } })).toEqual([late.consultationId]);
     expect(await list({ period: { startTime: inDays(30), endTime: inDays(50) } })).toEqual([early.consultationId]);
     expect(await list({ mechanismId: mechanism.mechanismId })).toEqual([late.consultationId, early.consultationId]);
     expect(await list({ mechanismId: randomUUID() })).toEqual([]);
     const bad = await statusOf(
-      city.liaison.consultations.listConsultations({ filter: filter({ period: { startTime: inDays(5), endTime: inDays(1) } }) }),
+      consultationsOf(city).listConsultations({ filter: filter({ period: { startTime: inDays(5), endTime: inDays(1) } }) }),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations.map((v) => v.field)).toEqual(["filter.period.end_time"]);

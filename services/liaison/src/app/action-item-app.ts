@@ -83,6 +83,11 @@ export class ActionItemApp {
   private async view(db: Knex | Knex.Transaction, id: string): Promise<ActionItemView> {
     const item = await repo.loadActionItem(db, id);
     if (!item) throw new NotFoundError("action item", id);
+    return this.viewOf(db, item);
+  }
+
+  /** The view of an item as loaded or as a change saved it: only its owners' names are read. */
+  private async viewOf(db: Knex | Knex.Transaction, item: ActionItem): Promise<ActionItemView> {
     return actionItemViews([item], this.kit.now(), await findOrganisations(db, ownerIdsOf(item)))[0]!;
   }
 
@@ -126,9 +131,10 @@ export class ActionItemApp {
       reportingOrganisationId: ids[1]!,
       jointOwners: joint.map((o, i) => ({ ...o, organisationId: ids[2 + i]! })),
     });
-    return this.kit.mutation(
+    return this.kit.change(
       `UpdateActionItemProgress:${id}`,
       actor,
+      id,
       async (trx) => {
         const before = await repo.loadActionItem(trx, id, true);
         if (!before) throw new NotFoundError("action item", id);
@@ -151,8 +157,10 @@ export class ActionItemApp {
           now,
           audit: this.kit.auditMetadata({ actor, reason: p.note }, now),
         });
-        await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: p.note }, expectedRevision, now);
-        return id;
+        return this.viewOf(
+          trx,
+          await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: p.note }, expectedRevision, now),
+        );
       },
       (aid, trx) => this.view(trx, aid),
     );
@@ -165,9 +173,10 @@ export class ActionItemApp {
     validateExpectedRevision(v, expectedRevision);
     v.throwIfAny();
     const e = validateExtension(input);
-    return this.kit.mutation(
+    return this.kit.change(
       `ExtendActionItemDueDate:${id}`,
       actor,
+      id,
       async (trx) => {
         // Locked: the overdue scanner skips the row meanwhile and then sees the new date.
         const before = await repo.loadActionItem(trx, id, true);
@@ -179,9 +188,9 @@ export class ActionItemApp {
           now,
           audit: this.kit.auditMetadata({ actor, reason: e.reason }, now),
         });
-        await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: e.reason }, expectedRevision, now);
+        const after = await this.kit.apply(trx, actionItemStore, before, decision, { actor, reason: e.reason }, expectedRevision, now);
         this.kit.logger.info({ action_item_id: id, due_time: e.dueTime.toISOString() }, "action item due date extended");
-        return id;
+        return this.viewOf(trx, after);
       },
       (aid, trx) => this.view(trx, aid),
     );
@@ -194,20 +203,22 @@ export class ActionItemApp {
    */
   async raise(input: DirectRaiseInput, actor: Actor): Promise<ActionItemView> {
     const r = validateDirectRaise(input, this.kit.now());
-    return this.kit.mutation(
+    const actionItemId = this.kit.newId();
+    return this.kit.creation(
       "RaiseActionItem",
       actor,
+      actionItemId,
       async (trx) => {
         const now = this.kit.now();
         const decision = decideRaiseDirectly(r, {
           here: this.kit.here,
           now,
           audit: this.kit.auditMetadata({ actor, reason: r.reason }, now),
-          actionItemId: this.kit.newId(),
+          actionItemId,
         });
         const created = await this.kit.apply(trx, actionItemStore, undefined, decision, { actor, reason: r.reason }, 0, now);
         this.kit.logger.info({ action_item_id: created.actionItemId }, "action item raised to the city");
-        return created.actionItemId;
+        return this.viewOf(trx, created);
       },
       (aid, trx) => this.view(trx, aid),
     );

@@ -166,7 +166,7 @@ export class ConsultationApp {
       const parties = await this.parties(trx, agendaItemRefs(agendaItem), before);
       const ctx = this.context(actor, why);
       const decision = decideAddAgendaItem(before, agendaItem, parties, ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
   }
 
@@ -182,7 +182,7 @@ export class ConsultationApp {
       const parties = await this.parties(trx, attendeeRefs(list), before);
       const ctx = this.context(actor, why);
       const decision = decideRecordAttendees(before, list, parties, ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
   }
 
@@ -197,7 +197,7 @@ export class ConsultationApp {
     return this.change("RescheduleConsultation", id, expectedRevision, actor, async (trx, before) => {
       const ctx = this.context(actor, r.reason);
       const decision = decideReschedule(before, r, await this.parties(trx, [], before), ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
     });
   }
 
@@ -207,7 +207,7 @@ export class ConsultationApp {
     return this.change("RemoveAgendaItem", id, expectedRevision, actor, async (trx, before) => {
       const ctx = this.context(actor, r.reason);
       const decision = decideRemoveAgendaItem(before, r.id, await this.parties(trx, [], before), ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
     });
   }
 
@@ -219,7 +219,7 @@ export class ConsultationApp {
       // The consultation's own mechanism names the two sides that must still attend.
       const mechanism = before.mechanismId ? await repo.mechanismOf(trx, { mechanismId: before.mechanismId }) : undefined;
       const decision = decideRemoveAttendee(before, r.id, mechanism, await this.parties(trx, [], before), ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: r.reason }, expectedRevision, ctx.now);
     });
   }
 
@@ -234,7 +234,7 @@ export class ConsultationApp {
     const consultation = await this.change("CorrectOutcome", id, expectedRevision, actor, async (trx, before) => {
       const ctx = this.context(actor, k.reason);
       const decision = decideCorrectOutcome(before, k, ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: k.reason }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: k.reason }, expectedRevision, ctx.now);
     });
     return { consultation, outcome: consultation.consultation.outcomes.find((o) => o.outcomeId === k.outcomeId.toLowerCase())! };
   }
@@ -245,7 +245,7 @@ export class ConsultationApp {
     return this.change("StartConsultation", id, expectedRevision, actor, async (trx, before) => {
       const ctx = this.context(actor, why);
       const decision = decideStart(before, ctx);
-      await this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
+      return this.kit.apply(trx, consultationStore, before, decision, { actor, reason: why }, expectedRevision, ctx.now);
     });
   }
 
@@ -398,8 +398,12 @@ export class ConsultationApp {
   }
 
   private async view(db: Knex | Knex.Transaction, id: string): Promise<ConsultationView> {
-    const consultation = await this.load(db, id);
-    const items = await repo.trackedBy(db, id);
+    return this.viewOf(db, await this.load(db, id));
+  }
+
+  /** The view of a consultation as loaded or as a change saved it: its action items and names read. */
+  private async viewOf(db: Knex | Knex.Transaction, consultation: Consultation): Promise<ConsultationView> {
+    const items = await repo.trackedBy(db, consultation.consultationId);
     const names = await findOrganisations(db, [...idsOf(consultation), ...items.flatMap(ownerIdsOf)]);
     return { consultation, actionItems: actionItemViews(items, this.kit.now(), names), names };
   }
@@ -451,21 +455,22 @@ export class ConsultationApp {
     return findOrganisations(trx, [...organisationIdsOf(refs), ...(c ? idsOf(c) : [])], true);
   }
 
-  /** One change of one consultation, read and locked first, answered with its view. */
+  /**
+   * One change of one consultation, read and locked first, answered with its view from the state
+   * `apply` saved (its action items and names read as they stand).
+   */
   private change(
     method: string,
     id: string,
     expectedRevision: number,
     actor: Actor,
-    apply: (trx: Knex.Transaction, before: Consultation) => Promise<void>,
+    apply: (trx: Knex.Transaction, before: Consultation) => Promise<Consultation>,
   ): Promise<ConsultationView> {
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       actor,
-      async (trx) => {
-        await apply(trx, this.current(await this.load(trx, id, true), expectedRevision));
-        return id;
-      },
+      id,
+      async (trx) => this.viewOf(trx, await apply(trx, this.current(await this.load(trx, id, true), expectedRevision))),
       (cid, trx) => this.view(trx, cid),
     );
   }
@@ -485,9 +490,10 @@ export class ConsultationApp {
     actor: Actor,
     decide: (before: Consultation, facts: LeavingFacts & { parties: Parties }, ctx: ConsultationContext) => ConsultationDecision,
   ): Promise<ConsultationView> {
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       actor,
+      id,
       async (trx) => {
         const seriesId = await repo.seriesOf(trx, id);
         if (!seriesId) throw new NotFoundError("consultation", id);
@@ -505,7 +511,7 @@ export class ConsultationApp {
           { consultation_id: id, status: c.status, carried_to: d.carriedOver[0]?.decision.state.consultationId },
           `consultation ${c.status.toLowerCase()}`,
         );
-        return id;
+        return this.viewOf(trx, c);
       },
       (cid, trx) => this.view(trx, cid),
     );
