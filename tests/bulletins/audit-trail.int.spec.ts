@@ -11,6 +11,7 @@ import { bulletinsFootprint, query } from "../support/db";
 import { draftRequest, MUNICIPAL_FEDERATION } from "../support/fixtures";
 import { bulletinsClient, startTestNode, statusOf, type TestNode } from "../support/nodes";
 import { APPROVER, approveAndPublish, registerIssuers } from "../support/issuers";
+import { bulletinsOf } from "../support/answers";
 
 jest.setTimeout(60_000);
 
@@ -31,7 +32,7 @@ const federation: bulletinsV1.Recipient = { recipient: { $case: "organisation", 
 const audience = { allDistricts: false, jurisdictionCodes: ["120101"], organisations: [MUNICIPAL_FEDERATION] };
 /** AcknowledgeBulletin with the fields a test does not name left at their defaults. */
 const acknowledge = (req: Partial<bulletinsV1.AcknowledgeBulletinRequest>, options?: { requestId?: string }) =>
-  city.bulletins.acknowledgeBulletin(bulletinsV1.AcknowledgeBulletinRequest.fromPartial(req), options);
+  bulletinsOf(city).acknowledgeBulletin(bulletinsV1.AcknowledgeBulletinRequest.fromPartial(req), options);
 
 async function entriesOf(bulletinId: string) {
   return (
@@ -42,27 +43,27 @@ async function entriesOf(bulletinId: string) {
 describe("every mutation is audited", () => {
   it("records action, revision, actor, reason and request id of each, newest first, and keeps every receipt", async () => {
     const ids = Array.from({ length: 8 }, () => randomUUID());
-    const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: audience, reason: "起草" }), {
+    const { bulletin: draft } = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: audience, reason: "起草" }), {
       requestId: ids[0],
     });
     const id = draft!.bulletinId;
-    await city.bulletins.updateBulletinDraft(
+    await bulletinsOf(city).updateBulletinDraft(
       { ...draftRequest({ mainAudience: audience }), bulletinId: id, expectedRevision: 1, reason: "修改" },
       { requestId: ids[1] },
     );
-    await city.bulletins.approveBulletin(
+    await bulletinsOf(city).approveBulletin(
       { bulletinId: id, expectedRevision: 2, approver: APPROVER, reason: "同意" },
       { requestId: ids[7] },
     );
-    await city.bulletins.publishBulletin({ bulletinId: id, expectedRevision: 3, reason: "按期印发" }, { requestId: ids[2] });
+    await bulletinsOf(city).publishBulletin({ bulletinId: id, expectedRevision: 3, reason: "按期印发" }, { requestId: ids[2] });
     const ack = { bulletinId: id, recipient: federation, version: 0 };
     await acknowledge({ ...ack, readerName: "张三", reason: "已阅" }, { requestId: ids[3] });
-    await city.bulletins.correctBulletin(
+    await bulletinsOf(city).correctBulletin(
       { bulletinId: id, expectedRevision: 4, title: "更正后", body: "更正正文", reason: "数据有误" },
       { requestId: ids[4] },
     );
     await acknowledge({ ...ack, readerName: "李四", reason: "已阅更正" }, { requestId: ids[5] });
-    await city.bulletins.recallBulletin({ bulletinId: id, expectedRevision: 5, reason: "发错对象" }, { requestId: ids[6] });
+    await bulletinsOf(city).recallBulletin({ bulletinId: id, expectedRevision: 5, reason: "发错对象" }, { requestId: ids[6] });
 
     const entries = await entriesOf(id);
     expect(entries.map((e) => [e.aggregateType, e.action, e.revision, e.audit!.reason, e.audit!.requestId])).toEqual([
@@ -93,8 +94,8 @@ describe("every mutation is audited", () => {
 
   it("writes one entry for a replayed request id, none for a repeated acknowledgement of the same version", async () => {
     const requestId = randomUUID();
-    const first = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: audience, reason: "一次" }), { requestId });
-    const again = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: audience, reason: "一次" }), { requestId });
+    const first = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: audience, reason: "一次" }), { requestId });
+    const again = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: audience, reason: "一次" }), { requestId });
     expect(again.bulletin!.bulletinId).toBe(first.bulletin!.bulletinId);
     const id = first.bulletin!.bulletinId;
     await approveAndPublish(city.bulletins, id);
@@ -114,15 +115,15 @@ describe("every mutation is audited", () => {
 
 describe("refused calls write nothing", () => {
   it("leaves no entry for a stale revision, a bad reason or a superseded version", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: audience }));
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: audience }));
     const id = d!.bulletinId;
-    await city.bulletins.approveBulletin({ bulletinId: id, expectedRevision: 1, approver: APPROVER, reason: "" });
-    await city.bulletins.publishBulletin({ bulletinId: id, expectedRevision: 2, reason: "" });
-    await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 3, title: "二版", body: "正文", reason: "更正" });
+    await bulletinsOf(city).approveBulletin({ bulletinId: id, expectedRevision: 1, approver: APPROVER, reason: "" });
+    await bulletinsOf(city).publishBulletin({ bulletinId: id, expectedRevision: 2, reason: "" });
+    await bulletinsOf(city).correctBulletin({ bulletinId: id, expectedRevision: 3, title: "二版", body: "正文", reason: "更正" });
     const before = await bulletinsFootprint(city.database.url);
     const entries = await entriesOf(id);
 
-    const stale = await statusOf(city.bulletins.recallBulletin({ bulletinId: id, expectedRevision: 3, reason: "撤回" }));
+    const stale = await statusOf(bulletinsOf(city).recallBulletin({ bulletinId: id, expectedRevision: 3, reason: "撤回" }));
     expect(stale.code).toBe(status.ABORTED);
     const longReason = await statusOf(
       acknowledge({ bulletinId: id, recipient: federation, version: 0, readerName: "", reason: "因".repeat(1001) }),
@@ -130,7 +131,7 @@ describe("refused calls write nothing", () => {
     expect(longReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     const superseded = await statusOf(acknowledge({ bulletinId: id, recipient: federation, version: 1, readerName: "", reason: "" }));
     expect(superseded.code).toBe(status.FAILED_PRECONDITION);
-    const badDraft = await statusOf(city.bulletins.createBulletinDraft(draftRequest({ title: "", reason: "起草" })));
+    const badDraft = await statusOf(bulletinsOf(city).createBulletinDraft(draftRequest({ title: "", reason: "起草" })));
     expect(badDraft.code).toBe(status.INVALID_ARGUMENT);
 
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
@@ -197,7 +198,7 @@ describe("ListAuditEntries", () => {
 
 describe("history is kept", () => {
   it("refuses to delete a bulletin with versions, and receipts are never cascaded away", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: audience }));
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: audience }));
     const id = d!.bulletinId;
     await approveAndPublish(city.bulletins, id);
     await acknowledge({ bulletinId: id, recipient: federation, version: 0, readerName: "", reason: "" });

@@ -12,6 +12,7 @@ import { draftRequest, HEPING_CHAMBER, MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_B
 import { healthCheck, reflectedFileFor, reflectedServices } from "../support/grpc-introspection";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
 import { APPROVER, approveAndPublish, registerIssuers } from "../support/issuers";
+import { bulletinsOf } from "../support/answers";
 
 const B = bulletinsV1;
 jest.setTimeout(60_000);
@@ -45,21 +46,21 @@ describe("operability", () => {
 describe("drafting and publishing", () => {
   it("creates a draft without a number, then publishes it as 第1期 of the year with its recipients", async () => {
     const issuer = { ...MUNICIPAL_FEDERATION };
-    const { bulletin: draft } = await city.bulletins.createBulletinDraft(
+    const { bulletin: draft } = await bulletinsOf(city).createBulletinDraft(
       draftRequest({ issuer, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }),
     );
     expect(draft!.status).toBe(B.BulletinStatus.BULLETIN_STATUS_DRAFT);
     expect(draft!.issueNumber).toBeUndefined();
     expect(draft!.revision).toBe(1);
 
-    const { bulletin: approved } = await city.bulletins.approveBulletin({
+    const { bulletin: approved } = await bulletinsOf(city).approveBulletin({
       bulletinId: draft!.bulletinId,
       expectedRevision: 1,
       approver: APPROVER,
       reason: "",
     });
     expect(approved!.revision).toBe(2);
-    const { bulletin } = await city.bulletins.publishBulletin({ reason: "", bulletinId: draft!.bulletinId, expectedRevision: 2 });
+    const { bulletin } = await bulletinsOf(city).publishBulletin({ reason: "", bulletinId: draft!.bulletinId, expectedRevision: 2 });
     const year = Number(new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date()));
     expect(bulletin!.issueNumber).toEqual({ year, number: 1 });
     expect(bulletin!.displayNumber).toBe(`${year}年第1期`);
@@ -80,22 +81,22 @@ describe("drafting and publishing", () => {
       reason: "联合起草",
     });
     const requestId = randomUUID();
-    const { bulletin: created } = await city.bulletins.createBulletinDraft(request, { requestId });
+    const { bulletin: created } = await bulletinsOf(city).createBulletinDraft(request, { requestId });
     const { bulletin: read } = await city.bulletins.getBulletin({ bulletinId: created!.bulletinId, readerCreditCode: "" });
     expect(created).toEqual(read);
     expect(created!.coIssuers.map((o) => o.name)).toEqual([MUNICIPAL_FEDERATION.name]);
-    const { bulletin: repeated } = await city.bulletins.createBulletinDraft(request, { requestId });
+    const { bulletin: repeated } = await bulletinsOf(city).createBulletinDraft(request, { requestId });
     expect(repeated).toEqual(read);
   });
 
   it("creates one draft for concurrent repeats of a request, and refuses its request id with another draft, changing nothing", async () => {
     const request = draftRequest({ issuer: { ...MUNICIPAL_FEDERATION }, reason: "并发重试" });
     const requestId = randomUUID();
-    const answers = await Promise.all([1, 2, 3].map(() => city.bulletins.createBulletinDraft(request, { requestId })));
+    const answers = await Promise.all([1, 2, 3].map(() => bulletinsOf(city).createBulletinDraft(request, { requestId })));
     expect(new Set(answers.map((a) => a.bulletin!.bulletinId)).size).toBe(1);
     expect(answers[1]!.bulletin).toEqual(answers[0]!.bulletin);
     const before = await bulletinsFootprint(city.database.url);
-    const reused = await statusOf(city.bulletins.createBulletinDraft({ ...request, title: "另一份通报" }, { requestId }));
+    const reused = await statusOf(bulletinsOf(city).createBulletinDraft({ ...request, title: "另一份通报" }, { requestId }));
     expect(reused.code).toBe(status.INVALID_ARGUMENT);
     expect(reused.fieldViolations.map((v) => v.field)).toEqual(["x-request-id"]);
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
@@ -105,48 +106,55 @@ describe("drafting and publishing", () => {
     const issuer = { ...MUNICIPAL_JUSTICE_BUREAU };
     const drafts = [];
     for (let i = 0; i < 50; i++)
-      drafts.push((await city.bulletins.createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
+      drafts.push((await bulletinsOf(city).createBulletinDraft(draftRequest({ issuer, title: `并发简报 ${i}` }))).bulletin!);
     for (const d of drafts)
-      await city.bulletins.approveBulletin({ bulletinId: d.bulletinId, expectedRevision: 1, approver: APPROVER, reason: "" });
+      await bulletinsOf(city).approveBulletin({ bulletinId: d.bulletinId, expectedRevision: 1, approver: APPROVER, reason: "" });
     const published = await Promise.all(
-      drafts.map((d) => city.bulletins.publishBulletin({ reason: "", bulletinId: d.bulletinId, expectedRevision: 0 })),
+      drafts.map((d) => bulletinsOf(city).publishBulletin({ reason: "", bulletinId: d.bulletinId, expectedRevision: 0 })),
     );
     const numbers = published.map((p) => p.bulletin!.issueNumber!.number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
   it("refuses a second publication (FAILED_PRECONDITION) and a stale revision (ABORTED), changing nothing", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
-    await city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1, title: "修改后的标题" });
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest());
+    await bulletinsOf(city).updateBulletinDraft({
+      ...draftRequest(),
+      bulletinId: d!.bulletinId,
+      expectedRevision: 1,
+      title: "修改后的标题",
+    });
     const before = await bulletinsFootprint(city.database.url);
-    const stale = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
+    const stale = await statusOf(bulletinsOf(city).publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
     expect(stale.code).toBe(status.ABORTED);
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
 
-    await city.bulletins.approveBulletin({ bulletinId: d!.bulletinId, expectedRevision: 2, approver: APPROVER, reason: "" });
-    await city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 3 });
-    const again = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 0 }));
+    await bulletinsOf(city).approveBulletin({ bulletinId: d!.bulletinId, expectedRevision: 2, approver: APPROVER, reason: "" });
+    await bulletinsOf(city).publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 3 });
+    const again = await statusOf(bulletinsOf(city).publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 0 }));
     expect(again.code).toBe(status.FAILED_PRECONDITION);
     expect(again.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_DRAFT");
-    const edit = await statusOf(city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 0 }));
+    const edit = await statusOf(
+      bulletinsOf(city).updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 0 }),
+    );
     expect(edit.code).toBe(status.FAILED_PRECONDITION);
     // A stale revision is answered first, whatever else is wrong: the caller must re-read.
     const staleEdit = await statusOf(
-      city.bulletins.updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1 }),
+      bulletinsOf(city).updateBulletinDraft({ ...draftRequest(), bulletinId: d!.bulletinId, expectedRevision: 1 }),
     );
     expect(staleEdit.code).toBe(status.ABORTED);
-    const staleAgain = await statusOf(city.bulletins.publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
+    const staleAgain = await statusOf(bulletinsOf(city).publishBulletin({ reason: "", bulletinId: d!.bulletinId, expectedRevision: 1 }));
     expect(staleAgain.code).toBe(status.ABORTED);
   });
 
   it("reads a bulletin being corrected as one state: its versions always reach its current version", async () => {
-    const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest({ issuer: { ...MUNICIPAL_JUSTICE_BUREAU } }));
+    const { bulletin: draft } = await bulletinsOf(city).createBulletinDraft(draftRequest({ issuer: { ...MUNICIPAL_JUSTICE_BUREAU } }));
     const id = draft!.bulletinId;
     await approveAndPublish(city.bulletins, id);
     const seen = await readsDuring(
       async () => {
         for (let n = 2; n <= 16; n++)
-          await city.bulletins.correctBulletin({ bulletinId: id, expectedRevision: 0, title: `第${n}版`, body: "正文", reason: "更正" });
+          await bulletinsOf(city).correctBulletin({ bulletinId: id, expectedRevision: 0, title: `第${n}版`, body: "正文", reason: "更正" });
       },
       async () => {
         const { bulletin } = await city.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" });
@@ -218,7 +226,7 @@ describe("bad input changes nothing", () => {
 
   it.each(cases)("refuses %s with INVALID_ARGUMENT naming the fields", async (_what, overrides, fields) => {
     const before = await bulletinsFootprint(city.database.url);
-    const st = await statusOf(city.bulletins.createBulletinDraft(draftRequest(overrides)));
+    const st = await statusOf(bulletinsOf(city).createBulletinDraft(draftRequest(overrides)));
     expect(st.code).toBe(status.INVALID_ARGUMENT);
     expect(st.fieldViolations.map((v) => v.field)).toEqual(fields);
     expect(st.fieldViolations.every((v) => v.description.length > 0)).toBe(true);
@@ -227,16 +235,16 @@ describe("bad input changes nothing", () => {
   });
 
   it("refuses a correction without a reason and an acknowledgement by someone who is not a recipient", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest());
     const bulletin = await approveAndPublish(city.bulletins, d!.bulletinId);
     const before = await bulletinsFootprint(city.database.url);
     const noReason = await statusOf(
-      city.bulletins.correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }),
+      bulletinsOf(city).correctBulletin({ bulletinId: bulletin!.bulletinId, expectedRevision: 0, title: "t", body: "b", reason: " " }),
     );
     expect(noReason.fieldViolations.map((v) => v.field)).toEqual(["reason"]);
     // 120101 is a recipient, but its copy lives at the district node, not here.
     const elsewhere = await statusOf(
-      city.bulletins.acknowledgeBulletin(
+      bulletinsOf(city).acknowledgeBulletin(
         B.AcknowledgeBulletinRequest.fromPartial({
           reason: "",
           bulletinId: bulletin!.bulletinId,
@@ -261,7 +269,7 @@ describe("list and search", () => {
     // The federation issues only these special notices here; the bureau issues the rest.
     const issuer = { ...MUNICIPAL_FEDERATION };
     for (let i = 0; i < 5; i++) {
-      const { bulletin } = await city.bulletins.createBulletinDraft(
+      const { bulletin } = await bulletinsOf(city).createBulletinDraft(
         draftRequest({ issuer, title: `营商环境专题 ${i}`, kind: B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE }),
       );
       if (i < 4) await approveAndPublish(city.bulletins, bulletin!.bulletinId);

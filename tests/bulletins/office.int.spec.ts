@@ -12,6 +12,7 @@ import { bulletinsFootprint, query } from "../support/db";
 import { draftRequest, HEPING_CHAMBER, MUNICIPAL_FEDERATION, MUNICIPAL_JUSTICE_BUREAU } from "../support/fixtures";
 import { APPROVER, approveAndPublish, registerIssuers } from "../support/issuers";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
+import { bulletinsOf } from "../support/answers";
 
 const B = bulletinsV1;
 const T = commonV1.OrganisationType;
@@ -50,7 +51,7 @@ async function refusedUnchanged(call: () => Promise<unknown>) {
 
 describe("the issuer comes from the registry", () => {
   it("takes the issuer's name and jurisdiction from the registry, whatever the caller typed", async () => {
-    const { bulletin } = await city.bulletins.createBulletinDraft(
+    const { bulletin } = await bulletinsOf(city).createBulletinDraft(
       draftRequest({ issuer: { creditCode: MUNICIPAL_JUSTICE_BUREAU.creditCode, jurisdictionCode: "", name: "随手写的名字" } }),
     );
     expect(bulletin!.issuer).toEqual(MUNICIPAL_JUSTICE_BUREAU);
@@ -61,14 +62,14 @@ describe("the issuer comes from the registry", () => {
     ["an enterprise", byCode(ENTERPRISE.creditCode)],
     ["another node's justice bureau", byCode(HEPING_BUREAU.creditCode)],
   ])("refuses %s as issuer with INVALID_ARGUMENT on issuer.credit_code, changing nothing", async (_what, issuer) => {
-    const st = await refusedUnchanged(() => city.bulletins.createBulletinDraft(draftRequest({ issuer })));
+    const st = await refusedUnchanged(() => bulletinsOf(city).createBulletinDraft(draftRequest({ issuer })));
     expect(st.code).toBe(status.INVALID_ARGUMENT);
     expect(st.fieldViolations.map((v) => v.field)).toEqual(["issuer.credit_code"]);
   });
 
   it("refuses a co-issuer that is not a bureau or federation of this node", async () => {
     const st = await refusedUnchanged(() =>
-      city.bulletins.createBulletinDraft(draftRequest({ coIssuers: [byCode(ENTERPRISE.creditCode)] })),
+      bulletinsOf(city).createBulletinDraft(draftRequest({ coIssuers: [byCode(ENTERPRISE.creditCode)] })),
     );
     expect(st.fieldViolations.map((v) => v.field)).toEqual(["co_issuers[0].credit_code"]);
   });
@@ -77,7 +78,7 @@ describe("the issuer comes from the registry", () => {
 describe("joint issuance (联合印发)", () => {
   it("numbers a joint bulletin in the lead issuer's series only, and shows every issuer", async () => {
     const special = B.BulletinKind.BULLETIN_KIND_SPECIAL_NOTICE;
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(
       draftRequest({ kind: special, coIssuers: [byCode(MUNICIPAL_FEDERATION.creditCode)], title: "联合通报" }),
     );
     expect(d!.coIssuers).toEqual([MUNICIPAL_FEDERATION]);
@@ -87,13 +88,13 @@ describe("joint issuance (联合印发)", () => {
     // The bureau's series moved on; the federation's did not.
     const byBureau = await approveAndPublish(
       city.bulletins,
-      (await city.bulletins.createBulletinDraft(draftRequest({ kind: special }))).bulletin!.bulletinId,
+      (await bulletinsOf(city).createBulletinDraft(draftRequest({ kind: special }))).bulletin!.bulletinId,
     );
     expect(byBureau.issueNumber!.number).toBe(2);
     const byFederation = await approveAndPublish(
       city.bulletins,
-      (await city.bulletins.createBulletinDraft(draftRequest({ kind: special, issuer: byCode(MUNICIPAL_FEDERATION.creditCode) }))).bulletin!
-        .bulletinId,
+      (await bulletinsOf(city).createBulletinDraft(draftRequest({ kind: special, issuer: byCode(MUNICIPAL_FEDERATION.creditCode) })))
+        .bulletin!.bulletinId,
     );
     expect(byFederation.issueNumber!.number).toBe(1);
     // Listed under either issuer.
@@ -108,22 +109,22 @@ describe("joint issuance (联合印发)", () => {
 
 describe("签发 approval", () => {
   it("refuses to publish an unapproved draft (BULLETIN_NOT_APPROVED), records the approval, and withdraws it when the draft changes", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest());
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest());
     const id = d!.bulletinId;
-    const unapproved = await refusedUnchanged(() => city.bulletins.publishBulletin({ bulletinId: id, expectedRevision: 0, reason: "" }));
+    const unapproved = await refusedUnchanged(() => bulletinsOf(city).publishBulletin({ bulletinId: id, expectedRevision: 0, reason: "" }));
     expect(unapproved.code).toBe(status.FAILED_PRECONDITION);
     expect(unapproved.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_APPROVED");
 
     const noApprover = await refusedUnchanged(() =>
-      city.bulletins.approveBulletin({ bulletinId: id, expectedRevision: 1, approver: { name: "", position: " " }, reason: "" }),
+      bulletinsOf(city).approveBulletin({ bulletinId: id, expectedRevision: 1, approver: { name: "", position: " " }, reason: "" }),
     );
     expect(noApprover.fieldViolations.map((v) => v.field)).toEqual(["approver.name", "approver.position"]);
     const stale = await refusedUnchanged(() =>
-      city.bulletins.approveBulletin({ bulletinId: id, expectedRevision: 9, approver: APPROVER, reason: "" }),
+      bulletinsOf(city).approveBulletin({ bulletinId: id, expectedRevision: 9, approver: APPROVER, reason: "" }),
     );
     expect(stale.code).toBe(status.ABORTED);
 
-    const { bulletin: approved } = await city.bulletins.approveBulletin({
+    const { bulletin: approved } = await bulletinsOf(city).approveBulletin({
       bulletinId: id,
       expectedRevision: 1,
       approver: APPROVER,
@@ -134,18 +135,18 @@ describe("签发 approval", () => {
       audit: expect.objectContaining({ actor: "test-operator", reason: "同意印发", jurisdictionCode: "120000" }),
     });
     const twice = await refusedUnchanged(() =>
-      city.bulletins.approveBulletin({ bulletinId: id, expectedRevision: 0, approver: APPROVER, reason: "" }),
+      bulletinsOf(city).approveBulletin({ bulletinId: id, expectedRevision: 0, approver: APPROVER, reason: "" }),
     );
     expect(twice.preconditionViolations[0]!.type).toBe("BULLETIN_ALREADY_APPROVED");
 
-    const { bulletin: changed } = await city.bulletins.updateBulletinDraft({
+    const { bulletin: changed } = await bulletinsOf(city).updateBulletinDraft({
       ...draftRequest(),
       bulletinId: id,
       expectedRevision: 2,
       title: "改过的标题",
     });
     expect(changed!.approval).toBeUndefined();
-    const again = await statusOf(city.bulletins.publishBulletin({ bulletinId: id, expectedRevision: 0, reason: "" }));
+    const again = await statusOf(bulletinsOf(city).publishBulletin({ bulletinId: id, expectedRevision: 0, reason: "" }));
     expect(again.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_APPROVED");
 
     const published = await approveAndPublish(city.bulletins, id);
@@ -162,9 +163,9 @@ describe("签发 approval", () => {
 
 describe("co-issuers of a draft", () => {
   it("are replaced only when asked, named from the registry; an enterprise is refused, changing nothing", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ title: "联合印发草稿" }));
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ title: "联合印发草稿" }));
     const id = d!.bulletinId;
-    const { bulletin: joint } = await city.bulletins.updateBulletinDraft({
+    const { bulletin: joint } = await bulletinsOf(city).updateBulletinDraft({
       ...draftRequest({ title: "联合印发草稿" }),
       bulletinId: id,
       expectedRevision: 1,
@@ -173,14 +174,14 @@ describe("co-issuers of a draft", () => {
     });
     expect(joint!.coIssuers).toEqual([MUNICIPAL_FEDERATION]);
     // A request copied from the create request (co-issuers empty, no replace) keeps them.
-    const { bulletin: kept } = await city.bulletins.updateBulletinDraft({
+    const { bulletin: kept } = await bulletinsOf(city).updateBulletinDraft({
       ...draftRequest({ title: "改过的标题" }),
       bulletinId: id,
       expectedRevision: 2,
     });
     expect(kept!.coIssuers).toEqual([MUNICIPAL_FEDERATION]);
     const refused = await refusedUnchanged(() =>
-      city.bulletins.updateBulletinDraft({
+      bulletinsOf(city).updateBulletinDraft({
         ...draftRequest(),
         bulletinId: id,
         expectedRevision: 3,
@@ -189,7 +190,7 @@ describe("co-issuers of a draft", () => {
       }),
     );
     expect(refused.fieldViolations.map((v) => v.field)).toEqual(["co_issuers[0].credit_code"]);
-    const { bulletin: alone } = await city.bulletins.updateBulletinDraft({
+    const { bulletin: alone } = await bulletinsOf(city).updateBulletinDraft({
       ...draftRequest(),
       bulletinId: id,
       expectedRevision: 3,
@@ -201,12 +202,12 @@ describe("co-issuers of a draft", () => {
 
 describe("deleting a draft", () => {
   it("deletes an unpublished draft (audited, then NOT_FOUND) and refuses a published one", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ title: "作废草稿" }));
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ title: "作废草稿" }));
     const id = d!.bulletinId;
     expect(
-      (await refusedUnchanged(() => city.bulletins.deleteBulletinDraft({ bulletinId: id, expectedRevision: 5, reason: "" }))).code,
+      (await refusedUnchanged(() => bulletinsOf(city).deleteBulletinDraft({ bulletinId: id, expectedRevision: 5, reason: "" }))).code,
     ).toBe(status.ABORTED);
-    expect(await city.bulletins.deleteBulletinDraft({ bulletinId: id, expectedRevision: 1, reason: "重复起草" })).toEqual({
+    expect(await bulletinsOf(city).deleteBulletinDraft({ bulletinId: id, expectedRevision: 1, reason: "重复起草" })).toEqual({
       bulletinId: id,
     });
     expect((await statusOf(city.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" }))).code).toBe(status.NOT_FOUND);
@@ -220,10 +221,10 @@ describe("deleting a draft", () => {
 
     const published = await approveAndPublish(
       city.bulletins,
-      (await city.bulletins.createBulletinDraft(draftRequest())).bulletin!.bulletinId,
+      (await bulletinsOf(city).createBulletinDraft(draftRequest())).bulletin!.bulletinId,
     );
     const refused = await refusedUnchanged(() =>
-      city.bulletins.deleteBulletinDraft({ bulletinId: published.bulletinId, expectedRevision: 0, reason: "" }),
+      bulletinsOf(city).deleteBulletinDraft({ bulletinId: published.bulletinId, expectedRevision: 0, reason: "" }),
     );
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.preconditionViolations[0]!.type).toBe("BULLETIN_NOT_DRAFT");
@@ -232,9 +233,9 @@ describe("deleting a draft", () => {
 
 describe("a correction may fix the audience", () => {
   it("supplies the bulletin to a node added and withdraws it from a node removed, at version 2, without a new number", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ mainAudience: nodes("120101", "120102") }));
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ mainAudience: nodes("120101", "120102") }));
     const v1 = await approveAndPublish(city.bulletins, d!.bulletinId);
-    const { bulletin: v2 } = await city.bulletins.correctBulletin({
+    const { bulletin: v2 } = await bulletinsOf(city).correctBulletin({
       bulletinId: v1.bulletinId,
       expectedRevision: v1.revision,
       title: v1.title,
@@ -265,8 +266,8 @@ describe("a correction may fix the audience", () => {
   });
 
   it("keeps title and body when a correction of the audience alone leaves them empty", async () => {
-    const v1 = await approveAndPublish(city.bulletins, (await city.bulletins.createBulletinDraft(draftRequest())).bulletin!.bulletinId);
-    const { bulletin: v2 } = await city.bulletins.correctBulletin({
+    const v1 = await approveAndPublish(city.bulletins, (await bulletinsOf(city).createBulletinDraft(draftRequest())).bulletin!.bulletinId);
+    const { bulletin: v2 } = await bulletinsOf(city).correctBulletin({
       bulletinId: v1.bulletinId,
       expectedRevision: v1.revision,
       title: "",
@@ -278,15 +279,15 @@ describe("a correction may fix the audience", () => {
     expect(v2!.versions[1]).toMatchObject({ version: 2, title: v1.title, body: v1.body });
     // Without an audience the content is what is corrected: both stay required, nothing changes.
     const st = await refusedUnchanged(() =>
-      city.bulletins.correctBulletin({ bulletinId: v1.bulletinId, expectedRevision: 0, title: "", body: "", reason: "r" }),
+      bulletinsOf(city).correctBulletin({ bulletinId: v1.bulletinId, expectedRevision: 0, title: "", body: "", reason: "r" }),
     );
     expect(st.fieldViolations.map((v) => v.field)).toEqual(["title", "body"]);
   });
 
   it("refuses a correction whose audience names no main recipient, changing nothing", async () => {
-    const v1 = await approveAndPublish(city.bulletins, (await city.bulletins.createBulletinDraft(draftRequest())).bulletin!.bulletinId);
+    const v1 = await approveAndPublish(city.bulletins, (await bulletinsOf(city).createBulletinDraft(draftRequest())).bulletin!.bulletinId);
     const st = await refusedUnchanged(() =>
-      city.bulletins.correctBulletin({
+      bulletinsOf(city).correctBulletin({
         bulletinId: v1.bulletinId,
         expectedRevision: 0,
         title: "t",
@@ -305,13 +306,13 @@ describe("限制分发: restricted bulletins", () => {
 
   it("refuses a restricted draft addressed to all districts", async () => {
     const st = await refusedUnchanged(() =>
-      city.bulletins.createBulletinDraft(draftRequest({ classification: restricted, mainAudience: { ...none, allDistricts: true } })),
+      bulletinsOf(city).createBulletinDraft(draftRequest({ classification: restricted, mainAudience: { ...none, allDistricts: true } })),
     );
     expect(st.fieldViolations.map((v) => v.field)).toEqual(["main_audience.all_districts"]);
   });
 
   it("shows a restricted bulletin to its issuers and named recipients only", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(
       draftRequest({ classification: restricted, title: "限制分发通报", mainAudience: { ...none, organisations: [HEPING_CHAMBER] } }),
     );
     const id = (await approveAndPublish(city.bulletins, d!.bulletinId)).bulletinId;
@@ -347,7 +348,7 @@ describe("限制分发: restricted bulletins", () => {
 describe("filters officers work with", () => {
   it("filters by urgency, classification, publish period, recipient and issuing node", async () => {
     const urgent = B.Urgency.URGENCY_EXTRA_URGENT;
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(
       draftRequest({
         urgency: urgent,
         classification: B.Classification.CLASSIFICATION_PUBLIC,
@@ -400,8 +401,8 @@ describe("filters officers work with", () => {
 
 describe("the issuer is re-checked at publication", () => {
   it("refuses to publish an approved draft whose issuer the registry has since deactivated (FAILED_PRECONDITION)", async () => {
-    const { bulletin: d } = await city.bulletins.createBulletinDraft(draftRequest({ issuer: byCode(MUNICIPAL_FEDERATION.creditCode) }));
-    await city.bulletins.approveBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0, approver: APPROVER, reason: "" });
+    const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest({ issuer: byCode(MUNICIPAL_FEDERATION.creditCode) }));
+    await bulletinsOf(city).approveBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0, approver: APPROVER, reason: "" });
     // The federation's registry id, to deactivate it.
     const { organisations } = await city.liaison.registry.listOrganisations(
       liaisonV1.ListOrganisationsRequest.fromPartial({ filter: { text: MUNICIPAL_FEDERATION.creditCode } }),
@@ -425,12 +426,14 @@ describe("the issuer is re-checked at publication", () => {
       },
       { timeoutMs: 45_000, intervalMs: 200, what: "the deactivation in the projection" },
     );
-    const st = await refusedUnchanged(() => city.bulletins.publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0, reason: "" }));
+    const st = await refusedUnchanged(() =>
+      bulletinsOf(city).publishBulletin({ bulletinId: d!.bulletinId, expectedRevision: 0, reason: "" }),
+    );
     expect(st.code).toBe(status.FAILED_PRECONDITION);
     expect(st.preconditionViolations.map((v) => v.type)).toContain("ORGANISATION_DEACTIVATED");
     // And a new draft by it is refused as well.
     const draft = await refusedUnchanged(() =>
-      city.bulletins.createBulletinDraft(draftRequest({ issuer: byCode(MUNICIPAL_FEDERATION.creditCode) })),
+      bulletinsOf(city).createBulletinDraft(draftRequest({ issuer: byCode(MUNICIPAL_FEDERATION.creditCode) })),
     );
     expect(draft.code).toBe(status.FAILED_PRECONDITION);
   });

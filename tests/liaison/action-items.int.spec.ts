@@ -12,7 +12,7 @@ import { fromKafkaMessage } from "@jinlian/subscriber";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { randomUUID } from "node:crypto";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
-import { answersCheckedAgainstReads } from "../support/answers";
+import { consultationsOf } from "../support/answers";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { bothSides, establishMechanism } from "../support/consultation-fixtures";
@@ -32,19 +32,6 @@ let districtChamber: Party;
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(clock.now().getTime() + n * DAY);
-
-/**
- * A node's consultation service, each write's answer checked right after against
- * GetConsultation or GetActionItem.
- */
-const consultationsOf = (node: TestNode) =>
-  answersCheckedAgainstReads(
-    answersCheckedAgainstReads(node.liaison.consultations, "consultation", async (c: liaisonV1.Consultation) => {
-      return (await node.liaison.consultations.getConsultation({ consultationId: c.consultationId })).consultation;
-    }),
-    "actionItem",
-    async (a: liaisonV1.ActionItem) => (await node.liaison.consultations.getActionItem({ actionItemId: a.actionItemId })).actionItem,
-  );
 
 beforeAll(async () => {
   [city, district] = await Promise.all([

@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { liaisonV1 } from "@jinlian/proto";
 import { randomUUID } from "node:crypto";
 import { uniqueNamespace } from "../harness/kafka";
-import { answersCheckedAgainstReads } from "../support/answers";
+import { consultationsOf } from "../support/answers";
 import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { attendee, bothSides, establishMechanism } from "../support/consultation-fixtures";
@@ -28,19 +28,6 @@ let mechanism: liaisonV1.Mechanism;
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(Date.now() + n * DAY);
-
-/**
- * A node's consultation service, each write's answer checked right after against
- * GetConsultation or GetActionItem.
- */
-const consultationsOf = (node: TestNode) =>
-  answersCheckedAgainstReads(
-    answersCheckedAgainstReads(node.liaison.consultations, "consultation", async (c: liaisonV1.Consultation) => {
-      return (await node.liaison.consultations.getConsultation({ consultationId: c.consultationId })).consultation;
-    }),
-    "actionItem",
-    async (a: liaisonV1.ActionItem) => (await node.liaison.consultations.getActionItem({ actionItemId: a.actionItemId })).actionItem,
-  );
 
 beforeAll(async () => {
   city = await startTestNode({ jurisdictionCode: "120000", namespace: uniqueNamespace("consultations") });

@@ -1,3 +1,6 @@
+import { bulletinsV1, liaisonV1 } from "@jinlian/proto";
+import type { TestNode } from "./nodes";
+
 /**
  * A service client whose every write is checked: the aggregate it answers with (its response's
  * `field`) must equal what `read` of that aggregate returns right after. Writes answer with the
@@ -23,3 +26,25 @@ export function answersCheckedAgainstReads<C extends object, A>(
     },
   });
 }
+
+/** A node's bulletins service, each write's answer checked against GetBulletin right after. */
+export const bulletinsOf = (node: TestNode) =>
+  answersCheckedAgainstReads(node.bulletins, "bulletin", async (b: bulletinsV1.Bulletin) => {
+    // A restricted bulletin is found by its issuers: read as the lead issuer.
+    const restricted = b.classification === bulletinsV1.Classification.CLASSIFICATION_RESTRICTED;
+    const readerCreditCode = restricted ? b.issuer!.creditCode : "";
+    return (await node.bulletins.getBulletin({ bulletinId: b.bulletinId, readerCreditCode })).bulletin;
+  });
+
+/**
+ * A node's consultation service, each write's answer checked right after against
+ * GetConsultation or GetActionItem.
+ */
+export const consultationsOf = (node: TestNode) =>
+  answersCheckedAgainstReads(
+    answersCheckedAgainstReads(node.liaison.consultations, "consultation", async (c: liaisonV1.Consultation) => {
+      return (await node.liaison.consultations.getConsultation({ consultationId: c.consultationId })).consultation;
+    }),
+    "actionItem",
+    async (a: liaisonV1.ActionItem) => (await node.liaison.consultations.getActionItem({ actionItemId: a.actionItemId })).actionItem,
+  );

@@ -88,24 +88,29 @@ export class BulletinsApp {
     return this.organisations.assertNoneDeactivated(trx, organisationsNamed(b.issuer, b.mainAudience, b.copyAudience, b.coIssuers));
   }
 
-  /** One change to an existing bulletin, at most once per request id, answered with its view. */
+  /**
+   * One change to an existing bulletin, at most once per request id, answered with its view from
+   * the state `change` saved (only its read counts are read).
+   */
   private change(
     method: string,
     id: string,
     expectedRevision: number,
     by: Attribution,
-    change: (trx: Knex.Transaction, before: Bulletin, ctx: DecisionContext) => Promise<void>,
+    change: (trx: Knex.Transaction, before: Bulletin, ctx: DecisionContext) => Promise<Bulletin>,
   ): Promise<BulletinView> {
     assertUuid(id, "bulletin_id");
-    return this.kit.mutation(
+    return this.kit.change(
       `${method}:${id}`,
       by.actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         // A stale revision is refused (ABORTED) before any rule: the caller must re-read first.
         checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
-        await change(trx, before, decisionContext(this.kit, by));
-        return id;
+        const bulletin = await change(trx, before, decisionContext(this.kit, by));
+        const counts = await repository.readCounts(trx, [id], this.kit.now());
+        return { bulletin, readCounts: counts.get(id) ?? EMPTY_COUNTS };
       },
       (_, trx) => this.view(id, trx),
     );
@@ -149,7 +154,7 @@ export class BulletinsApp {
       const named = content.coIssuers === undefined ? [] : [before.issuer, ...content.coIssuers].map((o) => o.creditCode);
       const decision = decideUpdateDraft(before, content, ctx, await repository.parties(trx, named));
       await this.assertNoneDeactivated(trx, decision.state);
-      await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
+      return this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
     });
   }
 
@@ -166,6 +171,7 @@ export class BulletinsApp {
       const decision = decidePublish(before, number, ctx);
       const after = await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
       this.kit.logger.info({ bulletin_id: id, ...after.issueNumber }, "bulletin published");
+      return after;
     });
   }
 
@@ -184,7 +190,7 @@ export class BulletinsApp {
         (n) => n.field !== "issuer" && !had.has(n.organisation.creditCode),
       );
       await this.organisations.assertNoneDeactivated(trx, added);
-      await this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
+      return this.kit.apply(trx, bulletinStore, before, decision, by, expectedRevision, ctx.now);
     });
   }
 
@@ -196,7 +202,7 @@ export class BulletinsApp {
     by: Attribution,
   ): Promise<BulletinView> {
     return this.change("ApproveBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
-      await this.kit.apply(trx, bulletinStore, before, decideApprove(before, approver, ctx), by, expectedRevision, ctx.now);
+      return this.kit.apply(trx, bulletinStore, before, decideApprove(before, approver, ctx), by, expectedRevision, ctx.now);
     });
   }
 
@@ -237,7 +243,7 @@ export class BulletinsApp {
   async recall(id: string, expectedRevision: number, by: Attribution): Promise<BulletinView> {
     validateReason(by.reason);
     return this.change("RecallBulletin", id, expectedRevision, by, async (trx, before, ctx) => {
-      await this.kit.apply(trx, bulletinStore, before, decideRecall(before, ctx), by, expectedRevision, ctx.now);
+      return this.kit.apply(trx, bulletinStore, before, decideRecall(before, ctx), by, expectedRevision, ctx.now);
     });
   }
 
