@@ -63,6 +63,8 @@ it("a chamber Heping forwarded to acknowledges at Heping, and the city sees it i
     reason: "转发辖区商会学习贯彻",
   });
   expect(forwarded!.revision).toBe(copy!.revision + 1);
+  // It answers with the bulletin as it saved it, new recipients counted: what a read then shows.
+  expect(forwarded).toEqual((await heping.bulletins.getBulletin({ bulletinId: id, readerCreditCode: "" })).bulletin);
 
   // The city learns of the chamber: a recipient held at Heping, forwarded by Heping, unread.
   const atCity = async () => (await city.bulletins.getBulletinReadStatus({ bulletinId: id, page: undefined })).recipients.find(isChamber);

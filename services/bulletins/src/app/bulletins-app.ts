@@ -108,9 +108,7 @@ export class BulletinsApp {
         const before = await this.load(trx, id, true);
         // A stale revision is refused (ABORTED) before any rule: the caller must re-read first.
         checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
-        const bulletin = await change(trx, before, decisionContext(this.kit, by));
-        const counts = await repository.readCounts(trx, [id], this.kit.now());
-        return { bulletin, readCounts: counts.get(id) ?? EMPTY_COUNTS };
+        return this.viewOf(await change(trx, before, decisionContext(this.kit, by)), trx);
       },
       (_, trx) => this.view(id, trx),
     );
@@ -293,9 +291,13 @@ export class BulletinsApp {
   // ---- queries ----
 
   async view(id: string, db: Knex | Knex.Transaction = this.kit.db): Promise<BulletinView> {
-    const bulletin = await this.load(db, id);
-    const counts = await repository.readCounts(db, [id], this.kit.now());
-    return { bulletin, readCounts: counts.get(id) ?? EMPTY_COUNTS };
+    return this.viewOf(await this.load(db, id), db);
+  }
+
+  /** The view of a bulletin as loaded or as a change saved it: only its read counts are read. */
+  async viewOf(bulletin: Bulletin, db: Knex | Knex.Transaction): Promise<BulletinView> {
+    const counts = await repository.readCounts(db, [bulletin.bulletinId], this.kit.now());
+    return { bulletin, readCounts: counts.get(bulletin.bulletinId) ?? EMPTY_COUNTS };
   }
 
   async readStatus(

@@ -42,9 +42,10 @@ export class BulletinForwarding {
     const ids = organisationIds.map((x) => x.trim());
     const codes = creditCodes.map((x) => x.trim());
     validateForwardRequest(ids, codes, by.reason);
-    return this.kit.mutation(
+    return this.kit.change(
       `ForwardBulletin:${id}`,
       by.actor,
+      id,
       async (trx) => {
         const before = await repository.load(trx, id, true);
         if (!before) throw new NotFoundError("bulletin", id);
@@ -56,9 +57,18 @@ export class BulletinForwarding {
           ...codes.map((x, i) => ({ field: `credit_codes[${i}]`, known: known.byCode.get(x) })),
         ];
         const ctx = decisionContext(this.kit, by);
-        await this.kit.apply(trx, forwardingStore, before, decideForward(before, targets, ctx), by, expectedRevision, ctx.now);
+        const after = await this.kit.apply(
+          trx,
+          forwardingStore,
+          before,
+          decideForward(before, targets, ctx),
+          by,
+          expectedRevision,
+          ctx.now,
+        );
         this.kit.logger.info({ bulletin_id: id, organisations: targets.length }, "bulletin forwarded");
-        return id;
+        // The bulletin as saved; its read counts, which the new recipients change, read after.
+        return this.app.viewOf(after, trx);
       },
       (_, trx) => this.app.view(id, trx),
     );
