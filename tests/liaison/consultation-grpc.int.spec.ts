@@ -12,7 +12,7 @@ import { query } from "../support/db";
 import { OrgType, registerMechanismParties, registerParty, type Party } from "../support/liaison-fixtures";
 import { attendee, bothSides, establishMechanism } from "../support/consultation-fixtures";
 import { startTestNode, statusOf, type TestNode } from "../support/nodes";
-import { expectRefusedWithoutChange } from "../support/refusals";
+import { changedTables, expectRefusedWithoutChange, snapshotSchemas } from "../support/refusals";
 
 const L = liaisonV1;
 const Kind = L.ConsultationKind;
@@ -384,7 +384,9 @@ describe("holding a consultation", () => {
       action: undefined,
       reason: "",
     });
-    const action = await consultationsOf(city).recordOutcome({ ...actionOutcome(c.consultationId, {}), expectedRevision: 4 });
+    const actionRequest = { ...actionOutcome(c.consultationId, {}), expectedRevision: 4 };
+    const requestId = randomUUID();
+    const action = await consultationsOf(city).recordOutcome(actionRequest, { requestId });
     const item = action.consultation!.actionItems[0]!;
     expect(action.outcome!.actionItemId).toBe(item.actionItemId);
     expect(item).toEqual(
@@ -408,6 +410,13 @@ describe("holding a consultation", () => {
         revision: 1,
       }),
     );
+    // A repeat of the request changes nothing and answers with the same outcome and item.
+    const schemas = { url: city.database.url, schemas: ["liaison"] };
+    const untouched = await snapshotSchemas(schemas);
+    const repeated = await consultationsOf(city).recordOutcome(actionRequest, { requestId });
+    expect(changedTables(untouched, await snapshotSchemas(schemas))).toEqual({});
+    expect(repeated.outcome).toEqual(action.outcome);
+    expect(repeated.consultation!.actionItems).toEqual(action.consultation!.actionItems);
 
     const { consultation: closed } = await consultationsOf(city).closeConsultation({
       consultationId: c.consultationId,

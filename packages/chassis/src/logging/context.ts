@@ -17,7 +17,7 @@ export interface RequestContext {
   readonly requestId: string;
   readonly method?: string;
   readonly principal?: Principal;
-  /** The caller's deadline: work for the call past it is abandoned (see ServiceKit.mutation). */
+  /** The caller's deadline: work for the call past it is abandoned (see ServiceKit.change). */
   readonly deadline?: Date;
 }
 

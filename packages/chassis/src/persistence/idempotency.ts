@@ -34,24 +34,5 @@ export async function claimKey(
   return { replayed: true, result: row!.result };
 }
 
-/**
- * Runs a mutation at most once per (scope, key) within the caller's transaction (see `claimKey`)
- * and returns its result (e.g. the id of what it changed), stored with the claim for repeats.
- */
-export async function onceForKey(
-  trx: Knex.Transaction,
-  scope: string,
-  key: string | undefined,
-  mutate: () => Promise<string>,
-  fingerprint?: string,
-): Promise<{ result: string; replayed: boolean }> {
-  if (!key) return { result: await mutate(), replayed: false };
-  const claim = await claimKey(trx, scope, key, fingerprint);
-  if (claim.replayed) return claim;
-  const result = await mutate();
-  await trx("idempotency_keys").where({ scope, key }).update({ result });
-  return { result, replayed: false };
-}
-
 /** Keys are kept this long; a retry after that is treated as a new call. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;

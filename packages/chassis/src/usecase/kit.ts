@@ -6,7 +6,7 @@ import { currentRequestContext } from "../logging/context";
 import type { Actor } from "../grpc/handlers";
 import type { Logger } from "../logging/logger";
 import { appendToOutbox, type OutgoingEvent } from "../outbox/outbox";
-import { claimKey, onceForKey } from "../persistence/idempotency";
+import { claimKey } from "../persistence/idempotency";
 import type { Clock, IdGenerator, NodeIdentity } from "../service";
 import { insertAuditEntry, type AuditEntry } from "./audit";
 import type { DecisionWithRevision, Destination, EventToEmit } from "./decision";
@@ -63,7 +63,7 @@ export function checkExpectedRevision(kind: string, id: string, current: number,
 }
 
 /**
- * What every use case of a service needs besides its domain: the node, time and ids, mutations
+ * What every use case of a service needs besides its domain: the node, time and ids, creations and changes
  * at most once per caller request id, and `apply`, which writes a domain decision — state with
  * its revision bumped, audit entry, outbox rows — in the use case's transaction.
  */
@@ -100,25 +100,6 @@ export class ServiceKit {
   }
 
   /**
-   * Runs one mutation in a transaction, at most once per caller request id (scope names the
-   * method and aggregate), and answers with `view` of the id the change returns, read in the same
-   * transaction. A repeat with the same request id changes nothing and answers with the
-   * aggregate as it stands now; the same request id with a different request is INVALID_ARGUMENT.
-   */
-  mutation<T>(
-    scope: string,
-    actor: Actor,
-    change: (trx: Knex.Transaction) => Promise<string>,
-    view: (id: string, trx: Knex.Transaction) => Promise<T>,
-  ): Promise<T> {
-    return this.db.transaction(async (trx) => {
-      await boundByDeadline(trx);
-      const { result } = await onceForKey(trx, scope, actor.idempotencyKey, () => change(trx), actor.requestFingerprint);
-      return view(result, trx);
-    });
-  }
-
-  /**
    * Runs reads in one snapshot: a read-only REPEATABLE READ transaction, so an aggregate read in
    * several statements (its row, then its children) is one state, never half of a change that
    * committed between them. For reads that cannot be one statement.
@@ -147,10 +128,10 @@ export class ServiceKit {
 
   /**
    * Changes the aggregate `id` as `creation` creates one: in a transaction, at most once per caller
-   * request id (the id stored with the claim), answering with what `change` returns, the state it
-   * saved, without reading it back. For aggregates whose view is their saved state; one whose view
-   * reads more (children, counts) uses `mutation`. A repeat changes nothing and answers with
-   * `view` of the aggregate as it stands now.
+   * request id (the id stored with the claim), answering with what `change` returns: the state it
+   * saved, and only what the view holds beyond it (counts, names, children of their own) read
+   * beside it. The id is what a repeat's `view` finds the aggregate by (for an answer about a part,
+   * the part's id). A repeat changes nothing and answers with `view` as it stands now.
    */
   change<T>(
     scope: string,

@@ -207,9 +207,11 @@ export class BulletinsApp {
   /** Deletes a draft never published; the audit entry (at the next revision) remains. */
   async deleteDraft(id: string, expectedRevision: number, by: Attribution): Promise<string> {
     assertUuid(id, "bulletin_id");
-    return this.kit.mutation(
+    // The answer is the id deleted, stored with the request id's claim for a repeat.
+    return this.kit.change(
       `DeleteBulletinDraft:${id}`,
       by.actor,
+      id,
       async (trx) => {
         const before = await this.load(trx, id, true);
         checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);

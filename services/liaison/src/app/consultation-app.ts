@@ -131,13 +131,16 @@ export class ConsultationApp {
       { ...input, agenda: named.agenda as AgendaItemInput[], attendees: named.attendees },
       { here: this.kit.here },
     );
-    return this.kit.mutation(
+    const consultationId = this.kit.newId();
+    return this.kit.creation(
       "ScheduleConsultation",
       actor,
+      consultationId,
       async (trx) => {
         const series = s.seriesId ? await repo.lockSeries(trx, s.seriesId) : undefined;
         const ctx = this.context(actor, s.reason);
         const d = decideSchedule(
+          consultationId,
           s,
           {
             series,
@@ -151,7 +154,8 @@ export class ConsultationApp {
         );
         const c = await this.applyWithCarryOver(trx, undefined, d, actor, s.reason, 0, ctx.now);
         this.kit.logger.info({ consultation_id: c.consultationId, series_id: c.seriesId, kind: c.kind }, "consultation scheduled");
-        return c.consultationId;
+        // The items carried over from the series are saved by now: the view reads them.
+        return this.viewOf(trx, c);
       },
       (id, trx) => this.view(trx, id),
     );
@@ -287,15 +291,26 @@ export class ConsultationApp {
       };
     }
     const o = validateOutcome(input, { here: this.kit.here, now: this.kit.now() });
-    return this.kit.mutation(
+    // The outcome's id is stored with the request id's claim: a repeat answers with the same outcome.
+    const outcomeId = this.kit.newId();
+    return this.kit.change(
       `RecordOutcome:${id}`,
       actor,
+      outcomeId,
       async (trx) => {
         const before = this.current(await this.load(trx, id, true), expectedRevision);
         const parties = await this.parties(trx, outcomeRefs(o));
         const ctx = this.context(actor, o.reason);
-        const d = decideOutcome(before, o, parties, ctx);
-        await this.kit.apply(trx, consultationStore, before, d.consultation, { actor, reason: o.reason }, expectedRevision, ctx.now);
+        const d = decideOutcome(outcomeId, before, o, parties, ctx);
+        const saved = await this.kit.apply(
+          trx,
+          consultationStore,
+          before,
+          d.consultation,
+          { actor, reason: o.reason },
+          expectedRevision,
+          ctx.now,
+        );
         if (d.actionItem) {
           const item = await this.kit.apply(trx, actionItemStore, undefined, d.actionItem, { actor, reason: o.reason }, 0, ctx.now);
           if (item.assigneeJurisdictionCode)
@@ -304,7 +319,9 @@ export class ConsultationApp {
               "action handed to another node",
             );
         }
-        return d.outcomeId;
+        // The view reads the tracked items after the new one is saved.
+        const consultation = await this.viewOf(trx, saved);
+        return { consultation, outcome: saved.outcomes.find((x) => x.outcomeId === outcomeId)! };
       },
       async (outcomeId, trx) => {
         const consultation = await this.view(trx, (await repo.consultationOfOutcome(trx, outcomeId))!);

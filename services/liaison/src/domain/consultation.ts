@@ -672,10 +672,9 @@ function sendingAgenda(d: Decision<Consultation>, parties: Parties, ctx: Consult
  * held under this node's established mechanism (the one named, if any), with registered
  * presenters and active attendees among whom both sides of the mechanism. Continuing a series, it
  * takes over the unfinished items left behind by closed consultations. The districts concerned
- * receive the agenda.
+ * receive the agenda. Its id is drawn by the caller, so a retried request finds it.
  */
-export function decideSchedule(s: ValidSchedule, facts: ScheduleFacts, ctx: ConsultationContext): ConsultationDecision {
-  const id = ctx.newId();
+export function decideSchedule(id: string, s: ValidSchedule, facts: ScheduleFacts, ctx: ConsultationContext): ConsultationDecision {
   if (s.seriesId) {
     if (!facts.series) invalid("series_id", "is not an existing consultation series");
     assertSeriesKind(s.seriesId, facts.series.kind, s.kind);
@@ -857,9 +856,16 @@ export interface OutcomeDecision {
  * RecordOutcome: only while in progress, on one of its own agenda items if any. An ACTION outcome
  * creates an action item tracked by this consultation: owned here by an active organisation's
  * department (with any joint owners), or handed to another node, which is sent it: at the city,
- * assigned to a district; at a district, raised to the city.
+ * assigned to a district; at a district, raised to the city. The outcome's id is drawn by the
+ * caller, so a retried request answers with the same outcome.
  */
-export function decideOutcome(c: Consultation, o: ValidOutcome, parties: Parties, ctx: ConsultationContext): OutcomeDecision {
+export function decideOutcome(
+  outcomeId: string,
+  c: Consultation,
+  o: ValidOutcome,
+  parties: Parties,
+  ctx: ConsultationContext,
+): OutcomeDecision {
   transition(c.consultationId, c.status, "recordOutcome");
   assertAgendaItemOf(
     c.agenda.map((a) => a.agendaItemId),
@@ -900,7 +906,7 @@ export function decideOutcome(c: Consultation, o: ValidOutcome, parties: Parties
     actionItem = { state: item, action: "RecordOutcome", events };
   }
   const outcome: Outcome = {
-    outcomeId: ctx.newId(),
+    outcomeId,
     type: o.type,
     text: o.text,
     agendaItemId: o.agendaItemId,

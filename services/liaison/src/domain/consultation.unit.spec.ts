@@ -33,9 +33,12 @@ import {
   type ConsultationStatus,
   type MechanismFacts,
   type OutcomeInput,
+  type ScheduleFacts,
   type ScheduleInput,
+  type ValidOutcome,
+  type ValidSchedule,
 } from "./consultation";
-import type { PartyRecord } from "./consultation-parties";
+import type { Parties, PartyRecord } from "./consultation-parties";
 import { preconditionType as preconditionOf, violatedFields as fieldsOf } from "@jinlian/chassis/testing";
 
 const ORG = "6f1c2a52-8d8a-4e0f-9a43-0d2f1d6c9a11";
@@ -299,6 +302,13 @@ describe("given unfinished action items in a series", () => {
 const AUDIT = { actor: "operator", reason: "", requestId: "req-1", occurTime: NOW, jurisdictionCode: "120000" };
 
 /** A context whose new ids are id-1, id-2, … in order. */
+/** decideSchedule with the consultation's id drawn first from the context, as the use case draws it first. */
+const scheduleDecided = (s: ValidSchedule, facts: ScheduleFacts, ctx: ConsultationContext) => decideSchedule(ctx.newId(), s, facts, ctx);
+/** decideOutcome with the outcome's id the use case would have drawn. */
+const outcomeDecided = (c: Consultation, o: ValidOutcome, parties: Parties, ctx: ConsultationContext) =>
+  decideOutcome(OUTCOME_ID, c, o, parties, ctx);
+const OUTCOME_ID = "o-new";
+
 function ctxAt(reason = "", here = "120000"): ConsultationContext {
   let n = 0;
   return { here, now: NOW, newId: () => `id-${++n}`, audit: { ...AUDIT, reason, jurisdictionCode: here } };
@@ -385,7 +395,7 @@ describe("given a valid request to schedule, when it is decided", () => {
   const facts = { mechanism, parties, inSeries: [] };
 
   it("then a planned consultation starts its own series, its agenda items get ids, and nothing is emitted", () => {
-    const d = decideSchedule(validateSchedule(schedule()), facts, ctxAt());
+    const d = scheduleDecided(validateSchedule(schedule()), facts, ctxAt());
     expect(d.consultation.action).toBe("ScheduleConsultation");
     expect(d.consultation.events).toEqual([]);
     expect(d.consultation.state).toEqual(
@@ -400,7 +410,7 @@ describe("given a valid request to schedule, when it is decided", () => {
       { item: item("left-behind"), trackingStatus: "CLOSED" as const },
       { item: item("still-tracked"), trackingStatus: "PLANNED" as const },
     ];
-    const d = decideSchedule(
+    const d = scheduleDecided(
       validateSchedule(schedule({ kind: "WORKING", seriesId: ORG })),
       { ...facts, series: { kind: "WORKING" }, inSeries },
       ctxAt(),
@@ -414,21 +424,21 @@ describe("given a valid request to schedule, when it is decided", () => {
 
   it("then an unknown series or mechanism, or a series of the other kind, is refused", () => {
     const continuing = validateSchedule(schedule({ seriesId: ORG }));
-    expect(fieldsOf(() => decideSchedule(continuing, facts, ctxAt()))).toEqual(["series_id"]);
-    expect(preconditionOf(() => decideSchedule(continuing, { ...facts, series: { kind: "WORKING" } }, ctxAt()))).toBe("SERIES_KIND");
+    expect(fieldsOf(() => scheduleDecided(continuing, facts, ctxAt()))).toEqual(["series_id"]);
+    expect(preconditionOf(() => scheduleDecided(continuing, { ...facts, series: { kind: "WORKING" } }, ctxAt()))).toBe("SERIES_KIND");
     const ofMechanism = validateSchedule(schedule({ mechanismId: DEPT }));
-    expect(fieldsOf(() => decideSchedule(ofMechanism, facts, ctxAt()))).toEqual(["mechanism_id"]);
+    expect(fieldsOf(() => scheduleDecided(ofMechanism, facts, ctxAt()))).toEqual(["mechanism_id"]);
   });
 
   it("then an unregistered attendee is named, and a deactivated one refused", () => {
     const s = validateSchedule(schedule());
     const onlyFederation = new Map([[FED, federation]]);
-    expect(fieldsOf(() => decideSchedule(s, { ...facts, parties: onlyFederation }, ctxAt()))).toEqual(["attendees[0].organisation_id"]);
+    expect(fieldsOf(() => scheduleDecided(s, { ...facts, parties: onlyFederation }, ctxAt()))).toEqual(["attendees[0].organisation_id"]);
     const retired = new Map([
       [ORG, { ...bureau, status: "DEACTIVATED" as const }],
       [FED, federation],
     ]);
-    expect(preconditionOf(() => decideSchedule(s, { ...facts, parties: retired }, ctxAt()))).toBe("ORGANISATION_DEACTIVATED");
+    expect(preconditionOf(() => scheduleDecided(s, { ...facts, parties: retired }, ctxAt()))).toBe("ORGANISATION_DEACTIVATED");
   });
 });
 
@@ -482,7 +492,7 @@ describe("given a planned consultation", () => {
 
   it("when an outcome is recorded or it is closed, then that is refused: it has not started", () => {
     expect(
-      preconditionOf(() => decideOutcome(consultation(), validateOutcome(outcome(), { here: "120000", now: NOW }), none, ctxAt())),
+      preconditionOf(() => outcomeDecided(consultation(), validateOutcome(outcome(), { here: "120000", now: NOW }), none, ctxAt())),
     ).toBe("STATE");
     expect(preconditionOf(() => decideClose(consultation(), "纪要", { series: [], tracked: [] }, ctxAt()))).toBe("STATE");
   });
@@ -493,7 +503,7 @@ describe("given a consultation in progress", () => {
   const city = { here: "120000", now: NOW };
 
   it("when a decision is recorded, then it is appended with who recorded it, and no action item is created", () => {
-    const d = decideOutcome(
+    const d = outcomeDecided(
       running,
       validateOutcome(outcome({ agendaItemId: AGENDA_ITEM, reason: "会上议定" }), city),
       none,
@@ -503,7 +513,7 @@ describe("given a consultation in progress", () => {
     expect(d.consultation.action).toBe("RecordOutcome");
     expect(d.consultation.state.outcomes).toEqual([
       {
-        outcomeId: "id-1",
+        outcomeId: OUTCOME_ID,
         type: "DECISION",
         text: "议定：联合开展法治体检",
         agendaItemId: AGENDA_ITEM,
@@ -513,11 +523,11 @@ describe("given a consultation in progress", () => {
         corrections: [],
       },
     ]);
-    expect(d.outcomeId).toBe("id-1");
+    expect(d.outcomeId).toBe(OUTCOME_ID);
   });
 
   it("when an action owned here is decided, then an open item tracked by this consultation is created, nothing emitted", () => {
-    const d = decideOutcome(running, validateOutcome(outcome({ type: "ACTION", action: ownedAction }), city), parties, ctxAt());
+    const d = outcomeDecided(running, validateOutcome(outcome({ type: "ACTION", action: ownedAction }), city), parties, ctxAt());
     expect(d.actionItem!.action).toBe("RecordOutcome");
     expect(d.actionItem!.events).toEqual([]);
     expect(d.actionItem!.state).toEqual(
@@ -537,14 +547,14 @@ describe("given a consultation in progress", () => {
 
   it("when the owner is not registered or lacks the department, then the field is named", () => {
     const o = validateOutcome(outcome({ type: "ACTION", action: ownedAction }), city);
-    expect(fieldsOf(() => decideOutcome(running, o, none, ctxAt()))).toEqual(["action.owner.organisation_id"]);
+    expect(fieldsOf(() => outcomeDecided(running, o, none, ctxAt()))).toEqual(["action.owner.organisation_id"]);
     const noDept = new Map([[ORG, { ...bureau, departments: [] }]]);
-    expect(fieldsOf(() => decideOutcome(running, o, noDept, ctxAt()))).toEqual(["action.owner.department_id"]);
+    expect(fieldsOf(() => outcomeDecided(running, o, noDept, ctxAt()))).toEqual(["action.owner.department_id"]);
   });
 
   it("when the city assigns an action to a district, then the assignment goes to that district's node", () => {
     const action = { ...ownedAction, owner: undefined, assigneeJurisdictionCode: "120101" };
-    const d = decideOutcome(running, validateOutcome(outcome({ type: "ACTION", action, reason: "部署" }), city), none, ctxAt("部署"));
+    const d = outcomeDecided(running, validateOutcome(outcome({ type: "ACTION", action, reason: "部署" }), city), none, ctxAt("部署"));
     expect(d.actionItem!.state.assigneeJurisdictionCode).toBe("120101");
     expect(d.actionItem!.events).toEqual([
       {
@@ -605,7 +615,7 @@ describe("given the node's mechanism, when a consultation is scheduled", () => {
   const facts = { mechanism, parties, inSeries: [] };
 
   it("then it is held under that mechanism even when the request names none", () => {
-    const d = decideSchedule(validateSchedule(schedule()), facts, ctxAt());
+    const d = scheduleDecided(validateSchedule(schedule()), facts, ctxAt());
     expect(d.consultation.state.mechanismId).toBe(MECHANISM);
     expect(d.consultation.state.attendees.map((a) => [a.attendeeId, a.organisationId])).toEqual([
       ["id-3", ORG],
@@ -616,7 +626,7 @@ describe("given the node's mechanism, when a consultation is scheduled", () => {
   it.each([undefined, { ...mechanism, status: "PROPOSED" as const }, { ...mechanism, status: "SUSPENDED" as const }])(
     "then without an established mechanism (%j) it is refused as MECHANISM_NOT_ESTABLISHED",
     (m) => {
-      expect(preconditionOf(() => decideSchedule(validateSchedule(schedule()), { ...facts, mechanism: m }, ctxAt()))).toBe(
+      expect(preconditionOf(() => scheduleDecided(validateSchedule(schedule()), { ...facts, mechanism: m }, ctxAt()))).toBe(
         "MECHANISM_NOT_ESTABLISHED",
       );
     },
@@ -626,7 +636,7 @@ describe("given the node's mechanism, when a consultation is scheduled", () => {
     const bureauOnly = validateSchedule(schedule({ attendees: [{ name: "李明", organisationId: ORG, title: "" }] }));
     const err = (() => {
       try {
-        decideSchedule(bureauOnly, facts, ctxAt());
+        scheduleDecided(bureauOnly, facts, ctxAt());
       } catch (e) {
         return e as FailedPreconditionError;
       }
@@ -634,7 +644,7 @@ describe("given the node's mechanism, when a consultation is scheduled", () => {
     })();
     expect(err.violations.map((x) => [x.type, x.subject])).toEqual([["BOTH_SIDES", `organisation/${FED}`]]);
     const nobody = validateSchedule(schedule({ attendees: [] }));
-    expect(() => decideSchedule(nobody, facts, ctxAt())).toThrow(FailedPreconditionError);
+    expect(() => scheduleDecided(nobody, facts, ctxAt())).toThrow(FailedPreconditionError);
   });
 });
 
@@ -656,7 +666,7 @@ describe("given districts concerned by a municipal consultation", () => {
         agenda: [{ topic: "法治体检", presenter: "张处长", presenterOrganisationId: ORG, durationMinutes: 30 }],
       }),
     );
-    const d = decideSchedule(s, { mechanism, parties, inSeries: [] }, ctxAt("年度会商"));
+    const d = scheduleDecided(s, { mechanism, parties, inSeries: [] }, ctxAt("年度会商"));
     const [event, ...more] = emitted(d.consultation, 1);
     expect(more).toEqual([]);
     expect(event!.descriptor).toBe(liaisonEvents.consultationAgendaSent);
@@ -860,16 +870,16 @@ describe("given an action with joint owners, or raised by a district", () => {
   it("when an owned action has a joint owner, then the item carries both owners, each checked in the registry", () => {
     const action = { ...ownedAction, jointOwners: [{ organisationId: FED, departmentId: DEPT }] };
     const o = validateOutcome(outcome({ type: "ACTION", action }), city);
-    const d = decideOutcome(running, o, parties, ctxAt());
+    const d = outcomeDecided(running, o, parties, ctxAt());
     expect(d.actionItem!.state.jointOwners).toEqual([{ organisationId: FED, departmentId: DEPT }]);
-    expect(fieldsOf(() => decideOutcome(running, o, new Map([[ORG, bureau]]), ctxAt()))).toEqual([
+    expect(fieldsOf(() => outcomeDecided(running, o, new Map([[ORG, bureau]]), ctxAt()))).toEqual([
       "action.joint_owners[0].organisation_id",
     ]);
   });
 
   it("when a district raises an action to the city, then the item is held by the city and the raise goes up", () => {
     const action = { ...ownedAction, owner: undefined, assigneeJurisdictionCode: "120000" };
-    const d = decideOutcome(running, validateOutcome(outcome({ type: "ACTION", action }), district), none, ctxAt("提请市级", "120101"));
+    const d = outcomeDecided(running, validateOutcome(outcome({ type: "ACTION", action }), district), none, ctxAt("提请市级", "120101"));
     expect(d.actionItem!.state).toEqual(
       expect.objectContaining({ assigneeJurisdictionCode: "120000", origin: "LOCAL", originJurisdictionCode: "120101" }),
     );
