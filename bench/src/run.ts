@@ -127,7 +127,7 @@ function sizesFor(scale: number): Sizes {
     grpcPgThroughputCalls: s(500),
     publishEvents: s(600),
     publishWriters: 4,
-    drainEvents: s(2000),
+    drainEvents: s(10000),
     sendBatchSize: 100,
     consumeEvents: s(10000),
     consumeWarmupEvents: s(1000),

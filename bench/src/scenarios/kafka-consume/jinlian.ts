@@ -1,7 +1,8 @@
 /**
  * `EventConsumer`: CloudEvents decoding, a CONSUMER span per message, a partition's run of events
- * in one knex transaction with a savepoint each, inserting (consumer, source, id) into the inbox
- * before the handler's write (a projection upsert, as in the baseline); offsets committed after. Each pass uses a new consumer name, so every event is new to the inbox.
+ * in one knex transaction (one insert of the run into the inbox, then each new event's handler
+ * write: a projection upsert, as in the baseline); offsets committed after. Each pass uses a new
+ * consumer name, so every event is new to the inbox.
  */
 import { bulletinsEvents, createDatabase, createKafka, createProducer, EventConsumer, inboxHandler } from "@jinlian/chassis";
 import { benchLogger } from "../../lib/jinlian";

@@ -12,6 +12,9 @@ export function outboxChannel(schema: string): string {
   return `jinlian_outbox_${schema}`;
 }
 
+/** Outbox rows one insert carries at most. */
+const ROWS_PER_INSERT = 1000;
+
 /**
  * Appends events to the outbox in the caller's transaction, so the state change and its events
  * commit together. The active trace context is stored with each row and the relay publishes
@@ -21,16 +24,16 @@ export async function appendToOutbox(trx: Knex.Transaction, events: readonly Out
   if (events.length === 0) return;
   for (const { topic, event } of events) assertDeclared(topic, event.type);
   const trace = currentTraceHeaders();
-  await trx("outbox").insert(
-    events.map(({ topic, event }) => ({
-      event_id: event.id,
-      topic,
-      message_key: event.subject,
-      event_type: event.type,
-      headers: { ...toKafkaHeaders(event), ...trace },
-      payload: Buffer.from(event.data),
-    })),
-  );
+  const rows = events.map(({ topic, event }) => ({
+    event_id: event.id,
+    topic,
+    message_key: event.subject,
+    event_type: event.type,
+    headers: { ...toKafkaHeaders(event), ...trace },
+    payload: Buffer.from(event.data),
+  }));
+  // In order, a statement at a time: one statement takes at most 65,535 parameters (6 a row).
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) await trx("outbox").insert(rows.slice(from, from + ROWS_PER_INSERT));
   // The insert's trigger (migration 0009) wakes the relay at commit; the relay polls as well.
 }
 
