@@ -1,7 +1,8 @@
 /**
  * appendToOutbox on a real PostgreSQL: a transaction may append more events than one statement
  * can carry (PostgreSQL takes at most 65,535 parameters, six a row), and they are stored in the
- * order given, all or none.
+ * order given, all or none; a statement of the same change sent alongside (the audit entry) is
+ * written in the first insert's round trip.
  */
 import { randomUUID } from "node:crypto";
 import { appendToOutbox, createDatabase, migrate, type CloudEvent } from "@jinlian/chassis";
@@ -31,6 +32,7 @@ beforeAll(async () => {
   database = await createTestDatabase(adminDatabaseUrl(), "outbox_append");
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await migrate(db, SCHEMA, []);
+  await db.raw("create table if not exists alongside (note text primary key)");
 });
 
 afterAll(async () => {
@@ -40,6 +42,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await db.raw("truncate outbox");
+  await db.raw("truncate alongside");
 });
 
 it("stores more events than one statement can carry, in the order given", async () => {
@@ -69,5 +72,52 @@ it("stores none of them when the transaction does not commit", async () => {
       throw failure;
     }),
   ).rejects.toBe(failure);
+  expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "0" });
+});
+
+/** Queries knex sends while `fn` runs: each is a round trip to PostgreSQL. */
+async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const count = () => n++;
+  db.on("query", count);
+  try {
+    await fn();
+  } finally {
+    db.off("query", count);
+  }
+  return n;
+}
+
+it("writes a statement sent alongside in the same round trip as the events", async () => {
+  const trips = await roundTripsOf(() =>
+    db.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [
+          { topic, event: event(1) },
+          { topic, event: event(2) },
+        ],
+        trx("alongside").insert({ note: "audit" }),
+      ),
+    ),
+  );
+  expect(trips).toBe(3); // BEGIN, the one insert, COMMIT
+  expect(await db("alongside").pluck("note")).toEqual(["audit"]);
+  expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "2" });
+});
+
+it("writes a statement sent alongside once when the events take more than one insert, and alone when there are none", async () => {
+  const events = Array.from({ length: 2_500 }, (_, n) => ({ topic, event: event(n) }));
+  await db.transaction((trx) => appendToOutbox(trx, events, trx("alongside").insert({ note: "many" })));
+  await db.transaction((trx) => appendToOutbox(trx, [], trx("alongside").insert({ note: "none" })));
+  expect(await db("alongside").orderBy("note").pluck("note")).toEqual(["many", "none"]);
+  expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "2500" });
+});
+
+it("writes neither the events nor the statement alongside when that statement fails", async () => {
+  await db("alongside").insert({ note: "taken" });
+  await expect(
+    db.transaction((trx) => appendToOutbox(trx, [{ topic, event: event(3) }], trx("alongside").insert({ note: "taken" }))),
+  ).rejects.toMatchObject({ code: "23505" });
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "0" });
 });

@@ -26,7 +26,7 @@ export interface CallContext {
   readonly requestId: string;
   /**
    * The caller's own request id, when it sent one: a repeat of a mutation with the same key is
-   * answered with the first result (see claimKey). Scoped to the principal.
+   * answered with the first result (see claimStatement). Scoped to the principal.
    */
   readonly idempotencyKey?: string;
   /** A digest of the request's bytes: a key reused with another request is refused, not replayed. */

@@ -18,10 +18,19 @@ const ROWS_PER_INSERT = 1000;
 /**
  * Appends events to the outbox in the caller's transaction, so the state change and its events
  * commit together. The active trace context is stored with each row and the relay publishes
- * inside it, so the consumer's span joins the request's trace.
+ * inside it, so the consumer's span joins the request's trace. `alongside`, a data-modifying
+ * statement of the same change not yet sent (its audit entry), goes in the first insert's
+ * statement, saving it a round trip; without events it is sent on its own.
  */
-export async function appendToOutbox(trx: Knex.Transaction, events: readonly OutgoingEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function appendToOutbox(
+  trx: Knex.Transaction,
+  events: readonly OutgoingEvent[],
+  alongside?: Knex.QueryBuilder,
+): Promise<void> {
+  if (events.length === 0) {
+    if (alongside) await alongside;
+    return;
+  }
   for (const { topic, event } of events) assertDeclared(topic, event.type);
   const trace = currentTraceHeaders();
   const rows = events.map(({ topic, event }) => ({
@@ -33,7 +42,12 @@ export async function appendToOutbox(trx: Knex.Transaction, events: readonly Out
     payload: Buffer.from(event.data),
   }));
   // In order, a statement at a time: one statement takes at most 65,535 parameters (6 a row).
-  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) await trx("outbox").insert(rows.slice(from, from + ROWS_PER_INSERT));
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const insert = trx("outbox");
+    // A data-modifying WITH runs whatever the main statement returns, in the same snapshot.
+    if (alongside && from === 0) insert.with("alongside", alongside);
+    await insert.insert(rows.slice(from, from + ROWS_PER_INSERT));
+  }
   // The insert's trigger (migration 0009) wakes the relay at commit; the relay polls as well.
 }
 

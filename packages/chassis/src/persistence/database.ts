@@ -1,5 +1,6 @@
 import knex, { type Knex } from "knex";
-import { Client } from "pg";
+import { Client, DatabaseError, type QueryResult } from "pg";
+import { currentRequestContext } from "../logging/context";
 import type { Logger } from "../logging/logger";
 
 export interface DatabaseOptions {
@@ -19,10 +20,14 @@ export function assertIdentifier(name: string, what: string): void {
   if (!IDENT.test(name)) throw new Error(`${what} "${name}" must match ${IDENT}`);
 }
 
-/** A knex instance scoped to one service's schema. No connection is opened until first use. */
+/**
+ * A knex instance scoped to one service's schema. No connection is opened until first use. A
+ * transaction begun for a call with a deadline runs its statements only until that deadline
+ * (see beginInOneRoundTrip).
+ */
 export function createDatabase(options: DatabaseOptions): Knex {
   assertIdentifier(options.schema, "schema");
-  return knex({
+  const db = knex({
     client: "pg",
     connection: { connectionString: options.url, application_name: options.applicationName ?? `jinlian-${options.schema}` },
     searchPath: [options.schema],
@@ -30,6 +35,78 @@ export function createDatabase(options: DatabaseOptions): Knex {
     acquireConnectionTimeout: 10000,
     ...(options.logger ? { log: knexLog(options.logger.child({ component: "knex", schema: options.schema })) } : {}),
   });
+  beginInOneRoundTrip(db);
+  return db;
+}
+
+/** A statement sent with a transaction's BEGIN, in the same round trip, and the rows it returned. */
+interface Opening {
+  readonly sql: string;
+  rows?: Record<string, unknown>[];
+}
+
+/** What of knex's transaction this module relies on (knex 3; guarded by transaction-begin.int). */
+interface KnexTransactionInternals {
+  isolationLevel?: string;
+  readOnly?: boolean;
+  begin(connection: Client): Promise<unknown>;
+}
+
+/**
+ * Begins transactions in one round trip with what must come first in them. Every statement costs
+ * a round trip, and on this platform's nodes round trips are most of a write's CPU, so BEGIN goes
+ * as one query (several statements in PostgreSQL's simple protocol) with:
+ *
+ * - the caller's deadline: a transaction begun inside a call with a deadline (the request
+ *   context's) may run its statements only until then (`SET LOCAL statement_timeout`), so work
+ *   for a caller that has given up stops instead of holding locks and a connection;
+ * - the transaction's opening statement, if it has one (`transactionOpenedWith`).
+ *
+ * If PostgreSQL refuses a statement of that query after BEGIN, the block is rolled back before
+ * the transaction reports the failure, so the connection goes back to the pool clean. Savepoints
+ * (nested transactions) are left alone.
+ */
+function beginInOneRoundTrip(db: Knex): void {
+  const client = db.client as { transaction(...args: unknown[]): KnexTransactionInternals };
+  const create = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = create(...args);
+    // (container, config, outer transaction): knex copies the config it was given.
+    const opening = (args[1] as { opening?: Opening } | undefined)?.opening;
+    const begin = trx.begin.bind(trx);
+    trx.begin = async (connection: Client) => {
+      const deadline = currentRequestContext()?.deadline;
+      if (!deadline && !opening) return begin(connection);
+      const mode = [trx.isolationLevel ? `isolation level ${trx.isolationLevel}` : "", trx.readOnly ? "read only" : ""].join(" ").trim();
+      const statements = [mode ? `begin transaction ${mode}` : "begin"];
+      if (deadline) statements.push(`set local statement_timeout = ${Math.max(1, Math.floor(deadline.getTime() - Date.now()))}`);
+      if (opening) statements.push(opening.sql);
+      try {
+        const results = (await connection.query(statements.join("; "))) as unknown as QueryResult | QueryResult[];
+        if (opening) opening.rows = (Array.isArray(results) ? results[results.length - 1]! : results).rows;
+      } catch (err) {
+        // PostgreSQL refused a statement after BEGIN: the block is open and aborted. A connection
+        // that failed instead is not queryable, and the pool drops it.
+        if (err instanceof DatabaseError) await connection.query("rollback").catch(() => undefined);
+        throw err;
+      }
+    };
+    return trx;
+  };
+}
+
+/**
+ * Runs `fn` in a transaction whose first statement, `sql`, is sent with its BEGIN in one round
+ * trip; `fn` gets the rows it returned. `sql` goes in PostgreSQL's simple protocol, which takes no
+ * parameters: its values must be written in as literals (`escapeLiteral`).
+ */
+export function transactionOpenedWith<T>(
+  db: Knex,
+  sql: string,
+  fn: (trx: Knex.Transaction, rows: readonly Record<string, unknown>[]) => Promise<T>,
+): Promise<T> {
+  const opening: Opening = { sql };
+  return db.transaction((trx) => fn(trx, opening.rows ?? []), { opening } as Knex.TransactionConfig);
 }
 
 function knexLog(logger: Logger) {

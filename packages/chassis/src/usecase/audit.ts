@@ -66,8 +66,9 @@ export const auditMigration: Migration = {
   },
 };
 
-export async function insertAuditEntry(trx: Knex.Transaction, e: AuditEntry): Promise<void> {
-  await trx("audit_entries").insert({
+/** The insert of an audit entry, not yet sent: `kit.record` sends it with the change's outbox rows. */
+export function auditEntryInsert(trx: Knex.Transaction, e: AuditEntry): Knex.QueryBuilder {
+  return trx("audit_entries").insert({
     entry_id: e.entryId,
     aggregate_type: e.aggregateType,
     aggregate_id: e.aggregateId,
