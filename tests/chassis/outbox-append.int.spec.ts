@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { appendToOutbox, createDatabase, migrate, type CloudEvent } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import { roundTripsOf } from "../support/db";
 
 jest.setTimeout(120_000);
 
@@ -74,19 +75,6 @@ it("stores none of them when the transaction does not commit", async () => {
   ).rejects.toBe(failure);
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "0" });
 });
-
-/** Queries knex sends while `fn` runs: each is a round trip to PostgreSQL. */
-async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
-  let n = 0;
-  const count = () => n++;
-  db.on("query", count);
-  try {
-    await fn();
-  } finally {
-    db.off("query", count);
-  }
-  return n;
-}
 
 it("writes a statement sent alongside in the same round trip as the events", async () => {
   const trips = await roundTripsOf(() =>

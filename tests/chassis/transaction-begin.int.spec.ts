@@ -7,8 +7,8 @@
  */
 import { claimStatement, createDatabase, migrate, runWithRequestContext, settleClaim, transactionOpenedWith } from "@jinlian/chassis";
 import type { Knex } from "knex";
-import { Client } from "pg";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import { roundTripsOf } from "../support/db";
 
 jest.setTimeout(60_000);
 
@@ -44,17 +44,6 @@ async function statementTimeoutMs(q: Knex | Knex.Transaction): Promise<number> {
     "select extract(epoch from current_setting('statement_timeout')::interval) * 1000 as ms",
   );
   return Number(rows[0]!.ms);
-}
-
-/** Queries sent to PostgreSQL while `fn` runs: each is a round trip. */
-async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
-  const sent = jest.spyOn(Client.prototype, "query");
-  try {
-    await fn();
-    return sent.mock.calls.length;
-  } finally {
-    sent.mockRestore();
-  }
 }
 
 it("bounds a transaction begun inside a call by the call's deadline, and only that transaction", async () => {

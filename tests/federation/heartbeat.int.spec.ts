@@ -40,6 +40,23 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A port no broker answers on, held until `close`: every connection is dropped at once. A port
+ * merely found free could be taken meanwhile by another test's server, whose answer kafkajs then
+ * fails to decode (it did: a RangeError from its decoder, thrown in a socket handler).
+ */
+async function deadBrokerPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** A node of one light service whose log lines the test reads back. */
 async function startLoggedNode(
   code: string,
@@ -274,9 +291,9 @@ it("after the district stops, the age of its last heartbeat grows and the link i
 });
 
 it("does not hold back a node's start when Kafka cannot be reached, and stops cleanly", async () => {
-  const closed = await freePort();
+  const dead = await deadBrokerPort();
   const started = Date.now();
-  const alone = await startLoggedNode("120102", { kafkaBrokers: [`127.0.0.1:${closed}`], kafkaAttachWaitMs: 500 });
+  const alone = await startLoggedNode("120102", { kafkaBrokers: [`127.0.0.1:${dead.port}`], kafkaAttachWaitMs: 500 });
   try {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect([...alone.node.federation.links().values()]).toEqual([
@@ -288,5 +305,6 @@ it("does not hold back a node's start when Kafka cannot be reached, and stops cl
     expect(Date.now() - stopping).toBeLessThan(15_000);
     expect(said(alone, "stopped").map((l) => l.component)).toContain("federation-heartbeat");
     await alone.database.drop();
+    await dead.close();
   }
 });

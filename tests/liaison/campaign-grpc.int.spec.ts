@@ -798,6 +798,12 @@ describe("the city takes activities reported up by target districts", () => {
     });
     await sendReport(c.campaignId, data);
     await sendReport(c.campaignId, data); // the same activity again, as a new event
+    // The close answers with the activities applied so far, and its answer is checked against a
+    // read after it: the district's report must have landed first (its repeat changes nothing).
+    await waitFor(
+      async () => (await campaignsOf(city).getCampaignRollUp({ campaignId: c.campaignId })).jurisdictions[1]!.activities === 1,
+      { timeoutMs: 30_000, intervalMs: 100, what: "the activity of 120101 at the city" },
+    );
     // The campaign closes; a report of an activity held within the week still arrives afterwards.
     await campaignsOf(city).closeCampaign({ campaignId: c.campaignId, expectedRevision: 0, reason: "" });
     await sendReport(c.campaignId, reported(c.campaignId, { heldTime: inWeek(c.year, 6), eventsHeld: 2, audienceReached: "50" }));

@@ -11,6 +11,17 @@ export async function query<T = Record<string, unknown>>(url: string, sql: strin
   }
 }
 
+/** Queries sent to PostgreSQL through pg clients in this process while `fn` runs: each is a round trip. */
+export async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
+  const sent = jest.spyOn(Client.prototype, "query");
+  try {
+    await fn();
+    return sent.mock.calls.length;
+  } finally {
+    sent.mockRestore();
+  }
+}
+
 /** Row counts of the tables a bulletins mutation touches, to prove a refused call changed nothing. */
 export async function bulletinsFootprint(url: string): Promise<Record<string, number>> {
   const [row] = await query<Record<string, string>>(
