@@ -11,10 +11,13 @@ import {
   createLogger,
   createProducer,
   ensureTopics,
+  inSpan,
   migrate,
   OutboxRelay,
   type CloudEvent,
 } from "@jinlian/chassis";
+import { installInMemoryTracing } from "@jinlian/chassis/testing";
+import { SpanKind } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Consumer, Producer } from "kafkajs";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
@@ -32,7 +35,8 @@ let database: TestDatabase;
 let db: Knex;
 const producers: Producer[] = [];
 let consumer: Consumer;
-const received: { key: string; seq: number }[] = [];
+const received: { key: string; seq: number; traceparent?: string }[] = [];
+const { exporter } = installInMemoryTracing();
 
 function event(aggregate: string, seq: number): CloudEvent {
   return {
@@ -75,7 +79,12 @@ beforeAll(async () => {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => void received.push({ key: String(message.key), seq: Number(String(message.value)) }),
+    eachMessage: async ({ message }) =>
+      void received.push({
+        key: String(message.key),
+        seq: Number(String(message.value)),
+        traceparent: message.headers?.traceparent?.toString(),
+      }),
   });
   for (const p of producers) await p.connect();
 });
@@ -176,6 +185,44 @@ it("publishes a commit announced while a batch was in flight at once, not after 
     await r.stop();
     await producer.disconnect();
   }
+});
+
+it("sends each row with the trace context it was written in, under one PRODUCER span per batch linked to those contexts", async () => {
+  exporter.reset();
+  const run = randomUUID().slice(0, 8);
+  const aggregates = [`a-${run}`, `b-${run}`, `c-${run}`];
+  // Two use cases: one writes two events in its transaction, the other one.
+  const writers = [
+    await inSpan("use case 1", {}, async (span) => (await append(aggregates.slice(0, 2), 0, 1), span.spanContext())),
+    await inSpan("use case 2", {}, async (span) => (await append(aggregates.slice(2), 0, 1), span.spanContext())),
+  ];
+  const r = relay();
+  await producers.at(-1)!.connect();
+  try {
+    r.start();
+    await waitFor(async () => aggregates.every((a) => received.some((x) => x.key === a)), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: "the three events",
+    });
+  } finally {
+    await r.stop();
+  }
+  const traceparent = (c: { traceId: string; spanId: string }) => `00-${c.traceId}-${c.spanId}-01`;
+  expect(aggregates.map((a) => received.find((x) => x.key === a)!.traceparent)).toEqual([
+    traceparent(writers[0]!),
+    traceparent(writers[0]!),
+    traceparent(writers[1]!),
+  ]);
+  const batches = exporter
+    .getFinishedSpans()
+    .filter((s) => s.kind === SpanKind.PRODUCER && s.attributes["messaging.destination.name"] === topic);
+  const linked = batches.flatMap((s) => s.links.map((l) => l.context.spanId));
+  expect(linked).toEqual(expect.arrayContaining(writers.map((w) => w.spanId)));
+  // One link per context, however many rows were written in it.
+  for (const s of batches) expect(new Set(s.links.map((l) => l.context.spanId)).size).toBe(s.links.length);
+  expect(batches.reduce((n, s) => n + Number(s.attributes["messaging.batch.message_count"]), 0)).toBeGreaterThanOrEqual(3);
+  for (const s of batches) expect(writers.map((w) => w.traceId)).not.toContain(s.spanContext().traceId);
 });
 
 it("has the outbox vacuumed every few thousand rows, not at a fifth of a week's rows", async () => {

@@ -220,7 +220,7 @@ it("delivers to the addressed district only, and read receipts, corrections and 
   ]);
 });
 
-it("one trace spans the gRPC call, the outbox relay and the district's consumer", async () => {
+it("one trace spans the gRPC call and the district's consumer; the relay's batch span links to it", async () => {
   exporter.reset();
   const { bulletin: draft } = await city.bulletins.createBulletinDraft(draftRequest());
   await approveAndPublish(city.bulletins, draft!.bulletinId);
@@ -231,16 +231,30 @@ it("one trace spans the gRPC call, the outbox relay and the district's consumer"
       const all = exporter.getFinishedSpans();
       const server = all.find((s) => s.kind === SpanKind.SERVER && s.name === "jinlian.bulletins.v1.BulletinsService/PublishBulletin");
       if (!server) return undefined;
-      const trace = all.filter((s) => s.spanContext().traceId === server.spanContext().traceId);
-      const producer = trace.find((s) => s.kind === SpanKind.PRODUCER && s.attributes["messaging.destination.name"] === topic);
-      const consumer = trace.find((s) => s.kind === SpanKind.CONSUMER && s.attributes["messaging.destination.name"] === topic);
-      return producer && consumer ? { server, producer, consumer } : undefined;
+      const traceId = server.spanContext().traceId;
+      const consumer = all.find(
+        (s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === traceId && s.attributes["messaging.destination.name"] === topic,
+      );
+      // The relay sends a batch under a span of its own trace, linked to each use case's context.
+      const producer = all.find(
+        (s) =>
+          s.kind === SpanKind.PRODUCER &&
+          s.attributes["messaging.destination.name"] === topic &&
+          s.links.some((l) => l.context.traceId === traceId),
+      );
+      return producer && consumer
+        ? { server, producer, consumer, within: all.filter((s) => s.spanContext().traceId === traceId) }
+        : undefined;
     },
-    { timeoutMs: 15_000, intervalMs: 100, what: "server, producer and consumer spans in one trace" },
+    { timeoutMs: 15_000, intervalMs: 100, what: "server and consumer spans in one trace, and the relay's span linked to it" },
   );
   const parentOf = (s: unknown) => (s as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId;
-  expect(parentOf(spans.producer)).toBe(spans.server.spanContext().spanId);
-  expect(parentOf(spans.consumer)).toBe(spans.producer.spanContext().spanId);
+  // The consumer's parent is the span the outbox row was written in: the call's, or one inside it.
+  const writer = spans.within.find((s) => s.spanContext().spanId === parentOf(spans.consumer));
+  expect(writer).toBeDefined();
+  expect(spans.producer.links.map((l) => l.context.spanId)).toContain(writer!.spanContext().spanId);
+  expect(spans.producer.spanContext().traceId).not.toBe(spans.server.spanContext().traceId);
+  expect(spans.producer.attributes["messaging.batch.message_count"]).toBeGreaterThanOrEqual(1);
   expect(spans.consumer.attributes["cloudevents.event_type"]).toBe("jinlian.bulletins.bulletin.published.v1");
   expect(spans.consumer.attributes["messaging.consumer.group.name"]).toBe(`${ns}.120101.bulletins.deliveries`);
 });
