@@ -82,6 +82,9 @@ function metricSpecs(sizes: Sizes): Record<ScenarioName, MetricSpec[]> {
       { key: "events_per_s", baselineKey: "batch_events_per_s", label: "events/s: batched pg txn vs EventConsumer", better: "higher" },
       { key: "cpu_us", baselineKey: "batch_cpu_us", label: "CPU us/event: batched pg txn vs EventConsumer", better: "lower" },
       { key: "gc_us", baselineKey: "batch_gc_us", label: "GC pause us/event: batched pg txn vs EventConsumer", better: "lower" },
+      { key: "together_events_per_s", label: "events/s: writes batched too vs with an InboxRun", better: "higher" },
+      { key: "together_cpu_us", label: "CPU us/event: writes batched too vs with an InboxRun", better: "lower" },
+      { key: "together_gc_us", label: "GC pause us/event: writes batched too vs with an InboxRun", better: "lower" },
     ],
     "event-path": [
       ...PATH_RATES.flatMap((rate) => [

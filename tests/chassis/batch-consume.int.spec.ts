@@ -4,7 +4,8 @@
  * inbox row and the handler's write commit together), per-aggregate order, a refused event
  * dead-lettered while the events around it in its run are applied, a repeat turned away, and a
  * transient failure part-way through a run undoing the run and retrying it, with nothing applied
- * twice.
+ * twice. The same with handlers that apply consecutive events together (an InboxRun), where a
+ * refused event makes the run come apart into events applied one at a time.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -17,8 +18,11 @@ import {
   EventConsumer,
   FailedPreconditionError,
   inboxHandler,
+  inboxRun,
   migrate,
 } from "@jinlian/chassis";
+import { installInMemoryTracing } from "@jinlian/chassis/testing";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Producer } from "kafkajs";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
@@ -43,6 +47,7 @@ let consumer: EventConsumer;
 /** Titles the handler refuses (dead-lettered), and titles that fail once as if the database had. */
 const refused = new Set<string>();
 const failOnce = new Set<string>();
+const { exporter } = installInMemoryTracing();
 
 function published(key: string, title: string) {
   return bulletinMessage(bulletinsEvents.published, key, { title, body: "b", version: 1 });
@@ -127,4 +132,129 @@ it("applies every event once and in its aggregate's order, dead-letters the refu
   const letters = await readDeadLetters(kafka, dlq, 1);
   expect(letters).toHaveLength(1);
   expect(letters[0]).toMatchObject({ key: keys[3], reason: "REFUSED" });
+});
+
+describe("with an InboxRun", () => {
+  const together = `${ns}.120000.bulletins.to.120102`;
+  const togetherDlq = `${ns}.120102.bulletins.dlq`;
+  let runConsumer: EventConsumer;
+  /** Sizes of the shares the run was called with; titles refused, titles failing once as a database would. */
+  const shares: number[] = [];
+  const refusedHere = new Set<string>();
+  const failOnceHere = new Set<string>();
+  let offeredRefused = 0;
+
+  const refusal = (subject: string) => new FailedPreconditionError([{ type: "REFUSED", subject, description: "refused" }]);
+  const transient = () => Object.assign(new Error("could not serialize access"), { code: "40001" });
+
+  beforeAll(async () => {
+    await db.raw(`create table applied_together (seq bigserial primary key, aggregate_id text not null, title text not null)`);
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [
+      { topic: together, partitions: 3 },
+      { topic: togetherDlq, partitions: 1 },
+    ]);
+    await admin.disconnect();
+    // Published and corrected share a run: one insert for the lot. Each also applies alone.
+    const run = inboxRun<{ title: string }>(async (events, trx) => {
+      shares.push(events.length);
+      if (events.some((e) => e.data.title === "2-17")) offeredRefused++;
+      await trx("applied_together").insert(events.map((e) => ({ aggregate_id: e.subject, title: e.data.title })));
+      const bad = events.find((e) => refusedHere.has(e.data.title));
+      if (bad) throw refusal(bad.subject);
+      if (events.some((e) => failOnceHere.delete(e.data.title))) throw transient();
+    });
+    const alone = async (e: { subject: string; data: { title: string } }, trx: Knex.Transaction) => {
+      await trx("applied_together").insert({ aggregate_id: e.subject, title: e.data.title });
+      if (refusedHere.has(e.data.title)) throw refusal(e.subject);
+      if (failOnceHere.delete(e.data.title)) throw transient();
+    };
+    runConsumer = new EventConsumer({
+      kafka,
+      db,
+      name: "together",
+      groupId: uniqueNamespace("batch-together"),
+      topics: [together],
+      deadLetterTopic: togetherDlq,
+      producer,
+      logger,
+      retryBackoffMs: 10,
+      concurrentPartitions: 3,
+      handlers: [
+        inboxHandler(bulletinsEvents.published, alone, undefined, run),
+        inboxHandler(bulletinsEvents.corrected, alone, undefined, run),
+        // Not in the run: it ends a share, and what follows it waits for it.
+        inboxHandler(
+          bulletinsEvents.recalled,
+          async (e, trx) => void (await trx("applied_together").insert({ aggregate_id: e.subject, title: "recalled" })),
+        ),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await runConsumer?.stop();
+  });
+
+  it("applies consecutive events together, in order and once, and takes a run apart to dead-letter the refused one", async () => {
+    exporter.reset();
+    const keys = Array.from({ length: 6 }, () => randomUUID());
+    const titles = (k: number) => Array.from({ length: 40 }, (_, i) => (i === 20 ? "recalled" : `${k}-${i}`)).filter((t) => t !== "2-17");
+    const messages = [];
+    for (let i = 0; i < 40; i++)
+      for (const [k, key] of keys.entries())
+        messages.push(
+          i === 20
+            ? bulletinMessage(bulletinsEvents.recalled, key, { version: 1 })
+            : bulletinMessage(i % 10 === 9 ? bulletinsEvents.corrected : bulletinsEvents.published, key, {
+                title: `${k}-${i}`,
+                version: 1,
+              }),
+        );
+    const refusedId = messages[2 + 17 * keys.length]!.headers.ce_id; // "2-17"
+    messages.splice(90, 0, { ...messages[60]! }); // a repeat
+    refusedHere.add("2-17");
+    failOnceHere.add("4-33");
+    for (let i = 0; i < messages.length; i += 100) await producer.send({ topic: together, acks: -1, messages: messages.slice(i, i + 100) });
+    await runConsumer.start();
+
+    const expected = keys.length * 40 - 1;
+    await waitFor(async () => Number((await db("applied_together").count<{ n: string }[]>({ n: "*" }))[0]!.n) >= expected, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: `${expected} events applied`,
+    });
+    await waitFor(async () => (await runConsumer.lag()).every((l) => l.lag === 0), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: "the partitions consumed",
+    });
+
+    const rows = (await db("applied_together").orderBy("seq").select("aggregate_id", "title")) as { aggregate_id: string; title: string }[];
+    expect(rows).toHaveLength(expected);
+    for (const [k, key] of keys.entries()) expect(rows.filter((r) => r.aggregate_id === key).map((r) => r.title)).toEqual(titles(k));
+    expect(failOnceHere.size).toBe(0);
+    expect(Math.max(...shares)).toBeGreaterThan(1); // applied together, not one by one
+    // The run that failed was taken apart at once, not offered again and again minus its head.
+    expect(offeredRefused).toBeLessThanOrEqual(3);
+    expect(Number((await db("inbox").where({ consumer: "together" }).count<{ n: string }[]>({ n: "*" }))[0]!.n)).toBe(expected);
+    const letters = await readDeadLetters(kafka, togetherDlq, 1);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ key: keys[2], reason: "REFUSED" });
+    // Every event applied has a CONSUMER span that ended well, those applied together included.
+    const ids = new Set(messages.map((m) => m.headers.ce_id));
+    const spanned = new Set(
+      exporter
+        .getFinishedSpans()
+        .filter(
+          (s) =>
+            s.kind === SpanKind.CONSUMER &&
+            s.attributes["messaging.destination.name"] === together &&
+            s.status.code !== SpanStatusCode.ERROR,
+        )
+        .map((s) => s.attributes["cloudevents.event_id"]),
+    );
+    expect([...ids].filter((id) => id !== refusedId && !spanned.has(id))).toEqual([]);
+  });
 });

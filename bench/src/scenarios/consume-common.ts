@@ -76,3 +76,20 @@ export async function consumePass(
     gcUs: (inWindow.reduce((sum, p) => sum + p.duration, 0) * 1000) / (n - 1),
   };
 }
+
+/**
+ * One upsert of a run's new events: a row per aggregate, adding its count of events. `param`
+ * writes the i-th placeholder (pg's `$n`, knex's `?`).
+ */
+export function projectionOfRun(subjects: readonly string[], param: (i: number) => string): { sql: string; params: (string | number)[] } {
+  const counts = new Map<string, number>();
+  for (const s of subjects) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const params = [...counts].flat();
+  const values = [...counts.keys()].map((_, i) => `(${param(2 * i + 1)}, ${param(2 * i + 2)}::int)`);
+  return {
+    sql:
+      `insert into "projection" ("aggregate_id", "events") values ${values.join(", ")} ` +
+      'on conflict ("aggregate_id") do update set "events" = "projection"."events" + excluded."events"',
+    params,
+  };
+}

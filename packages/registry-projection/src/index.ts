@@ -5,5 +5,6 @@ export {
   registryProjectionMigrations,
   createKnownOrganisationsTable,
   addKnownOrganisationAffiliations,
+  knownOrganisations,
 } from "./store";
 export { RegistryProjection, type RegistryProjectionDeps, type RegistryEvent, type KnownOrganisationFilter } from "./projection";

@@ -4,8 +4,10 @@ import {
   type ConsumerDeclaration,
   containsPattern,
   enumCodec,
+  type EventDescriptor,
   eventSource,
   inboxHandler,
+  inboxRun,
   InvalidArgumentError,
   keysetPage,
   liaisonEvents,
@@ -50,6 +52,16 @@ export interface KnownOrganisationFilter {
 
 const TEXT_MAX = 200;
 
+/** The registry's events and the change each records. Both nodes of a move publish it: MOVED at the node it left, ACTIVE at the node it joined. */
+const REGISTRY_CHANGES: readonly (readonly [EventDescriptor<unknown>, RegistryChange])[] = [
+  [liaisonEvents.organisationRegistered, "REGISTERED"],
+  [liaisonEvents.organisationUpdated, "UPDATED"],
+  [liaisonEvents.organisationDeactivated, "DEACTIVATED"],
+  [liaisonEvents.organisationCorrected, "CORRECTED"],
+  [liaisonEvents.organisationReactivated, "REACTIVATED"],
+  [liaisonEvents.organisationMoved, "MOVED"],
+];
+
 export interface RegistryProjectionDeps {
   db: Knex;
   node: NodeIdentity;
@@ -67,24 +79,46 @@ export interface RegistryProjectionDeps {
 export class RegistryProjection {
   constructor(private readonly deps: RegistryProjectionDeps) {}
 
-  /** The consumer the service's module declares: the node's registry stream, with this projection's handlers. */
+  /**
+   * The consumer the service's module declares: the node's registry stream, with this
+   * projection's handlers. Consecutive registry events in a run are projected together, in one
+   * statement (a late join replays the whole registry).
+   */
   consumer(): ConsumerDeclaration {
+    const changes = new Map(REGISTRY_CHANGES.map(([descriptor, change]) => [descriptor.type, change]));
+    const run = inboxRun<RegistryEvent>((events, trx) =>
+      this.applyAll(
+        events.map((e) => ({ change: changes.get(e.type)!, event: e })),
+        trx,
+      ),
+    );
     return {
       stream: { service: "liaison", stream: "registry" },
-      handlers: [
-        inboxHandler(liaisonEvents.organisationRegistered, (e, trx) => this.apply("REGISTERED", e, trx)),
-        inboxHandler(liaisonEvents.organisationUpdated, (e, trx) => this.apply("UPDATED", e, trx)),
-        inboxHandler(liaisonEvents.organisationDeactivated, (e, trx) => this.apply("DEACTIVATED", e, trx)),
-        inboxHandler(liaisonEvents.organisationCorrected, (e, trx) => this.apply("CORRECTED", e, trx)),
-        inboxHandler(liaisonEvents.organisationReactivated, (e, trx) => this.apply("REACTIVATED", e, trx)),
-        // Both nodes of a move publish it: MOVED at the node it left, ACTIVE at the node it joined.
-        inboxHandler(liaisonEvents.organisationMoved, (e, trx) => this.apply("MOVED", e, trx)),
-      ],
+      handlers: REGISTRY_CHANGES.map(([descriptor, change]) =>
+        inboxHandler(descriptor as EventDescriptor<RegistryEvent>, (e, trx) => this.apply(change, e, trx), undefined, run),
+      ),
     };
   }
 
   /** Applies a registry event in the consumer's inbox transaction; older or repeated states change nothing. */
   async apply(change: RegistryChange, event: ReceivedEvent<RegistryEvent>, trx: Knex.Transaction): Promise<void> {
+    const known = this.knownFrom(change, event);
+    const applied = await knownOrganisations.upsertIfNewer(trx, known, this.deps.clock.now());
+    this.deps.logger.info(
+      { organisation_id: known.organisationId, revision: known.registryRevision, change, applied },
+      applied ? "known organisation projected" : "registry event older than the projection; ignored",
+    );
+  }
+
+  /** Applies registry events in order, as `apply` would one by one, in one statement. */
+  async applyAll(events: readonly { change: RegistryChange; event: ReceivedEvent<RegistryEvent> }[], trx: Knex.Transaction): Promise<void> {
+    const known = events.map(({ change, event }) => this.knownFrom(change, event));
+    const written = await knownOrganisations.upsertAllIfNewer(trx, known, this.deps.clock.now());
+    this.deps.logger.info({ events: events.length, written }, "known organisations projected");
+  }
+
+  /** The organisation a registry event carries, as this node knows it; refuses an event not of this node's registry. */
+  private knownFrom(change: RegistryChange, event: ReceivedEvent<RegistryEvent>): KnownOrganisation {
     // The topic is node-local: only this node's liaison service writes registry events to it.
     const registry = eventSource(this.deps.node.jurisdictionCode, "liaison");
     if (event.source !== registry)
@@ -113,11 +147,7 @@ export class RegistryProjection {
         [{ field: "subject", description: "must be the organisation id" }],
         `registry event ${event.id} keyed ${event.subject} for organisation ${known.organisationId}`,
       );
-    const applied = await knownOrganisations.upsertIfNewer(trx, known, this.deps.clock.now());
-    this.deps.logger.info(
-      { organisation_id: known.organisationId, revision: known.registryRevision, change, applied },
-      applied ? "known organisation projected" : "registry event older than the projection; ignored",
-    );
+    return known;
   }
 
   async list(

@@ -86,16 +86,12 @@ export const registryProjectionAffiliationsMigration: Migration = {
 /** Every migration of the projection's table, in order, for a service that starts projecting now. */
 export const registryProjectionMigrations: readonly Migration[] = [registryProjectionMigration, registryProjectionAffiliationsMigration];
 
-/** Knex queries over the projection of the liaison registry. */
-export const knownOrganisations = {
-  /**
-   * Stores an organisation's state unless a state at the same or a newer registry revision is
-   * already held; one statement, so concurrent or reordered events cannot go back in time.
-   * True if the row was written.
-   */
-  async upsertIfNewer(trx: Knex.Transaction, o: KnownOrganisation, at: Date): Promise<boolean> {
-    const written = await trx("known_organisations")
-      .insert({
+/** Writes each of `states` (one per organisation) unless its row holds the same or a newer revision. */
+async function upsertNewer(trx: Knex.Transaction, states: readonly KnownOrganisation[], at: Date): Promise<number> {
+  if (states.length === 0) return 0;
+  const written = await trx("known_organisations")
+    .insert(
+      states.map((o) => ({
         organisation_id: o.organisationId,
         credit_code: o.creditCode,
         name: o.name,
@@ -109,12 +105,42 @@ export const knownOrganisations = {
         industry_description: o.industry?.description ?? "",
         member_of: o.memberOf,
         chamber_credit_code: o.chamberCreditCode,
-      })
-      .onConflict("organisation_id")
-      .merge()
-      .where("known_organisations.registry_revision", "<", o.registryRevision)
-      .returning("organisation_id");
-    return written.length > 0;
+      })),
+    )
+    .onConflict("organisation_id")
+    .merge()
+    .where("known_organisations.registry_revision", "<", trx.raw("excluded.registry_revision"))
+    .returning("organisation_id");
+  return written.length;
+}
+
+/** Knex queries over the projection of the liaison registry. */
+export const knownOrganisations = {
+  /**
+   * Stores an organisation's state unless a state at the same or a newer registry revision is
+   * already held; one statement, so concurrent or reordered events cannot go back in time.
+   * True if the row was written.
+   */
+  async upsertIfNewer(trx: Knex.Transaction, o: KnownOrganisation, at: Date): Promise<boolean> {
+    return (await upsertNewer(trx, [o], at)) > 0;
+  },
+
+  /**
+   * Stores each organisation's newest state among `all`, as upsertIfNewer would one after the
+   * other in order (of equal revisions the first stays), in one statement per 1,000
+   * organisations. Returns how many rows were written.
+   */
+  async upsertAllIfNewer(trx: Knex.Transaction, all: readonly KnownOrganisation[], at: Date): Promise<number> {
+    const newest = new Map<string, KnownOrganisation>();
+    for (const o of all) {
+      const held = newest.get(o.organisationId);
+      if (!held || o.registryRevision > held.registryRevision) newest.set(o.organisationId, o);
+    }
+    const states = [...newest.values()];
+    let written = 0;
+    // 13 parameters a row: well under PostgreSQL's 65,535 a statement.
+    for (let i = 0; i < states.length; i += 1000) written += await upsertNewer(trx, states.slice(i, i + 1000), at);
+    return written;
   },
 
   async byCreditCodes(db: Knex | Knex.Transaction, codes: readonly string[]): Promise<KnownOrganisationRow[]> {

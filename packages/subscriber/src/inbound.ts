@@ -1,5 +1,6 @@
 import { parseEventSource } from "./cloudevents";
 import { parseDeliveryTopic } from "./topics";
+import { remembered } from "./remembered";
 
 /**
  * The checks every inbound event passes before any handler sees it. On a delivery topic the
@@ -57,6 +58,12 @@ export interface PayloadRules<T> {
  * or the refusal.
  */
 export function checkSource(topic: string, source: string): { sender?: string; refusal?: InboundRefusal } {
+  return sourceChecks(topic)(source);
+}
+
+const sourceChecks = remembered((topic) => remembered((source) => Object.freeze(sourceCheck(topic, source))));
+
+function sourceCheck(topic: string, source: string): { sender?: string; refusal?: InboundRefusal } {
   const delivery = parseDeliveryTopic(topic);
   if (!delivery) return {};
   const parsed = parseEventSource(source);

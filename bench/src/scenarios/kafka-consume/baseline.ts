@@ -9,12 +9,14 @@
  *   batch   per partition batch, one pg transaction: one inbox INSERT of every message
  *           (… RETURNING the new ones), the projection upsert of each new one, COMMIT, then the
  *           offsets are resolved. The SQL EventConsumer runs, written by hand.
+ *   together as batch, but the handler's writes are batched too: one projection upsert of every
+ *           new event's aggregate (with its count), as an InboxRun does.
  */
 import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from "kafkajs";
 import type { PoolClient } from "pg";
 import { baselinePool } from "../../lib/database";
 import type { RepMetrics, ScenarioFactory } from "../../lib/protocol";
-import { CONCURRENT_PARTITIONS, consumePass, type Countdown } from "../consume-common";
+import { CONCURRENT_PARTITIONS, consumePass, projectionOfRun, type Countdown } from "../consume-common";
 
 const header = (h: IHeaders | undefined, name: string) => String(h?.[name] ?? "");
 const INBOX =
@@ -24,7 +26,7 @@ const PROJECTION =
   'insert into "projection" ("aggregate_id", "events") values ($1, 1) ' +
   'on conflict ("aggregate_id") do update set "events" = "projection"."events" + 1';
 
-type Mode = "read" | "txn" | "batch";
+type Mode = "read" | "txn" | "batch" | "together";
 
 export const create: ScenarioFactory = async (config) => {
   const kafka = new Kafka({ clientId: "bench-baseline-consume", brokers: config.brokers, logLevel: logLevel.WARN });
@@ -50,7 +52,7 @@ export const create: ScenarioFactory = async (config) => {
         consumer = kafka.consumer({ groupId: `${config.namespace}.${name}`, sessionTimeout: 30000, heartbeatInterval: 3000 });
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        if (mode === "batch") {
+        if (mode === "batch" || mode === "together") {
           await consumer.run({
             autoCommit: true,
             partitionsConsumedConcurrently: CONCURRENT_PARTITIONS,
@@ -70,9 +72,14 @@ export const create: ScenarioFactory = async (config) => {
                   params,
                 );
                 const fresh = new Set(rows.map((r) => r.event_id));
-                for (const message of batch.messages)
-                  if (fresh.delete(header(message.headers, "ce_id")))
-                    await client.query(PROJECTION, [header(message.headers, "ce_subject")]);
+                const subjects = batch.messages
+                  .filter((m) => fresh.delete(header(m.headers, "ce_id")))
+                  .map((m) => header(m.headers, "ce_subject"));
+                if (mode === "batch") for (const subject of subjects) await client.query(PROJECTION, [subject]);
+                else if (subjects.length > 0) {
+                  const { sql, params: counts } = projectionOfRun(subjects, (i) => `$${i}`);
+                  await client.query(sql, counts);
+                }
                 await client.query("COMMIT");
               } finally {
                 client.release();
@@ -112,12 +119,14 @@ export const create: ScenarioFactory = async (config) => {
 
   return {
     async warmup() {
-      for (const mode of ["read", "txn", "batch"] as const) await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents, mode);
+      for (const mode of ["read", "txn", "batch", "together"] as const)
+        await pass(config.topics.consumeWarmup, config.sizes.consumeWarmupEvents, mode);
     },
     async measure(): Promise<RepMetrics> {
       const read = await pass(config.topics.consume, config.sizes.consumeEvents, "read");
       const txn = await pass(config.topics.consume, config.sizes.consumeEvents, "txn");
       const batch = await pass(config.topics.consume, config.sizes.consumeEvents, "batch");
+      const together = await pass(config.topics.consume, config.sizes.consumeEvents, "together");
       return {
         events_per_s: read.eventsPerS,
         cpu_us: read.cpuUs,
@@ -126,6 +135,9 @@ export const create: ScenarioFactory = async (config) => {
         batch_events_per_s: batch.eventsPerS,
         batch_cpu_us: batch.cpuUs,
         batch_gc_us: batch.gcUs,
+        together_events_per_s: together.eventsPerS,
+        together_cpu_us: together.cpuUs,
+        together_gc_us: together.gcUs,
       };
     },
     async teardown() {

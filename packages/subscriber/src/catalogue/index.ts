@@ -17,6 +17,7 @@ import { legislationCatalogue, legislationEvents } from "./legislation";
 import { liaisonCatalogue, liaisonEvents } from "./liaison";
 import { mediationCatalogue, mediationEvents } from "./mediation";
 import type { Direction, EventDescriptor, ServiceCatalogue, StreamDefinition } from "./model";
+import { remembered } from "../remembered";
 
 export type { Direction, EventDescriptor, LocalSubscriber, PayloadCodec, StreamDefinition } from "./model";
 export { bulletinsEvents, federationEvents, legalServicesEvents, legislationEvents, liaisonEvents, mediationEvents, FEDERATION };
@@ -193,6 +194,13 @@ export function streamOfTopic(topic: string): { stream: StreamDefinition; from: 
 
 /** Event types the catalogue allows on a topic (by its direction of travel). */
 export function typesAllowedOn(topic: string): readonly string[] {
+  return allowedTypes(topic);
+}
+
+// Looked up for every event consumed and appended: the catalogue does not change.
+const allowedTypes = remembered((topic) => Object.freeze(typesDeclaredOn(topic)));
+
+function typesDeclaredOn(topic: string): readonly string[] {
   const found = streamOfTopic(topic);
   if (!found) return [];
   if (found.stream.kind === "local") return (found.stream.events.local ?? []).map((e) => e.type);
