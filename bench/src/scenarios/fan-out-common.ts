@@ -90,7 +90,19 @@ export class FanOut {
     if (this.outstanding === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${this.outstanding} bulletins still without all receipts after ${timeoutMs / 1000} s`)),
+        () =>
+          reject(
+            new Error(
+              `${this.outstanding} bulletins still without all receipts after ${timeoutMs / 1000} s: ` +
+                // Where each stopped: applied by how many districts, how many receipts back.
+                [...this.pending]
+                  .map(
+                    ([id, p]) =>
+                      `${id} applied ${p.delivered}/${p.want}, receipts ${p.receipts}/${p.want}, sent ${Math.round(nowMs() - p.start)} ms ago`,
+                  )
+                  .join("; "),
+            ),
+          ),
         timeoutMs,
       );
       this.resolve = () => {
