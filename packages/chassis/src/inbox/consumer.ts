@@ -131,18 +131,13 @@ export interface EventConsumerOptions {
  * shared write does, since that write is its processing; the write itself runs under none of them.
  */
 async function applyTogether(run: InboxRun, share: readonly BatchItem[], trx: Knex.Transaction): Promise<void> {
-  let settle!: (failure?: { err: unknown }) => void;
-  const written = new Promise<void>((resolve, reject) => (settle = (failure) => (failure ? reject(failure.err) : resolve())));
+  const written = run.apply(
+    share.map((item) => item.event as ReceivedEvent<never>),
+    trx,
+  );
   const spans = share.map((item) => item.within(() => written));
   try {
-    await run.apply(
-      share.map((item) => item.event as ReceivedEvent<never>),
-      trx,
-    );
-    settle();
-  } catch (err) {
-    settle({ err });
-    throw err;
+    await written;
   } finally {
     await Promise.allSettled(spans);
   }
