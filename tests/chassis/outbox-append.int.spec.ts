@@ -1,8 +1,8 @@
 /**
  * appendToOutbox on a real PostgreSQL: a transaction may append more events than one statement
  * can carry (PostgreSQL takes at most 65,535 parameters, six a row), and they are stored in the
- * order given, all or none; a statement of the same change sent alongside (the audit entry) is
- * written in the first insert's round trip.
+ * order given, all or none; statements of the same change sent alongside (its rows, its audit
+ * entry) are written in the first insert's round trip, or in one of their own without events.
  */
 import { randomUUID } from "node:crypto";
 import { appendToOutbox, createDatabase, migrate, type CloudEvent } from "@jinlian/chassis";
@@ -34,6 +34,7 @@ beforeAll(async () => {
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await migrate(db, SCHEMA, []);
   await db.raw("create table if not exists alongside (note text primary key)");
+  await db.raw("create table if not exists alongside_child (note text not null references alongside (note), part int not null)");
 });
 
 afterAll(async () => {
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await db.raw("truncate outbox");
-  await db.raw("truncate alongside");
+  await db.raw("truncate alongside, alongside_child");
 });
 
 it("stores more events than one statement can carry, in the order given", async () => {
@@ -76,7 +77,7 @@ it("stores none of them when the transaction does not commit", async () => {
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "0" });
 });
 
-it("writes a statement sent alongside in the same round trip as the events", async () => {
+it("writes the statements sent alongside in the same round trip as the events", async () => {
   const trips = await roundTripsOf(() =>
     db.transaction((trx) =>
       appendToOutbox(
@@ -85,27 +86,55 @@ it("writes a statement sent alongside in the same round trip as the events", asy
           { topic, event: event(1) },
           { topic, event: event(2) },
         ],
-        trx("alongside").insert({ note: "audit" }),
+        [
+          trx("alongside").insert({ note: "row" }),
+          trx("alongside_child").insert([1, 2].map((part) => ({ note: "row", part }))),
+          trx("alongside").insert({ note: "audit" }),
+        ],
       ),
     ),
   );
   expect(trips).toBe(3); // BEGIN, the one insert, COMMIT
-  expect(await db("alongside").pluck("note")).toEqual(["audit"]);
+  // A child row written beside its parent holds its foreign key: it is checked at the statement's end.
+  expect(await db("alongside").orderBy("note").pluck("note")).toEqual(["audit", "row"]);
+  expect(await db("alongside_child").orderBy("part").pluck("part")).toEqual([1, 2]);
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "2" });
 });
 
-it("writes a statement sent alongside once when the events take more than one insert, and alone when there are none", async () => {
+it("writes the statements sent alongside once when the events take more than one insert, and as one statement when there are none", async () => {
   const events = Array.from({ length: 2_500 }, (_, n) => ({ topic, event: event(n) }));
-  await db.transaction((trx) => appendToOutbox(trx, events, trx("alongside").insert({ note: "many" })));
-  await db.transaction((trx) => appendToOutbox(trx, [], trx("alongside").insert({ note: "none" })));
-  expect(await db("alongside").orderBy("note").pluck("note")).toEqual(["many", "none"]);
+  await db.transaction((trx) => appendToOutbox(trx, events, [trx("alongside").insert({ note: "many" })]));
+  const trips = await roundTripsOf(() =>
+    db.transaction((trx) =>
+      appendToOutbox(trx, [], [trx("alongside").insert({ note: "none" }), trx("alongside").insert({ note: "none, too" })]),
+    ),
+  );
+  expect(trips).toBe(3); // BEGIN, the statements, COMMIT
+  expect(await db("alongside").orderBy("note").pluck("note")).toEqual(["many", "none", "none, too"]);
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "2500" });
 });
 
-it("writes neither the events nor the statement alongside when that statement fails", async () => {
+it("writes neither the events nor any statement alongside when one of them fails", async () => {
   await db("alongside").insert({ note: "taken" });
   await expect(
-    db.transaction((trx) => appendToOutbox(trx, [{ topic, event: event(3) }], trx("alongside").insert({ note: "taken" }))),
+    db.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [{ topic, event: event(3) }],
+        [trx("alongside").insert({ note: "fresh" }), trx("alongside").insert({ note: "taken" })],
+      ),
+    ),
   ).rejects.toMatchObject({ code: "23505" });
+  await expect(
+    db.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [],
+        [trx("alongside_child").insert({ note: "no such parent", part: 1 }), trx("alongside").insert({ note: "other" })],
+      ),
+    ),
+  ).rejects.toMatchObject({ code: "23503" });
   expect(await db("outbox").count({ n: "*" }).first()).toEqual({ n: "0" });
+  expect(await db("alongside").pluck("note")).toEqual(["taken"]);
+  expect(await db("alongside_child").count({ n: "*" }).first()).toEqual({ n: "0" });
 });

@@ -5,7 +5,15 @@
  * transaction, isolation level and read-only mode still apply, and an opening that fails leaves
  * the connection clean. This also guards the knex internals the chassis relies on to do it.
  */
-import { claimStatement, createDatabase, migrate, runWithRequestContext, settleClaim, transactionOpenedWith } from "@jinlian/chassis";
+import {
+  claimStatement,
+  createDatabase,
+  migrate,
+  runWithRequestContext,
+  settleClaim,
+  transactionOpenedWith,
+  transactionOpenedWithAll,
+} from "@jinlian/chassis";
 import type { Knex } from "knex";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { roundTripsOf } from "../support/db";
@@ -126,6 +134,31 @@ it("runs a transaction's opening statement in the round trip that begins it and 
   expect(rows).toEqual([{ n: 6 }]);
   expect(trips).toBe(3); // BEGIN with the bound and the opening, the insert, COMMIT
   expect((await db("marks").orderBy("n")).map((r: { n: number }) => r.n)).toEqual([6, 7]);
+});
+
+it("runs several opening statements in order in that round trip and hands over the rows of each", async () => {
+  let results: readonly (readonly Record<string, unknown>[])[] = [];
+  const trips = await roundTripsOf(() =>
+    transactionOpenedWithAll(
+      db,
+      [
+        "insert into marks (n) values (10) returning n",
+        "select count(*)::int as marks from marks where n = 10",
+        "select 1 as one where false",
+      ],
+      async (_trx, opened) => {
+        results = opened;
+      },
+    ),
+  );
+  // The read after the insert sees its row: the statements run in the order given.
+  expect(results).toEqual([[{ n: 10 }], [{ marks: 1 }], []]);
+  expect(trips).toBe(2); // BEGIN with the three statements, COMMIT
+  expect(await roundTripsOf(() => transactionOpenedWithAll(db, [], (trx) => trx("marks").where({ n: 10 }).first()))).toBe(3);
+  await expect(
+    transactionOpenedWithAll(db, ["insert into marks (n) values (11)", "insert into marks (n) values (10)"], async () => undefined),
+  ).rejects.toMatchObject({ code: "23505" });
+  expect((await db("marks").whereIn("n", [10, 11]).orderBy("n")).map((r: { n: number }) => r.n)).toEqual([10]);
 });
 
 it("rolls back and leaves the connection clean when the opening statement fails", async () => {

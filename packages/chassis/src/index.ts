@@ -25,6 +25,7 @@ export * from "./inbox/replay";
 export * from "./persistence/database";
 export * from "./persistence/migrations";
 export * from "./persistence/idempotency";
+export * from "./persistence/together";
 export * from "./persistence/paging";
 export * from "./lifecycle/lifecycle";
 export * from "./service";

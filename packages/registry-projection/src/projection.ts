@@ -13,9 +13,11 @@ import {
   liaisonEvents,
   type Logger,
   type NodeIdentity,
+  type OpeningRead,
   pageOf,
   readPageRequest,
   type ReceivedEvent,
+  sqlLiteral,
   textCursor,
   Violations,
 } from "@jinlian/chassis";
@@ -199,16 +201,20 @@ export class RegistryProjection {
 
   /**
    * Every record this node's projection holds of these credit codes, those of organisations that
-   * moved away included: one read a request can serve several checks from (`refuseDeactivated`).
+   * moved away included: one read a request can serve several checks from (`refuseDeactivated`),
+   * sent with the transaction's BEGIN (`ServiceKit.creation`) as the use case's first read.
    */
-  async recordsOf(db: Knex | Knex.Transaction, codes: readonly string[]): Promise<KnownOrganisation[]> {
-    if (codes.length === 0) return [];
-    const rows = await db<KnownOrganisationRow>("known_organisations").whereIn("credit_code", [...new Set(codes)]);
-    return rows.map(knownOrganisationOf);
+  recordsRead(codes: readonly string[]): OpeningRead<KnownOrganisation[]> {
+    // PostgreSQL's text holds no NUL, so a code with one is held by no record (and would end the query).
+    const unique = [...new Set(codes)].filter((c) => !c.includes("\0"));
+    return {
+      sql: `select * from known_organisations where ${unique.length === 0 ? "false" : `credit_code in (${unique.map(sqlLiteral).join(", ")})`}`,
+      of: (rows) => (rows as readonly unknown[] as readonly KnownOrganisationRow[]).map(knownOrganisationOf),
+    };
   }
 
   /**
-   * `assertNoneDeactivated` over records already read by `recordsOf`, which must cover every
+   * `assertNoneDeactivated` over records already read by `recordsRead`, which must cover every
    * named credit code. An organisation that moved away is not this node's to refuse.
    */
   refuseDeactivated(named: readonly NamedOrganisation[], records: readonly KnownOrganisation[]): void {

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import { assertDeclared, toKafkaHeaders, type CloudEvent } from "@jinlian/subscriber";
+import { carrying, writeTogether } from "../persistence/together";
 import { currentTraceHeaders } from "../telemetry/tracing";
 
 export interface OutgoingEvent {
@@ -18,17 +19,18 @@ const ROWS_PER_INSERT = 1000;
 /**
  * Appends events to the outbox in the caller's transaction, so the state change and its events
  * commit together. The active trace context is stored with each row and the relay publishes
- * inside it, so the consumer's span joins the request's trace. `alongside`, a data-modifying
- * statement of the same change not yet sent (its audit entry), goes in the first insert's
- * statement, saving it a round trip; without events it is sent on its own.
+ * inside it, so the consumer's span joins the request's trace. `alongside`, data-modifying
+ * statements of the same change not yet sent (its rows, its audit entry; see WritesAlongside),
+ * go in the first insert's statement, saving a round trip each; without events they are sent as
+ * one statement of their own.
  */
 export async function appendToOutbox(
   trx: Knex.Transaction,
   events: readonly OutgoingEvent[],
-  alongside?: Knex.QueryBuilder,
+  alongside: readonly Knex.QueryBuilder[] = [],
 ): Promise<void> {
   if (events.length === 0) {
-    if (alongside) await alongside;
+    await writeTogether(alongside);
     return;
   }
   for (const { topic, event } of events) assertDeclared(topic, event.type);
@@ -43,10 +45,9 @@ export async function appendToOutbox(
   }));
   // In order, a statement at a time: one statement takes at most 65,535 parameters (6 a row).
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-    const insert = trx("outbox");
+    const insert = trx("outbox").insert(rows.slice(from, from + ROWS_PER_INSERT));
     // A data-modifying WITH runs whatever the main statement returns, in the same snapshot.
-    if (alongside && from === 0) insert.with("alongside", alongside);
-    await insert.insert(rows.slice(from, from + ROWS_PER_INSERT));
+    await (from === 0 ? carrying(insert, alongside) : insert);
   }
   // The insert's trigger (migration 0009) wakes the relay at commit; the relay polls as well.
 }

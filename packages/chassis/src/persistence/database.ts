@@ -1,5 +1,5 @@
 import knex, { type Knex } from "knex";
-import { Client, DatabaseError, type QueryResult } from "pg";
+import { Client, DatabaseError, escapeLiteral, type QueryResult } from "pg";
 import { currentRequestContext } from "../logging/context";
 import type { Logger } from "../logging/logger";
 
@@ -39,10 +39,10 @@ export function createDatabase(options: DatabaseOptions): Knex {
   return db;
 }
 
-/** A statement sent with a transaction's BEGIN, in the same round trip, and the rows it returned. */
+/** Statements sent with a transaction's BEGIN, in the same round trip, and the rows each returned. */
 interface Opening {
-  readonly sql: string;
-  rows?: Record<string, unknown>[];
+  readonly statements: readonly string[];
+  results?: Record<string, unknown>[][];
 }
 
 /** What of knex's transaction this module relies on (knex 3; guarded by transaction-begin.int). */
@@ -60,7 +60,7 @@ interface KnexTransactionInternals {
  * - the caller's deadline: a transaction begun inside a call with a deadline (the request
  *   context's) may run its statements only until then (`SET LOCAL statement_timeout`), so work
  *   for a caller that has given up stops instead of holding locks and a connection;
- * - the transaction's opening statement, if it has one (`transactionOpenedWith`).
+ * - the transaction's opening statements, if it has any (`transactionOpenedWith`).
  *
  * If PostgreSQL refuses a statement of that query after BEGIN, the block is rolled back before
  * the transaction reports the failure, so the connection goes back to the pool clean. Savepoints
@@ -80,10 +80,11 @@ function beginInOneRoundTrip(db: Knex): void {
       const mode = [trx.isolationLevel ? `isolation level ${trx.isolationLevel}` : "", trx.readOnly ? "read only" : ""].join(" ").trim();
       const statements = [mode ? `begin transaction ${mode}` : "begin"];
       if (deadline) statements.push(`set local statement_timeout = ${Math.max(1, Math.floor(deadline.getTime() - Date.now()))}`);
-      if (opening) statements.push(opening.sql);
+      if (opening) statements.push(...opening.statements);
       try {
         const results = (await connection.query(statements.join("; "))) as unknown as QueryResult | QueryResult[];
-        if (opening) opening.rows = (Array.isArray(results) ? results[results.length - 1]! : results).rows;
+        // One result per statement (pg answers a single statement with the result alone).
+        if (opening) opening.results = (Array.isArray(results) ? results : [results]).slice(-opening.statements.length).map((r) => r.rows);
       } catch (err) {
         // PostgreSQL refused a statement after BEGIN: the block is open and aborted. A connection
         // that failed instead is not queryable, and the pool drops it.
@@ -105,8 +106,36 @@ export function transactionOpenedWith<T>(
   sql: string,
   fn: (trx: Knex.Transaction, rows: readonly Record<string, unknown>[]) => Promise<T>,
 ): Promise<T> {
-  const opening: Opening = { sql };
-  return db.transaction((trx) => fn(trx, opening.rows ?? []), { opening } as Knex.TransactionConfig);
+  return transactionOpenedWithAll(db, [sql], (trx, [rows]) => fn(trx, rows ?? []));
+}
+
+/**
+ * `transactionOpenedWith` for several opening statements, run in order; `fn` gets the rows of
+ * each. Without statements, a plain transaction.
+ */
+export function transactionOpenedWithAll<T>(
+  db: Knex,
+  statements: readonly string[],
+  fn: (trx: Knex.Transaction, results: readonly (readonly Record<string, unknown>[])[]) => Promise<T>,
+): Promise<T> {
+  if (statements.length === 0) return db.transaction((trx) => fn(trx, []));
+  const opening: Opening = { statements };
+  return db.transaction((trx) => fn(trx, opening.results ?? []), { opening } as Knex.TransactionConfig);
+}
+
+/**
+ * A read a use case needs first, sent with its transaction's BEGIN (`ServiceKit.creation`,
+ * `change`) instead of in a round trip of its own: `sql` goes in PostgreSQL's simple protocol,
+ * so its values are written in as literals (`escapeLiteral`); `of` makes the answer of its rows.
+ */
+export interface OpeningRead<R> {
+  readonly sql: string;
+  of(rows: readonly Record<string, unknown>[]): R;
+}
+
+/** A text value written into SQL as a literal, quotes and backslashes escaped (pg's escapeLiteral). */
+export function sqlLiteral(value: string): string {
+  return escapeLiteral(value);
 }
 
 function knexLog(logger: Logger) {

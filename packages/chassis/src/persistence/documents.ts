@@ -2,6 +2,7 @@
 import type { AggregateStore } from "../usecase/kit";
 import type { Knex } from "knex";
 import { openPersonalData, sealPersonalData } from "./personal-data";
+import { writeNowOrAlongside } from "./together";
 
 export type Db = Knex | Knex.Transaction;
 
@@ -49,11 +50,15 @@ export function docStore<S extends { revision: number }>(opts: {
   return {
     type: opts.type,
     id: opts.id,
-    async save(trx, after, before) {
+    async save(trx, after, before, alongside) {
       const row = { ...opts.columns(after), revision: after.revision, doc: JSON.stringify(docOf(after)) };
-      if (!before) await trx(opts.table).insert({ [opts.idColumn]: opts.id(after), ...row });
-      else await trx(opts.table).where(opts.idColumn, opts.id(after)).update(row);
-      if (opts.extra) await opts.extra(trx, after, before);
+      const write = before
+        ? trx(opts.table).where(opts.idColumn, opts.id(after)).update(row)
+        : trx(opts.table).insert({ [opts.idColumn]: opts.id(after), ...row });
+      // `extra` may read or write the row: it runs after it is written.
+      if (!opts.extra) return writeNowOrAlongside([write], alongside);
+      await write;
+      await opts.extra(trx, after, before);
     },
     async load(db, id, forUpdate = false) {
       const q = db(opts.table).where(opts.idColumn, id).first("doc", "revision");

@@ -5,8 +5,9 @@ import { AbortedError } from "../common/errors";
 import type { Actor } from "../grpc/handlers";
 import type { Logger } from "../logging/logger";
 import { appendToOutbox, type OutgoingEvent } from "../outbox/outbox";
-import { transactionOpenedWith } from "../persistence/database";
+import { transactionOpenedWithAll, type OpeningRead } from "../persistence/database";
 import { claimStatement, settleClaim } from "../persistence/idempotency";
+import type { WritesAlongside } from "../persistence/together";
 import type { Clock, IdGenerator, NodeIdentity } from "../service";
 import { auditEntryInsert, type AuditEntry } from "./audit";
 import type { DecisionWithRevision, Destination, EventToEmit } from "./decision";
@@ -26,8 +27,13 @@ export interface AggregateStore<S extends { readonly revision: number }> {
   /** The aggregate type in the audit trail, e.g. "organisation". */
   readonly type: string;
   id(state: S): string;
-  /** Writes the state after a change (revision already bumped); `before` is undefined on creation. */
-  save(trx: Knex.Transaction, after: S, before: S | undefined): Promise<void>;
+  /**
+   * Writes the state after a change (revision already bumped); `before` is undefined on creation.
+   * Given `alongside`, the store may leave writes independent of each other there instead (see
+   * WritesAlongside): the kit sends them in the statement of the change's audit entry and events.
+   * Without it, everything is written before `save` returns.
+   */
+  save(trx: Knex.Transaction, after: S, before: S | undefined, alongside?: WritesAlongside): Promise<void>;
 }
 
 /** The audit part of a change: who (with the request id) and why. */
@@ -114,16 +120,18 @@ export class ServiceKit {
    * which it holds already, so nothing is read back. The id is stored with the request id's claim,
    * so nothing is written after the change either. A repeat with the same request id creates
    * nothing and answers with `view` of the aggregate the first call created, as it stands now; the
-   * same request id with a different request is INVALID_ARGUMENT.
+   * same request id with a different request is INVALID_ARGUMENT. `read`, what `create` must read
+   * first, goes with BEGIN and the claim (a round trip fewer); `create` gets its answer.
    */
-  creation<T>(
+  creation<T, R = undefined>(
     scope: string,
     actor: Actor,
     id: string,
-    create: (trx: Knex.Transaction) => Promise<T>,
+    create: (trx: Knex.Transaction, read: R) => Promise<T>,
     view: (id: string, trx: Knex.Transaction) => Promise<T>,
+    read?: OpeningRead<R>,
   ): Promise<T> {
-    return this.underKnownId(scope, actor, id, create, view);
+    return this.underKnownId(scope, actor, id, create, view, read);
   }
 
   /**
@@ -131,32 +139,38 @@ export class ServiceKit {
    * request id (the id stored with the claim), answering with what `change` returns: the state it
    * saved, and only what the view holds beyond it (counts, names, children of their own) read
    * beside it. The id is what a repeat's `view` finds the aggregate by (for an answer about a part,
-   * the part's id). A repeat changes nothing and answers with `view` as it stands now.
+   * the part's id). A repeat changes nothing and answers with `view` as it stands now. `read` as
+   * for `creation`.
    */
-  change<T>(
+  change<T, R = undefined>(
     scope: string,
     actor: Actor,
     id: string,
-    change: (trx: Knex.Transaction) => Promise<T>,
+    change: (trx: Knex.Transaction, read: R) => Promise<T>,
     view: (id: string, trx: Knex.Transaction) => Promise<T>,
+    read?: OpeningRead<R>,
   ): Promise<T> {
-    return this.underKnownId(scope, actor, id, change, view);
+    return this.underKnownId(scope, actor, id, change, view, read);
   }
 
-  private underKnownId<T>(
+  private underKnownId<T, R>(
     scope: string,
     actor: Actor,
     id: string,
-    run: (trx: Knex.Transaction) => Promise<T>,
+    run: (trx: Knex.Transaction, read: R) => Promise<T>,
     view: (id: string, trx: Knex.Transaction) => Promise<T>,
+    read: OpeningRead<R> | undefined,
   ): Promise<T> {
     // The caller's deadline bounds the transaction's statements (set with its BEGIN; createDatabase).
     const key = actor.idempotencyKey;
-    if (!key) return this.db.transaction(run);
-    // The claim goes with BEGIN: one round trip fewer for every write a caller may repeat.
-    return transactionOpenedWith(this.db, claimStatement(scope, key, actor.requestFingerprint, id), async (trx, claimed) => {
-      const claim = await settleClaim(trx, claimed, scope, key, actor.requestFingerprint);
-      return claim.replayed ? view(claim.result, trx) : run(trx);
+    const answer = (rows: readonly Record<string, unknown>[] | undefined) => (read ? read.of(rows ?? []) : (undefined as R));
+    if (!key) return transactionOpenedWithAll(this.db, read ? [read.sql] : [], (trx, [rows]) => run(trx, answer(rows)));
+    // The claim goes with BEGIN, and the read after it: one round trip for what every write of a
+    // request a caller may repeat starts with. A repeat's read goes unused.
+    const claim = claimStatement(scope, key, actor.requestFingerprint, id);
+    return transactionOpenedWithAll(this.db, read ? [claim, read.sql] : [claim], async (trx, [claimed, rows]) => {
+      const settled = await settleClaim(trx, claimed ?? [], scope, key, actor.requestFingerprint);
+      return settled.replayed ? view(settled.result, trx) : run(trx, answer(rows));
     });
   }
 
@@ -179,15 +193,18 @@ export class ServiceKit {
     const revision = before ? before.revision + 1 : 1;
     if (before) checkExpectedRevision(store.type, store.id(before), before.revision, expectedRevision);
     const after = { ...decision.state, revision };
-    await store.save(trx, after, before);
+    const saving: WritesAlongside = [];
+    await store.save(trx, after, before, saving);
     const events = typeof decision.events === "function" ? decision.events(after) : decision.events;
-    await this.record(trx, { type: store.type, id: store.id(after), revision }, decision.action, by, events, at);
+    await this.record(trx, { type: store.type, id: store.id(after), revision }, decision.action, by, events, at, saving);
     return after;
   }
 
   /**
    * The audit entry and outbox rows of a change whose rows the caller wrote itself (e.g. an
    * inbound event applied to a projection, or a child table): the part of `apply` after saving.
+   * `alongside`: the change's writes not yet sent (see WritesAlongside), carried in the same
+   * statement.
    */
   async record(
     trx: Knex.Transaction,
@@ -196,6 +213,7 @@ export class ServiceKit {
     by: Attribution,
     events: readonly EventToEmit[],
     at: Date = this.now(),
+    alongside: readonly Knex.QueryBuilder[] = [],
   ): Promise<void> {
     const entry: AuditEntry = {
       entryId: this.newId(),
@@ -213,8 +231,8 @@ export class ServiceKit {
       actorJurisdiction: by.actor.actingFor,
       traceId: trace.getActiveSpan()?.spanContext().traceId,
     };
-    // One statement for the entry and the events: a round trip is most of a write's cost.
-    await this.publish(trx, events, at, auditEntryInsert(trx, entry));
+    // One statement for the rows, the entry and the events: a round trip is most of a write's cost.
+    await this.publish(trx, events, at, [...alongside, auditEntryInsert(trx, entry)]);
   }
 
   /** Appends events to the outbox in `trx`, one row per destination, with `alongside` (see appendToOutbox). */
@@ -222,7 +240,7 @@ export class ServiceKit {
     trx: Knex.Transaction,
     events: readonly EventToEmit[],
     at: Date = this.now(),
-    alongside?: Knex.QueryBuilder,
+    alongside: readonly Knex.QueryBuilder[] = [],
   ): Promise<void> {
     const rows: OutgoingEvent[] = [];
     for (const e of events) {

@@ -10,7 +10,9 @@ import {
   readPageRequest,
   type ServiceKit,
   timeCursor,
+  transactionOpenedWithAll,
   Violations,
+  type WritesAlongside,
 } from "@jinlian/chassis";
 import type { RegistryProjection } from "@jinlian/registry-projection";
 import type { Knex } from "knex";
@@ -77,9 +79,16 @@ export class BulletinsApp {
     private readonly organisations: RegistryProjection,
   ) {}
 
-  private async load(db: Knex | Knex.Transaction, id: string, forUpdate = false): Promise<Bulletin> {
+  private async load(db: Knex | Knex.Transaction, id: string): Promise<Bulletin> {
     assertUuid(id, "bulletin_id");
-    const bulletin = await repository.load(db, id, forUpdate);
+    const bulletin = await repository.load(db, id);
+    if (!bulletin) throw new NotFoundError("bulletin", id);
+    return bulletin;
+  }
+
+  /** The bulletin whose row `repository.lockRead` locked with BEGIN (`locked`: it was there). */
+  private async loadLocked(trx: Knex.Transaction, id: string, locked: boolean): Promise<Bulletin> {
+    const bulletin = locked ? await repository.load(trx, id) : undefined;
     if (!bulletin) throw new NotFoundError("bulletin", id);
     return bulletin;
   }
@@ -104,30 +113,31 @@ export class BulletinsApp {
       `${method}:${id}`,
       by.actor,
       id,
-      async (trx) => {
-        const before = await this.load(trx, id, true);
+      async (trx, locked) => {
+        const before = await this.loadLocked(trx, id, locked);
         // A stale revision is refused (ABORTED) before any rule: the caller must re-read first.
         checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
         return this.viewOf(await change(trx, before, decisionContext(this.kit, by)), trx);
       },
       (_, trx) => this.view(id, trx),
+      repository.lockRead(id),
     );
   }
 
   async createDraft(content: DraftContent, by: Attribution): Promise<BulletinView> {
     const id = this.kit.newId();
+    // One read for every organisation the draft names, sent with BEGIN: the registry says who the
+    // issuers (named by credit code) are, and no one named may be deactivated. The decision names
+    // exactly the credit codes the request does, so the records cover them all.
+    const issuers = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
+    const audience = [...content.mainAudience.organisations, ...content.copyAudience.organisations];
+    const named = this.organisations.recordsRead([...issuers, ...audience.map((o) => o.creditCode)]);
     return this.kit.creation(
       "CreateBulletinDraft",
       by.actor,
       id,
-      async (trx) => {
+      async (trx, records) => {
         const ctx = decisionContext(this.kit, by);
-        // One read for every organisation the draft names: the registry says who the issuers
-        // (named by credit code) are, and no one named may be deactivated. The decision names
-        // exactly the credit codes the request does, so the records cover them all.
-        const issuers = [content.issuer, ...(content.coIssuers ?? [])].flatMap((o) => (o ? [o.creditCode] : []));
-        const audience = [...content.mainAudience.organisations, ...content.copyAudience.organisations];
-        const records = await this.organisations.recordsOf(trx, [...issuers, ...audience.map((o) => o.creditCode)]);
         // The decision looks each issuer up by credit code among the records.
         const decision = decideCreateDraft(id, content, ctx, records);
         const { issuer, mainAudience, copyAudience, coIssuers } = decision.state;
@@ -138,6 +148,7 @@ export class BulletinsApp {
         return { bulletin: created, readCounts: EMPTY_COUNTS };
       },
       (first, trx) => this.view(first, trx),
+      named,
     );
   }
 
@@ -212,8 +223,8 @@ export class BulletinsApp {
       `DeleteBulletinDraft:${id}`,
       by.actor,
       id,
-      async (trx) => {
-        const before = await this.load(trx, id, true);
+      async (trx, locked) => {
+        const before = await this.loadLocked(trx, id, locked);
         checkExpectedRevision(BULLETIN_AGGREGATE, id, before.revision, expectedRevision);
         const ctx = decisionContext(this.kit, by);
         const decision = decideDeleteDraft(before, ctx);
@@ -223,6 +234,7 @@ export class BulletinsApp {
         return id;
       },
       async (deleted) => deleted,
+      repository.lockRead(id),
     );
   }
 
@@ -262,12 +274,15 @@ export class BulletinsApp {
     party: Party | null | undefined,
   ): Promise<RecipientStatus> {
     validateAcknowledgement(recipient, readerName, by.reason, party);
-    return this.kit.db.transaction(async (trx) => {
-      const before = await this.load(trx, id, true);
+    assertUuid(id, "bulletin_id");
+    const lock = repository.lockRead(id);
+    return transactionOpenedWithAll(this.kit.db, [lock.sql], async (trx, [rows]) => {
+      const before = await this.loadLocked(trx, id, lock.of(rows ?? []));
       const ctx = decisionContext(this.kit, by);
       const decision = decideAcknowledge(before, { receiptId: this.kit.newId(), recipient, version, readerName, party }, ctx);
       if (decision.receipt) {
-        await repository.recordReceipt(trx, decision.receipt, decision.recipient);
+        const receipt: WritesAlongside = [];
+        await repository.recordReceipt(trx, decision.receipt, decision.recipient, receipt);
         // The bulletin itself does not change: the entry records its current revision.
         await this.kit.record(
           trx,
@@ -276,6 +291,7 @@ export class BulletinsApp {
           by,
           decision.events,
           ctx.now,
+          receipt,
         );
       }
       // The recipient as recordReceipt leaves it, without reading the bulletin back: the decision

@@ -1,4 +1,12 @@
-import { containsPattern, keysetPage, type AggregateStore } from "@jinlian/chassis";
+import {
+  containsPattern,
+  keysetPage,
+  sqlLiteral,
+  writeNowOrAlongside,
+  type AggregateStore,
+  type OpeningRead,
+  type WritesAlongside,
+} from "@jinlian/chassis";
 import type { Knex } from "knex";
 import {
   BULLETIN_AGGREGATE,
@@ -219,63 +227,86 @@ function loadedBulletin(row: LoadedRow): Bulletin {
 export const bulletinStore: AggregateStore<Bulletin> = {
   type: BULLETIN_AGGREGATE,
   id: (b) => b.bulletinId,
-  async save(trx, after, before) {
-    if (before) await trx("bulletins").where({ bulletin_id: after.bulletinId }).update(rowOf(after));
-    else await trx("bulletins").insert(rowOf(after));
+  async save(trx, after, before, alongside) {
+    const writes = [
+      before ? trx("bulletins").where({ bulletin_id: after.bulletinId }).update(rowOf(after)) : trx("bulletins").insert(rowOf(after)),
+    ];
     const lastVersion = before?.versions.reduce((n, v) => Math.max(n, v.version), 0) ?? 0;
     const versions = after.versions.filter((v) => v.version > lastVersion);
     if (versions.length > 0)
-      await trx("bulletin_versions")
-        .insert(
-          versions.map((v) => ({
-            bulletin_id: after.bulletinId,
-            version: v.version,
-            change: v.change,
-            title: v.title,
-            body: v.body,
-            reason: v.reason,
-            actor: v.actor,
-            request_id: v.requestId,
-            jurisdiction: v.jurisdiction,
-            occurred_at: v.occurredAt,
-            ack_due_at: v.ackDueAt,
-          })),
-        )
-        .onConflict(["bulletin_id", "version"])
-        .ignore();
+      writes.push(
+        trx("bulletin_versions")
+          .insert(
+            versions.map((v) => ({
+              bulletin_id: after.bulletinId,
+              version: v.version,
+              change: v.change,
+              title: v.title,
+              body: v.body,
+              reason: v.reason,
+              actor: v.actor,
+              request_id: v.requestId,
+              jurisdiction: v.jurisdiction,
+              occurred_at: v.occurredAt,
+              ack_due_at: v.ackDueAt,
+            })),
+          )
+          .onConflict(["bulletin_id", "version"])
+          .ignore(),
+      );
     const known = new Set(before?.recipients.map((r) => r.key) ?? []);
     const recipients = after.recipients.filter((r) => !known.has(r.key));
     if (recipients.length > 0)
-      await trx("bulletin_recipients")
-        .insert(
-          recipients.map((r) => ({
-            bulletin_id: after.bulletinId,
-            recipient_key: r.key,
-            recipient: JSON.stringify(r.recipient),
-            role: r.role,
-            delivery_jurisdiction: r.deliveryJurisdiction,
-          })),
-        )
-        .onConflict(["bulletin_id", "recipient_key"])
-        .ignore();
-    await saveAudienceChanges(trx, after, before);
+      writes.push(
+        trx("bulletin_recipients")
+          .insert(
+            recipients.map((r) => ({
+              bulletin_id: after.bulletinId,
+              recipient_key: r.key,
+              recipient: JSON.stringify(r.recipient),
+              role: r.role,
+              delivery_jurisdiction: r.deliveryJurisdiction,
+            })),
+          )
+          .onConflict(["bulletin_id", "recipient_key"])
+          .ignore(),
+      );
+    const changes = audienceChanges(after, before);
+    // The writes are independent (new versions and recipients, the row, recipients tracked before)
+    // unless a recipient inserted here is changed too; and a large audience is kept off the
+    // statement carrying them, which binds at most 65,535 parameters.
+    const independent = changes.every((r) => known.has(r.key)) && recipients.length <= MAX_RECIPIENTS_ALONGSIDE;
+    return writeNowOrAlongside(
+      [
+        ...writes,
+        ...changes.map((r) => trx("bulletin_recipients").where({ bulletin_id: after.bulletinId, recipient_key: r.key }).update(r.change)),
+      ],
+      independent ? alongside : undefined,
+    );
   },
 };
 
+/** New recipients whose rows may ride with the change's audit entry (5 parameters each). */
+const MAX_RECIPIENTS_ALONGSIDE = 2_000;
+
 /**
  * A correction of the audience changes recipients already tracked: their role, and whether they
- * are withdrawn (a recipient addressed again is tracked again, with its receipts).
+ * are withdrawn (a recipient addressed again is tracked again, with its receipts). A recipient
+ * first tracked already withdrawn is inserted as addressed, then changed.
  */
-async function saveAudienceChanges(trx: Knex.Transaction, after: Bulletin, before: Bulletin | undefined): Promise<void> {
+function audienceChanges(
+  after: Bulletin,
+  before: Bulletin | undefined,
+): { key: string; change: { role: string; withdrawn_version: number | null } }[] {
   const was = new Map((before?.recipients ?? []).map((r) => [r.key, r]));
+  const changes = [];
   for (const r of after.recipients) {
     const b = was.get(r.key);
     if (b && b.role === r.role && (b.withdrawnVersion ?? null) === (r.withdrawnVersion ?? null)) continue;
     if (!b && (r.withdrawnVersion ?? null) === null) continue; // inserted as addressed
-    await trx("bulletin_recipients")
-      .where({ bulletin_id: after.bulletinId, recipient_key: r.key })
-      .update({ role: r.role, withdrawn_version: r.withdrawnVersion ?? null });
+    changes.push({ key: r.key, change: { role: r.role, withdrawn_version: r.withdrawnVersion ?? null } });
   }
+  return changes;
 }
 
 /** The filters officers work with: urgency, classification, publication period, recipient, issuing node. */
@@ -335,6 +366,15 @@ export const repository = {
     return rows[0] ? loadedBulletin(rows[0]) : undefined;
   },
 
+  /**
+   * Locks the bulletin's row as a change's first statement, sent with BEGIN (`kit.change`); the
+   * answer is whether it is held here. `load` after it reads what the lock waited for. `id` must
+   * be a uuid (`assertUuid`): it is written into the SQL.
+   */
+  lockRead(id: string): OpeningRead<boolean> {
+    return { sql: `select 1 from bulletins where bulletin_id = ${sqlLiteral(id)} for update`, of: (rows) => rows.length > 0 };
+  },
+
   /** Whether the bulletin is held at this node, without reading it. */
   async exists(db: Knex | Knex.Transaction, id: string): Promise<boolean> {
     const rows = await db("bulletins").where({ bulletin_id: id }).select(db.raw("1")).limit(1);
@@ -382,8 +422,8 @@ export const repository = {
    * Adds the receipt (with its party) and moves the recipient's own acknowledgement (read status)
    * to what `after` says every party has now read; without `after`, to the receipt's version.
    */
-  async recordReceipt(trx: Knex.Transaction, r: Receipt, after?: RecipientEntry): Promise<void> {
-    await trx("bulletin_receipts").insert({
+  async recordReceipt(trx: Knex.Transaction, r: Receipt, after?: RecipientEntry, alongside?: WritesAlongside): Promise<void> {
+    const receipt = trx("bulletin_receipts").insert({
       party: r.party ?? "",
       receipt_id: r.receiptId,
       bulletin_id: r.bulletinId,
@@ -398,10 +438,22 @@ export const repository = {
     const whole = after
       ? { version: after.acknowledgedVersion, at: after.acknowledgedAt, by: after.acknowledgedBy, readerName: after.readerName }
       : { version: r.version, at: r.at, by: r.by, readerName: r.readerName };
-    await trx("bulletin_recipients")
-      .where({ bulletin_id: r.bulletinId, recipient_key: r.recipientKey })
-      .where("acknowledged_version", "<", whole.version)
-      .update({ acknowledged_version: whole.version, acknowledged_at: whole.at, acknowledged_by: whole.by, reader_name: whole.readerName });
+    // The receipt and the recipient's row are independent writes: they may go alongside.
+    return writeNowOrAlongside(
+      [
+        receipt,
+        trx("bulletin_recipients")
+          .where({ bulletin_id: r.bulletinId, recipient_key: r.recipientKey })
+          .where("acknowledged_version", "<", whole.version)
+          .update({
+            acknowledged_version: whole.version,
+            acknowledged_at: whole.at,
+            acknowledged_by: whole.by,
+            reader_name: whole.readerName,
+          }),
+      ],
+      alongside,
+    );
   },
 
   /** Every receipt recorded for a bulletin at this node, oldest first. */
