@@ -161,19 +161,16 @@ it("writes in turn for a store that does not take the offer", async () => {
 });
 
 describe("a document store", () => {
-  const plain = docStore<Thing>({
+  const documents = {
     table: "thing_docs",
     type: "thing",
     idColumn: "id",
-    id: (t) => t.id,
-    columns: (t) => ({ name: t.name }),
-  });
+    id: (t: Thing) => t.id,
+    columns: (t: Thing) => ({ name: t.name }),
+  };
+  const plain = docStore<Thing>(documents);
   const withNotes = docStore<Thing>({
-    table: "thing_docs",
-    type: "thing",
-    idColumn: "id",
-    id: (t) => t.id,
-    columns: (t) => ({ name: t.name }),
+    ...documents,
     // Reads the document just written: it must run after the row.
     extra: async (trx, after) => {
       const [row] = await trx("thing_docs").where({ id: after.id }).select("name");

@@ -13,9 +13,7 @@
  * (the city's cluster in production) and the service user (the district's) are checked apart.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { liaisonClient as sdkLiaisonClient, type LiaisonClient } from "@jinlian/client";
 import { createLogger } from "@jinlian/chassis";
 import { loadKafkaSecurity, loadNodeConfig, startNode, type RunningNode } from "@jinlian/node";
@@ -48,6 +46,7 @@ import { startDedicatedKafka, type DedicatedKafka } from "../support/dedicated-k
 import { healthCheck } from "../support/grpc-introspection";
 import { registerMechanismParties } from "../support/liaison-fixtures";
 import { describeNeedingJava } from "../support/requirements";
+import { tempFile } from "../support/temp-files";
 
 jest.setTimeout(240_000);
 
@@ -219,9 +218,7 @@ interface LoggedNode {
 
 /** A password file as a Kubernetes Secret mounts it (with a trailing newline). */
 function passwordFile(secret: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-sasl-")), "password");
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return file;
+  return tempFile("jinlian-sasl-", "password", `${secret}\n`);
 }
 
 /** 和平区's node running liaison alone, logging in to the broker as the liaison user with `secret`. */

@@ -8,6 +8,9 @@
  * that project has tests to run, once per project; the second call in the same process reuses
  * the first one's infrastructure (reference-counted, released by the matching teardown).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { provisionInfrastructure, type ProvisionedInfrastructure } from "./infra";
 
 export const INFRA_HANDLE = Symbol.for("jinlian.tests.infrastructure");
@@ -15,6 +18,8 @@ export const INFRA_HANDLE = Symbol.for("jinlian.tests.infrastructure");
 export interface InfraHandle {
   infra: ProvisionedInfrastructure;
   users: number;
+  /** The run's temporary files (tests/support/temp-files.ts), removed by the teardown. */
+  tempDir: string;
 }
 
 export type GlobalWithInfra = typeof globalThis & { [INFRA_HANDLE]?: InfraHandle };
@@ -29,7 +34,9 @@ export default async function globalSetup(): Promise<void> {
 
   const started = Date.now();
   const infra = await provisionInfrastructure();
-  g[INFRA_HANDLE] = { infra, users: 1 };
+  const tempDir = mkdtempSync(path.join(tmpdir(), "jinlian-tests-"));
+  g[INFRA_HANDLE] = { infra, users: 1, tempDir };
+  process.env.JINLIAN_TEST_TMP = tempDir;
 
   process.env.KAFKA_BROKERS = infra.kafkaBrokers;
   process.env.DATABASE_URL = infra.databaseUrl;

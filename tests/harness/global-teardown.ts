@@ -1,4 +1,5 @@
 /** jest `globalTeardown`: stops what ./global-setup.ts started (and nothing else). */
+import { rmSync } from "node:fs";
 import { INFRA_HANDLE, type GlobalWithInfra } from "./global-setup";
 
 export default async function globalTeardown(): Promise<void> {
@@ -8,5 +9,6 @@ export default async function globalTeardown(): Promise<void> {
   handle.users--;
   if (handle.users > 0) return;
   delete g[INFRA_HANDLE];
+  rmSync(handle.tempDir, { recursive: true, force: true });
   await handle.infra.stop();
 }

@@ -4,12 +4,12 @@
  * per test process; node processes the tests start read its public keys from a file.
  */
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Metadata } from "@grpc/grpc-js";
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from "jose";
 import { jwtAuthenticator, ROLES, ruleAuthorizer, type Authenticator, type Authorizer, type Role } from "@jinlian/chassis";
+import { tempFile } from "./temp-files";
 
 export const TEST_ISSUER = "https://auth.jinlian.test";
 export const TEST_AUDIENCE = "jinlian";
@@ -43,8 +43,7 @@ export async function testAuth(jurisdictionCode: string): Promise<{ authenticato
 /** The variables that turn authentication on in a node process, with this issuer's keys. */
 export async function testAuthEnvironment(): Promise<Record<string, string>> {
   const { keys } = await testIssuer();
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-test-auth-")), "jwks.json");
-  writeFileSync(file, JSON.stringify(keys));
+  const file = tempFile("jinlian-test-auth-", "jwks.json", JSON.stringify(keys));
   // Outside development the node also needs a personal-data keyring: a fresh one per call.
   const keyring = path.join(path.dirname(file), "personal-data-keys.json");
   const key = () => randomBytes(32).toString("base64");
@@ -130,7 +129,5 @@ export async function authMetadata(jurisdictionCode: string): Promise<Metadata> 
 
 /** A file holding a token, as a service's token is mounted for its calls to another service. */
 export async function testTokenFile(jurisdictionCode: string, subject: string, roles: readonly Role[]): Promise<string> {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "jinlian-test-token-")), "token");
-  writeFileSync(file, await testToken(jurisdictionCode, subject, roles));
-  return file;
+  return tempFile("jinlian-test-token-", "token", await testToken(jurisdictionCode, subject, roles));
 }

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConfigError } from "@jinlian/chassis";
 import { loadAuth, loadKafkaSecurity, loadNodeConfig } from "./config";
 
 const dir = mkdtempSync(path.join(tmpdir(), "jinlian-kafka-security-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const p = path.join(dir, name);
   writeFileSync(p, text);

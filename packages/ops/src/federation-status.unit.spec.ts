@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { bulletinsV1 } from "@jinlian/proto";
@@ -70,6 +70,7 @@ describe("parseStatusArgs", () => {
 
 describe("the command's Kafka credentials", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "jinlian-ops-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const password = path.join(dir, "password");
   writeFileSync(password, "s3cret\n");
 
