@@ -5,15 +5,7 @@
  * transaction, isolation level and read-only mode still apply, and an opening that fails leaves
  * the connection clean. This also guards the knex internals the chassis relies on to do it.
  */
-import {
-  claimStatement,
-  createDatabase,
-  migrate,
-  runWithRequestContext,
-  settleClaim,
-  transactionOpenedWith,
-  transactionOpenedWithAll,
-} from "@jinlian/chassis";
+import { claimStatement, createDatabase, migrate, runWithRequestContext, settleClaim, transactionOpenedWith } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 import { roundTripsOf } from "../support/db";
@@ -125,8 +117,8 @@ it("runs a transaction's opening statement in the round trip that begins it and 
   let rows: readonly Record<string, unknown>[] = [];
   const trips = await roundTripsOf(() =>
     inCall(5_000, () =>
-      transactionOpenedWith(db, "insert into marks (n) values (6) returning n", async (trx, opened) => {
-        rows = opened;
+      transactionOpenedWith(db, ["insert into marks (n) values (6) returning n"], async (trx, [opened]) => {
+        rows = opened!;
         await trx("marks").insert({ n: 7 });
       }),
     ),
@@ -139,7 +131,7 @@ it("runs a transaction's opening statement in the round trip that begins it and 
 it("runs several opening statements in order in that round trip and hands over the rows of each", async () => {
   let results: readonly (readonly Record<string, unknown>[])[] = [];
   const trips = await roundTripsOf(() =>
-    transactionOpenedWithAll(
+    transactionOpenedWith(
       db,
       [
         "insert into marks (n) values (10) returning n",
@@ -154,16 +146,16 @@ it("runs several opening statements in order in that round trip and hands over t
   // The read after the insert sees its row: the statements run in the order given.
   expect(results).toEqual([[{ n: 10 }], [{ marks: 1 }], []]);
   expect(trips).toBe(2); // BEGIN with the three statements, COMMIT
-  expect(await roundTripsOf(() => transactionOpenedWithAll(db, [], (trx) => trx("marks").where({ n: 10 }).first()))).toBe(3);
+  expect(await roundTripsOf(() => transactionOpenedWith(db, [], (trx) => trx("marks").where({ n: 10 }).first()))).toBe(3);
   await expect(
-    transactionOpenedWithAll(db, ["insert into marks (n) values (11)", "insert into marks (n) values (10)"], async () => undefined),
+    transactionOpenedWith(db, ["insert into marks (n) values (11)", "insert into marks (n) values (10)"], async () => undefined),
   ).rejects.toMatchObject({ code: "23505" });
   expect((await db("marks").whereIn("n", [10, 11]).orderBy("n")).map((r: { n: number }) => r.n)).toEqual([10]);
 });
 
 it("rolls back and leaves the connection clean when the opening statement fails", async () => {
   await db("marks").insert({ n: 8 });
-  const attempt = transactionOpenedWith(db, "insert into marks (n) values (8)", async (trx) => {
+  const attempt = transactionOpenedWith(db, ["insert into marks (n) values (8)"], async (trx) => {
     await trx("marks").insert({ n: 9 });
   });
   await expect(attempt).rejects.toMatchObject({ code: "23505" });
@@ -178,8 +170,8 @@ it("claims a request id as written, quotes and backslashes included, once", asyn
   const scope = "TransactionBeginTest";
   const key = "subject with 'quotes', \\backslashes\\ and 中文:request-1";
   const claim = (fingerprint: string) =>
-    transactionOpenedWith(db, claimStatement(scope, key, fingerprint, "result-1"), (trx, claimed) =>
-      settleClaim(trx, claimed, scope, key, fingerprint),
+    transactionOpenedWith(db, [claimStatement(scope, key, fingerprint, "result-1")], (trx, [claimed]) =>
+      settleClaim(trx, claimed ?? [], scope, key, fingerprint),
     );
   expect(await claim("f1")).toEqual({ replayed: false });
   expect(await claim("f1")).toEqual({ replayed: true, result: "result-1" });

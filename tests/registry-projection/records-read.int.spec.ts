@@ -5,7 +5,7 @@
  * quotes, backslashes, Chinese, control characters, repeats, codes not held (NUL, which no text
  * column holds, among them).
  */
-import { createDatabase, createLogger, migrate, systemClock, transactionOpenedWithAll } from "@jinlian/chassis";
+import { createDatabase, createLogger, migrate, systemClock, transactionReading } from "@jinlian/chassis";
 import { knownOrganisations, RegistryProjection, registryProjectionMigrations, type KnownOrganisation } from "@jinlian/registry-projection";
 import fc from "fast-check";
 import type { Knex } from "knex";
@@ -58,8 +58,7 @@ afterAll(async () => {
 });
 
 const readWithBegin = (codes: readonly string[]) => {
-  const read = projection.recordsRead(codes);
-  return transactionOpenedWithAll(db, [read.sql], async (_trx, [rows]) => read.of(rows ?? []));
+  return transactionReading(db, projection.recordsRead(codes), async (_trx, records) => records);
 };
 const byCode = (records: readonly KnownOrganisation[]) => [...records].sort((a, b) => a.creditCode.localeCompare(b.creditCode));
 

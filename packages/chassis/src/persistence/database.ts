@@ -97,23 +97,12 @@ function beginInOneRoundTrip(db: Knex): void {
 }
 
 /**
- * Runs `fn` in a transaction whose first statement, `sql`, is sent with its BEGIN in one round
- * trip; `fn` gets the rows it returned. `sql` goes in PostgreSQL's simple protocol, which takes no
- * parameters: its values must be written in as literals (`escapeLiteral`).
+ * Runs `fn` in a transaction whose first statements are sent with its BEGIN in one round trip, in
+ * order; `fn` gets the rows each returned. They go in PostgreSQL's simple protocol, which takes
+ * no parameters: their values must be written in as literals (`sqlLiteral`). Without statements,
+ * a plain transaction.
  */
 export function transactionOpenedWith<T>(
-  db: Knex,
-  sql: string,
-  fn: (trx: Knex.Transaction, rows: readonly Record<string, unknown>[]) => Promise<T>,
-): Promise<T> {
-  return transactionOpenedWithAll(db, [sql], (trx, [rows]) => fn(trx, rows ?? []));
-}
-
-/**
- * `transactionOpenedWith` for several opening statements, run in order; `fn` gets the rows of
- * each. Without statements, a plain transaction.
- */
-export function transactionOpenedWithAll<T>(
   db: Knex,
   statements: readonly string[],
   fn: (trx: Knex.Transaction, results: readonly (readonly Record<string, unknown>[])[]) => Promise<T>,
@@ -131,6 +120,11 @@ export function transactionOpenedWithAll<T>(
 export interface OpeningRead<R> {
   readonly sql: string;
   of(rows: readonly Record<string, unknown>[]): R;
+}
+
+/** A transaction opened with `read` (see transactionOpenedWith): `fn` gets its answer. */
+export function transactionReading<R, T>(db: Knex, read: OpeningRead<R>, fn: (trx: Knex.Transaction, answer: R) => Promise<T>): Promise<T> {
+  return transactionOpenedWith(db, [read.sql], (trx, [rows]) => fn(trx, read.of(rows ?? [])));
 }
 
 /** A text value written into SQL as a literal, quotes and backslashes escaped (pg's escapeLiteral). */

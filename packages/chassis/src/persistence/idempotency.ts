@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
-import { escapeLiteral } from "pg";
 import { InvalidArgumentError } from "../common/errors";
+import { sqlLiteral } from "./database";
 
 /** A request id's claim: new (the caller runs its change), or a repeat with the first call's result. */
 export type Claim = { replayed: false } | { replayed: true; result: string };
@@ -14,9 +14,9 @@ export type Claim = { replayed: false } | { replayed: true; result: string };
  * creates), is stored with the claim, so nothing is written after.
  */
 export function claimStatement(scope: string, key: string, fingerprint: string | undefined, result = ""): string {
-  const values = [scope, key, result].map(escapeLiteral).join(", ");
+  const values = [scope, key, result].map(sqlLiteral).join(", ");
   return (
-    `insert into idempotency_keys (scope, key, result, fingerprint) values (${values}, ${fingerprint === undefined ? "null" : escapeLiteral(fingerprint)}) ` +
+    `insert into idempotency_keys (scope, key, result, fingerprint) values (${values}, ${fingerprint === undefined ? "null" : sqlLiteral(fingerprint)}) ` +
     "on conflict (scope, key) do nothing returning key"
   );
 }

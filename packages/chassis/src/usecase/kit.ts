@@ -5,7 +5,7 @@ import { AbortedError } from "../common/errors";
 import type { Actor } from "../grpc/handlers";
 import type { Logger } from "../logging/logger";
 import { appendToOutbox, type OutgoingEvent } from "../outbox/outbox";
-import { transactionOpenedWithAll, type OpeningRead } from "../persistence/database";
+import { transactionOpenedWith, transactionReading, type OpeningRead } from "../persistence/database";
 import { claimStatement, settleClaim } from "../persistence/idempotency";
 import type { WritesAlongside } from "../persistence/together";
 import type { Clock, IdGenerator, NodeIdentity } from "../service";
@@ -163,14 +163,13 @@ export class ServiceKit {
   ): Promise<T> {
     // The caller's deadline bounds the transaction's statements (set with its BEGIN; createDatabase).
     const key = actor.idempotencyKey;
-    const answer = (rows: readonly Record<string, unknown>[] | undefined) => (read ? read.of(rows ?? []) : (undefined as R));
-    if (!key) return transactionOpenedWithAll(this.db, read ? [read.sql] : [], (trx, [rows]) => run(trx, answer(rows)));
+    if (!key) return read ? transactionReading(this.db, read, run) : this.db.transaction((trx) => run(trx, undefined as R));
     // The claim goes with BEGIN, and the read after it: one round trip for what every write of a
     // request a caller may repeat starts with. A repeat's read goes unused.
     const claim = claimStatement(scope, key, actor.requestFingerprint, id);
-    return transactionOpenedWithAll(this.db, read ? [claim, read.sql] : [claim], async (trx, [claimed, rows]) => {
+    return transactionOpenedWith(this.db, read ? [claim, read.sql] : [claim], async (trx, [claimed, rows]) => {
       const settled = await settleClaim(trx, claimed ?? [], scope, key, actor.requestFingerprint);
-      return settled.replayed ? view(settled.result, trx) : run(trx, answer(rows));
+      return settled.replayed ? view(settled.result, trx) : run(trx, read ? read.of(rows ?? []) : (undefined as R));
     });
   }
 

@@ -10,7 +10,7 @@ import {
   readPageRequest,
   type ServiceKit,
   timeCursor,
-  transactionOpenedWithAll,
+  transactionReading,
   Violations,
   type WritesAlongside,
 } from "@jinlian/chassis";
@@ -275,9 +275,8 @@ export class BulletinsApp {
   ): Promise<RecipientStatus> {
     validateAcknowledgement(recipient, readerName, by.reason, party);
     assertUuid(id, "bulletin_id");
-    const lock = repository.lockRead(id);
-    return transactionOpenedWithAll(this.kit.db, [lock.sql], async (trx, [rows]) => {
-      const before = await this.loadLocked(trx, id, lock.of(rows ?? []));
+    return transactionReading(this.kit.db, repository.lockRead(id), async (trx, locked) => {
+      const before = await this.loadLocked(trx, id, locked);
       const ctx = decisionContext(this.kit, by);
       const decision = decideAcknowledge(before, { receiptId: this.kit.newId(), recipient, version, readerName, party }, ctx);
       if (decision.receipt) {
