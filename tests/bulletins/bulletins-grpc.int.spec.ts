@@ -234,6 +234,40 @@ describe("bad input changes nothing", () => {
     expect(await bulletinsFootprint(city.database.url)).toEqual(before);
   });
 
+  it("refuses an audience over the limit, named codes repeated or holding quotes and NUL, with INVALID_ARGUMENT, changing nothing", async () => {
+    // The registry's records of every named code are read before the decision (with BEGIN, as
+    // literals): the read must bear any text and any number a message can carry.
+    const named = (creditCode: string, n: number) => ({ ...HEPING_CHAMBER, creditCode, name: `商会${n}` });
+    const many = Array.from({ length: 2_000 }, (_, n) => named(`91120101MA${String(n).padStart(8, "0")}`, n));
+    const odd = [named("91120101MA0'; --\\", 1), named("91120101MA\u00000000", 2), named(HEPING_CHAMBER.creditCode, 3)];
+    const before = await bulletinsFootprint(city.database.url);
+    const started = Date.now();
+    for (const organisations of [[...many, ...many.slice(0, 100)], odd]) {
+      const st = await statusOf(
+        bulletinsOf(city).createBulletinDraft(
+          draftRequest({
+            mainAudience: { allDistricts: false, jurisdictionCodes: [], organisations },
+            copyAudience: { allDistricts: false, jurisdictionCodes: [], organisations: odd },
+          }),
+        ),
+      );
+      expect(st.code).toBe(status.INVALID_ARGUMENT);
+      expect(st.fieldViolations.length).toBeGreaterThan(0);
+    }
+    const oddOnly = await statusOf(
+      bulletinsOf(city).createBulletinDraft(
+        draftRequest({ mainAudience: { allDistricts: false, jurisdictionCodes: ["120101"], organisations: odd.slice(0, 2) } }),
+      ),
+    );
+    expect(oddOnly.code).toBe(status.INVALID_ARGUMENT);
+    expect(oddOnly.fieldViolations.map((v) => v.field)).toEqual([
+      "main_audience.organisations[0].credit_code",
+      "main_audience.organisations[1].credit_code",
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await bulletinsFootprint(city.database.url)).toEqual(before);
+  });
+
   it("refuses a correction without a reason and an acknowledgement by someone who is not a recipient", async () => {
     const { bulletin: d } = await bulletinsOf(city).createBulletinDraft(draftRequest());
     const bulletin = await approveAndPublish(city.bulletins, d!.bulletinId);
