@@ -279,6 +279,12 @@ export class OutboxRelay {
       // A mark lost in a crash only re-publishes (consumers deduplicate), so the relay's own
       // session need not wait for its commits to be flushed.
       await this.onSession("set synchronous_commit = off");
+      // The relay reads the oldest rows in the unpublished index's order and stops at its limit.
+      // A burst committed before autovacuum's analyze leaves the planner believing the table
+      // small: it then gathers every unpublished row (and every dead entry) and sorts them, for
+      // each batch, so a backlog of n rows drains in O(n²). Only the relay's queries run on this
+      // session, and none of them needs a sort or a bitmap scan.
+      await this.onSession("set enable_sort = off; set enable_bitmapscan = off");
       // The server drops the session of a peer that went silent (keepalive probes unanswered,
       // data unacknowledged), which releases the lock even if no standby intervenes.
       const seconds = Math.max(1, Math.round(this.sessionTimeoutMs / 1000));
