@@ -1,5 +1,13 @@
-import { readFileSync } from "node:fs";
-import { experimental, Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { readFileSync, statSync } from "node:fs";
+import {
+  experimental,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerDuplexStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import path from "node:path";
 import { loadFileDescriptorSetFromBuffer, loadSync, type Options, type PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -82,6 +90,23 @@ function filesOnly(definitions: PackageDefinition): PackageDefinition {
 }
 
 /**
+ * The services a reflection registers (v1 and v1alpha), each keyed by the path of its methods'
+ * service, as it would add them to a server.
+ */
+function reflectionServices(
+  reflection: ReflectionService,
+): { key: string; definition: ServiceDefinition; implementation: UntypedServiceImplementation }[] {
+  const found: { key: string; definition: ServiceDefinition; implementation: UntypedServiceImplementation }[] = [];
+  reflection.addToServer({
+    addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation) {
+      const key = Object.values(definition)[0]!.path.replace(/\/[^/]*$/, "");
+      found.push({ key, definition, implementation });
+    },
+  });
+  return found;
+}
+
+/**
  * A gRPC server with grpc.health.v1 (overall "" and per service) and server reflection over
  * every Jinlian contract. Services are registered before start; health turns SERVING once each
  * service's dependencies are ready (setServing) and NOT_SERVING when draining.
@@ -106,15 +131,48 @@ export class GrpcServer {
   /**
    * Reflection lists what this process serves — its services and grpc.health.v1 — and describes
    * them from the descriptors of every Jinlian contract, so grpcurl can call them without files.
+   * The description is built on the first reflection call, not at start: reading the descriptor
+   * set and indexing it took about a third of a node's time to SERVING, and kept its heap,
+   * though most nodes are never reflected on. The first reflection call waits for it (about a
+   * third of a second, once). Only the reflection services' own definitions are made at start,
+   * from a reflection over nothing.
    */
   private addReflection(): void {
-    const loaderOptions: Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
-    const healthProto = path.join(path.dirname(require.resolve("grpc-health-check/package.json")), "proto", "health", "v1", "health.proto");
-    const definitions = {
-      ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), loaderOptions),
-      ...loadSync(healthProto, loaderOptions),
+    const services = [...this.names, "grpc.health.v1.Health"];
+    let described: Map<string, UntypedServiceImplementation> | undefined;
+    const describe = () => {
+      if (!described) {
+        const loaderOptions: Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
+        const healthDir = path.join(path.dirname(require.resolve("grpc-health-check/package.json")), "proto", "health", "v1");
+        const definitions = {
+          ...loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath()), loaderOptions),
+          ...loadSync(path.join(healthDir, "health.proto"), loaderOptions),
+        };
+        described = new Map(
+          reflectionServices(new ReflectionService(filesOnly(definitions), { services })).map((r) => [r.key, r.implementation]),
+        );
+      }
+      return described;
     };
-    new ReflectionService(filesOnly(definitions), { services: [...this.names, "grpc.health.v1.Health"] }).addToServer(this.server);
+    // A missing descriptor set is still found at start, not by an operator's first call.
+    statSync(descriptorSetPath());
+    for (const { key, definition } of reflectionServices(new ReflectionService({}, { services: [] }))) {
+      const implementation: UntypedServiceImplementation = {};
+      for (const method of Object.keys(definition)) {
+        implementation[method] = (call: ServerDuplexStream<unknown, unknown>) => {
+          let handler: (call: ServerDuplexStream<unknown, unknown>) => void;
+          try {
+            handler = describe().get(key)![method] as typeof handler;
+          } catch (err) {
+            this.options.logger.error({ err: (err as Error).message }, "server reflection could not describe the contracts");
+            call.emit("error", { code: status.UNAVAILABLE, details: "server reflection is unavailable" });
+            return;
+          }
+          handler(call);
+        };
+      }
+      this.server.addService(definition, implementation);
+    }
   }
 
   /** Every served method's declared access rule, by path (what the authorizer enforces). */
