@@ -13,6 +13,16 @@ export function outboxChannel(schema: string): string {
   return `jinlian_outbox_${schema}`;
 }
 
+/**
+ * The advisory locks (keyed by PostgreSQL's `hashtextextended(name, 0)`) by which the outbox's
+ * insert trigger announces a commit only while the relay of `schema` may be asleep: the relay
+ * holds `awake` while it reads anyway; every inserting transaction holds `writers` (shared)
+ * until it ends. The trigger (migration 0011) spells the same names.
+ */
+export function outboxRelayLocks(schema: string): { awake: string; writers: string } {
+  return { awake: `jinlian.outbox.awake.${schema}`, writers: `jinlian.outbox.writers.${schema}` };
+}
+
 /** Outbox rows one insert carries at most. */
 const ROWS_PER_INSERT = 1000;
 

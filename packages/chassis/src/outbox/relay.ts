@@ -9,7 +9,7 @@ import { Client, type QueryResult, type QueryResultRow } from "pg";
 import type { Logger } from "../logging/logger";
 import { meter } from "../telemetry/metrics";
 import { extractTraceContext, tracer } from "../telemetry/tracing";
-import { outboxChannel } from "./outbox";
+import { outboxChannel, outboxRelayLocks } from "./outbox";
 
 export interface OutboxRelayOptions {
   db: Knex;
@@ -203,10 +203,73 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * This relay holds its `awake` lock (outboxRelayLocks): writers' commits are not announced.
+   * Taken while it finds rows to send, given up before it sleeps (see rest).
+   */
+  private awake = false;
+
+  /**
+   * Since `awake` was last given up, `writers` was found free: every commit made while it was
+   * held has ended, so a read begun after that sees it, and every later commit is announced.
+   */
+  private writersDone = false;
+
+  /** How long to wait before looking at `writers` again while a transaction still holds it. */
+  private writersWaitMs = 1;
+
+  /**
+   * Stops the announcements while rows keep coming: each one costs its commit PostgreSQL's
+   * notification-queue lock, held through the WAL flush (migration 0011). Taken only once a
+   * batch follows another at once: a relay woken for each commit of a quiet outbox would spend
+   * more statements on the lock than the announcements cost.
+   */
+  private async stayAwake(): Promise<void> {
+    if (this.awake) return;
+    // Writers hold `awake` shared only for an instant inside their trigger; this never waits long.
+    await this.onSession("select pg_advisory_lock(hashtextextended($1, 0))", [outboxRelayLocks(this.options.schema).awake]);
+    this.awake = true;
+    this.writersDone = false;
+  }
+
+  /**
+   * After a read that found nothing: sleeps until a commit is announced (or the poll interval),
+   * but only once no commit can have gone unannounced. Giving up `awake` makes later commits
+   * announce themselves; a transaction that looked while it was held holds `writers` until it
+   * ends, so `writers` found free means one more read sees all of them. Until then the relay
+   * looks again after a short wait, doubling up to the poll interval.
+   */
+  private async rest(): Promise<void> {
+    const pollMs = this.options.pollIntervalMs ?? 1000;
+    const locks = outboxRelayLocks(this.options.schema);
+    if (this.awake) {
+      await this.onSession("select pg_advisory_unlock(hashtextextended($1, 0))", [locks.awake]);
+      this.awake = false;
+      this.writersDone = false;
+      this.writersWaitMs = 1;
+    }
+    // A commit announced meanwhile (once `awake` is given up) is read at once instead.
+    if (this.notified) return;
+    if (this.writersDone) return this.sleep(pollMs);
+    const { rows } = await this.onSession<{ done: boolean }>(
+      `select case when pg_try_advisory_lock(hashtextextended($1, 0)) then pg_advisory_unlock(hashtextextended($1, 0)) else false end as done`,
+      [locks.writers],
+    );
+    if (rows[0]?.done) {
+      this.writersDone = true; // the caller reads again before sleeping
+      return;
+    }
+    if (this.notified) return;
+    await this.sleep(this.writersWaitMs);
+    this.writersWaitMs = Math.min(this.writersWaitMs * 2, pollMs);
+  }
+
   private async releaseSession(): Promise<void> {
     const s = this.session;
     this.session = undefined;
     this.leader = false;
+    this.awake = false; // session locks go with the session
+    this.writersDone = false;
     this.stopRenewing();
     if (s) await closeClient(s);
   }
@@ -261,6 +324,8 @@ export class OutboxRelay {
         this.log.warn({ err: err.message }, "relay session lost; leadership released");
         this.leader = false;
         this.session = undefined;
+        this.awake = false;
+        this.writersDone = false;
         this.stopRenewing();
         void closeClient(s);
         this.wake?.();
@@ -366,6 +431,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let backoff = 200;
+    let busy = 0; // batches sent in a row
     while (this.running) {
       try {
         if (!this.leader) {
@@ -379,8 +445,11 @@ export class OutboxRelay {
         }
         const sent = await this.publishBatch();
         backoff = 200;
+        busy = sent > 0 ? busy + 1 : 0;
+        // Rows again right after a send: commits come faster than the broker answers.
+        if (busy >= 2) await this.stayAwake();
         await this.housekeeping();
-        if (sent === 0 && !this.notified) await this.sleep(this.options.pollIntervalMs ?? 1000);
+        if (sent === 0 && !this.notified) await this.rest();
       } catch (err) {
         this.log.warn({ err: (err as Error).message, retryInMs: backoff }, "outbox publish failed; will retry");
         this.prefetched = undefined;
