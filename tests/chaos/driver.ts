@@ -130,6 +130,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const runId = `${options.seed}-${randomBytes(3).toString("hex")}`;
   const runDir = path.join(REPO_ROOT, ".run", `chaos-${runId}`);
   mkdirSync(runDir, { recursive: true });
+  // The issuer's key files go with the run (removed when it passes) when no test run holds them.
+  process.env.JINLIAN_TEST_TMP ??= runDir;
   const namespace = `chaos-${runId}`;
   log(`chaos: seed ${options.seed} (CHAOS_SEED=${options.seed} repeats this plan); run directory ${runDir}`);
 
