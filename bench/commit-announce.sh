@@ -7,16 +7,8 @@
 #   bash bench/commit-announce.sh                                  about 2.5 minutes
 #   ANNOUNCE_CLIENTS=1,4,16,32 ANNOUNCE_ROUNDS=3 bash bench/commit-announce.sh
 set -euo pipefail
-
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO_ROOT"
-# shellcheck source=scripts/toolchain.sh
-source scripts/toolchain.sh
-
-[ -d node_modules/.pnpm ] || pnpm install --frozen-lockfile
-[ -f proto/gen/jinlian.binpb ] || pnpm gen
-echo "bench/commit-announce.sh: compiling the workspace and the bench" >&2
-pnpm exec tsc -b tsconfig.build.json
+# shellcheck source=bench/prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 pnpm exec tsc -p bench/tsconfig.json
 pg_lease=0
 cleanup() {

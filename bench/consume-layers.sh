@@ -6,16 +6,8 @@
 #   bash bench/consume-layers.sh                      about 2 minutes on 2 cores
 #   LAYERS_ROUNDS=5 LAYERS_EVENTS=20000 bash bench/consume-layers.sh
 set -euo pipefail
-
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO_ROOT"
-# shellcheck source=scripts/toolchain.sh
-source scripts/toolchain.sh
-
-[ -d node_modules/.pnpm ] || pnpm install --frozen-lockfile
-[ -f proto/gen/jinlian.binpb ] || pnpm gen
-echo "bench/consume-layers.sh: compiling the workspace and the bench" >&2
-pnpm exec tsc -b tsconfig.build.json
+# shellcheck source=bench/prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 pnpm exec tsc -p bench/tsconfig.json
 # The node image's V8 settings, as every bench worker runs with them.
 NODE_OPTIONS="${BENCH_NODE_OPTIONS:-$(bash scripts/image-node-options.sh)}" node bench/dist/diagnostics/consume-layers.js

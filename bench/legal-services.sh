@@ -6,16 +6,8 @@
 #   bash bench/legal-services.sh      about 10 s on 2 cores
 #   BENCH_SEED=7 BENCH_MATCH_RUNS=500 bash bench/legal-services.sh
 set -euo pipefail
-
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO_ROOT"
-# shellcheck source=scripts/toolchain.sh
-source scripts/toolchain.sh
-
-[ -d node_modules/.pnpm ] || pnpm install --frozen-lockfile
-[ -f proto/gen/jinlian.binpb ] || pnpm gen
-echo "bench/legal-services.sh: compiling the workspace and the bench" >&2
-pnpm exec tsc -b tsconfig.build.json
+# shellcheck source=bench/prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 # Its own project: only this benchmark, so the other scenarios' sources are not its concern.
 pnpm exec tsc -p bench/tsconfig.legal-services.json
 node bench/dist/legal-services.js

@@ -8,12 +8,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   appendToOutbox,
-  createDatabase,
   createKafka,
   createLogger,
   createProducer,
-  ensureTopics,
-  migrate,
   outboxChannel,
   outboxRelayLocks,
   OutboxRelay,
@@ -22,7 +19,8 @@ import {
 import type { Knex } from "knex";
 import type { Consumer, Producer } from "kafkajs";
 import { Client } from "pg";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import type { TestDatabase } from "../harness/database";
+import { outboxTestBed } from "../support/outbox-bed";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 
 jest.setTimeout(180_000);
@@ -61,13 +59,7 @@ async function append(): Promise<string> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "announce");
-  db = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(db, SCHEMA, []);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 3 }]);
-  await admin.disconnect();
+  ({ database, db } = await outboxTestBed("announce", SCHEMA, kafka, { topic, partitions: 3 }));
   producer = createProducer(kafka);
   await producer.connect();
   consumer = kafka.consumer({ groupId: uniqueNamespace("announce-reader"), allowAutoTopicCreation: false });

@@ -8,20 +8,19 @@
 import { randomUUID } from "node:crypto";
 import {
   appendToOutbox,
-  createDatabase,
   createKafka,
   createLogger,
   createProducer,
   ensureTopics,
   listParkedOutbox,
-  migrate,
   OutboxRelay,
   requeueParkedOutbox,
   type CloudEvent,
 } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type { Consumer, Producer } from "kafkajs";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import type { TestDatabase } from "../harness/database";
+import { outboxTestBed } from "../support/outbox-bed";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 
@@ -61,13 +60,7 @@ async function append(t: string, aggregate: string, seq: number, chars?: number)
 const seqsOf = (key: string) => received.filter((r) => r.key === key).map((r) => r.seq);
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "parking");
-  db = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(db, SCHEMA, []);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 3 }]);
-  await admin.disconnect();
+  ({ database, db } = await outboxTestBed("parking", SCHEMA, kafka, { topic, partitions: 3 }));
   consumer = kafka.consumer({ groupId: uniqueNamespace("parking-reader"), allowAutoTopicCreation: false, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

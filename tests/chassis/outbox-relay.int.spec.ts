@@ -10,7 +10,6 @@ import {
   createKafka,
   createLogger,
   createProducer,
-  ensureTopics,
   inSpan,
   migrate,
   OutboxRelay,
@@ -20,7 +19,8 @@ import { installInMemoryTracing } from "@jinlian/chassis/testing";
 import { SpanKind } from "@opentelemetry/api";
 import type { Knex } from "knex";
 import type { Consumer, Producer } from "kafkajs";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import type { TestDatabase } from "../harness/database";
+import { outboxTestBed } from "../support/outbox-bed";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { query } from "../support/db";
 
@@ -68,13 +68,7 @@ function relay(): OutboxRelay {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "relay");
-  db = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(db, SCHEMA, []);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 3 }]);
-  await admin.disconnect();
+  ({ database, db } = await outboxTestBed("relay", SCHEMA, kafka, { topic, partitions: 3 }));
   consumer = kafka.consumer({ groupId: uniqueNamespace("relay-reader"), allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

@@ -6,20 +6,11 @@
  * bounded, gives up its session instead of hanging.
  */
 import { randomUUID } from "node:crypto";
-import {
-  appendToOutbox,
-  createDatabase,
-  createKafka,
-  createLogger,
-  createProducer,
-  ensureTopics,
-  migrate,
-  OutboxRelay,
-  type CloudEvent,
-} from "@jinlian/chassis";
+import { appendToOutbox, createKafka, createLogger, createProducer, OutboxRelay, type CloudEvent } from "@jinlian/chassis";
 import type { Knex } from "knex";
 import type { Consumer, Producer } from "kafkajs";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
+import type { TestDatabase } from "../harness/database";
+import { outboxTestBed } from "../support/outbox-bed";
 import { kafkaBrokers, uniqueNamespace, waitFor } from "../harness/kafka";
 import { startBlackholeProxy, type BlackholeProxy } from "../support/blackhole-proxy";
 import { query } from "../support/db";
@@ -76,13 +67,7 @@ async function relayVia(url: string): Promise<OutboxRelay> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "blackhole");
-  db = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(db, SCHEMA, []);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 1 }]);
-  await admin.disconnect();
+  ({ database, db } = await outboxTestBed("blackhole", SCHEMA, kafka, { topic, partitions: 1 }));
   consumer = kafka.consumer({ groupId: uniqueNamespace("blackhole-reader"), allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
