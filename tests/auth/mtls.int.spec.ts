@@ -5,7 +5,7 @@
  * health alone, and a renewed certificate served without a restart.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect } from "node:tls";
@@ -141,8 +141,21 @@ it("serves a renewed certificate on new connections without a restart", async ()
       .replace(/^serial=/, "");
   const before = serialOf("node-120000.pem");
   expect((await servedSerial()).toUpperCase()).toBe(before.toUpperCase());
-  rmSync(file("node-120000.pem"));
-  devCa(dir, "node-120000"); // renewed: same names, new key and serial, as cert-manager rewrites a Secret
+  // Renewed elsewhere, then written over the served files one at a time, the key first: as the
+  // files of a rewritten Secret land in turn. Reads between the two writes find a new key with
+  // the old certificate; the node keeps serving the old pair, and every handshake succeeds.
+  const renewal = mkdtempSync(path.join(tmpdir(), "jinlian-mtls-renewal-"));
+  try {
+    copyFileSync(file("ca.pem"), file("ca.pem", renewal));
+    copyFileSync(file("ca-key.pem"), file("ca-key.pem", renewal));
+    devCa(renewal, "node-120000");
+    copyFileSync(file("node-120000-key.pem", renewal), file("node-120000-key.pem"));
+    await new Promise((r) => setTimeout(r, 2_500)); // two reads of the files, at least
+    expect((await servedSerial()).toUpperCase()).toBe(before.toUpperCase());
+    copyFileSync(file("node-120000.pem", renewal), file("node-120000.pem"));
+  } finally {
+    rmSync(renewal, { recursive: true, force: true });
+  }
   const after = serialOf("node-120000.pem");
   expect(after).not.toBe(before);
   const deadline = Date.now() + 15_000;

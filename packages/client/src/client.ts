@@ -12,6 +12,7 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from "@grpc/grpc-js";
+import { watchCertificateFiles } from "@jinlian/certificates";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ResourceExhaustedError, toJinlianError, UnavailableError, type JinlianError } from "./errors";
 import { completerFor, type DeepPartial } from "./requests";
@@ -74,10 +75,11 @@ function channelCredentials(o: ClientOptions): ChannelCredentials {
   if ("files" in o.tls) {
     const f = o.tls.files;
     const refreshIntervalMs = f.refreshMs ?? 60_000;
-    const roots = new experimental.FileWatcherCertificateProvider({ caCertificateFile: f.rootCerts, refreshIntervalMs });
+    // Checked pairs only: a renewal caught between its two writes would fail every new connection.
+    const roots = watchCertificateFiles({ rootCerts: f.rootCerts, refreshMs: refreshIntervalMs });
     const identity =
       f.certChain && f.privateKey
-        ? new experimental.FileWatcherCertificateProvider({ certificateFile: f.certChain, privateKeyFile: f.privateKey, refreshIntervalMs })
+        ? watchCertificateFiles({ certChain: f.certChain, privateKey: f.privateKey, refreshMs: refreshIntervalMs })
         : null;
     return experimental.createCertificateProviderChannelCredentials(roots, identity);
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { identityProblem, rootsProblem } from "@jinlian/certificates";
 import {
   ConfigError,
   readKafkaSecurity,
@@ -161,6 +162,15 @@ export function loadServerTls(config: NodeConfig): ServerTls | undefined {
     // Read again while serving: cert-manager renews the mounted files in place.
     files: { certChain: cert!, privateKey: key!, clientRootCerts: ca, refreshMs: config.GRPC_TLS_REFRESH_MS },
   };
+  // A pair that cannot serve is found now, not at the first handshake.
+  if (tls.certChain && tls.privateKey) {
+    const problem = identityProblem(tls.certChain, tls.privateKey);
+    if (problem) problems.push(`GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE: ${problem} (${cert}, ${key})`);
+  }
+  if (tls.clientRootCerts) {
+    const problem = rootsProblem(tls.clientRootCerts);
+    if (problem) problems.push(`GRPC_TLS_CLIENT_CA_FILE: ${problem} (${ca})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return tls as ServerTls;
 }

@@ -11,6 +11,7 @@ import {
 import path from "node:path";
 import { loadFileDescriptorSetFromBuffer, loadSync, type Options, type PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
+import { watchCertificateFiles } from "@jinlian/certificates";
 import { descriptorSetPath } from "@jinlian/proto";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Logger } from "../logging/logger";
@@ -33,23 +34,26 @@ export interface ServerTls {
   /**
    * The files the material was read from: when given, they are read again every `refreshMs`, so
    * a renewed certificate (cert-manager rewriting a mounted Secret) serves new connections
-   * without a restart.
+   * without a restart; a read that finds a key and certificate that do not match (caught between
+   * the two writes) is refused and the previous pair kept.
    */
   files?: { certChain: string; privateKey: string; clientRootCerts?: string; refreshMs: number };
 }
 
 /** Server credentials for `tls`: from the files, watched, or from the PEM given. */
-function serverCredentials(tls: ServerTls): ServerCredentials {
+function serverCredentials(tls: ServerTls, logger: Logger): ServerCredentials {
   const mutual = tls.clientRootCerts !== undefined;
   if (tls.files) {
     // One provider for the three files: grpc-js's factory names its first two parameters the
     // other way round from what its implementation does with them, and one provider in both
     // places is right either way.
-    const files = new experimental.FileWatcherCertificateProvider({
-      certificateFile: tls.files.certChain,
-      privateKeyFile: tls.files.privateKey,
-      caCertificateFile: tls.files.clientRootCerts,
-      refreshIntervalMs: tls.files.refreshMs,
+    const files = watchCertificateFiles({
+      certChain: tls.files.certChain,
+      privateKey: tls.files.privateKey,
+      rootCerts: tls.files.clientRootCerts,
+      refreshMs: tls.files.refreshMs,
+      onRefused: (problem) => logger.warn({ problem }, "TLS files refused; serving new connections with the previous ones"),
+      onRenewed: (what) => logger.info({ renewed: what }, "TLS files renewed; new connections get them"),
     });
     return experimental.createCertificateProviderServerCredentials(files, mutual ? files : null, mutual);
   }
@@ -196,7 +200,7 @@ export class GrpcServer {
   /** Binds and serves; with tls, only TLS (and, given clientRootCerts, only mutual TLS). */
   async start(host: string, port: number, tls?: ServerTls): Promise<number> {
     this.addReflection();
-    const credentials = tls ? serverCredentials(tls) : ServerCredentials.createInsecure();
+    const credentials = tls ? serverCredentials(tls, this.options.logger) : ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
     );
