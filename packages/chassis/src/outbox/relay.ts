@@ -266,12 +266,17 @@ export class OutboxRelay {
 
   private async releaseSession(): Promise<void> {
     const s = this.session;
+    this.forgetSession();
+    if (s) await closeClient(s);
+  }
+
+  /** Forgets the session and what it held: leadership, `awake`, the lease's renewal. */
+  private forgetSession(): void {
     this.session = undefined;
     this.leader = false;
     this.awake = false; // session locks go with the session
     this.writersDone = false;
     this.stopRenewing();
-    if (s) await closeClient(s);
   }
 
   private get sessionTimeoutMs(): number {
@@ -322,11 +327,7 @@ export class OutboxRelay {
         // late error from an old client must not orphan a newer session that holds the lock.
         if (this.session !== s) return;
         this.log.warn({ err: err.message }, "relay session lost; leadership released");
-        this.leader = false;
-        this.session = undefined;
-        this.awake = false;
-        this.writersDone = false;
-        this.stopRenewing();
+        this.forgetSession();
         void closeClient(s);
         this.wake?.();
       });
