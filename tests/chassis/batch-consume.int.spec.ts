@@ -4,7 +4,8 @@
  * inbox row and the handler's write commit together), per-aggregate order, a refused event
  * dead-lettered while the events around it in its run are applied, a repeat turned away, and a
  * transient failure part-way through a run undoing the run and retrying it, with nothing applied
- * twice. The same with handlers that apply consecutive events together (an InboxRun), where a
+ * twice. The handler's write is left for COMMIT (writeAtCommit), as a use case's last statement
+ * is; when PostgreSQL refuses it, that event is the one dead-lettered, not the next in its run. The same with handlers that apply consecutive events together (an InboxRun), where a
  * refused event makes the run come apart into events applied one at a time.
  */
 import { randomUUID } from "node:crypto";
@@ -20,6 +21,7 @@ import {
   inboxHandler,
   inboxRun,
   migrate,
+  writeAtCommit,
 } from "@jinlian/chassis";
 import { installInMemoryTracing } from "@jinlian/chassis/testing";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
@@ -57,7 +59,10 @@ beforeAll(async () => {
   database = await createTestDatabase(adminDatabaseUrl(), "batch");
   db = createDatabase({ url: database.url, schema: SCHEMA });
   await migrate(db, SCHEMA, []);
-  await db.raw(`create table applied (seq bigserial primary key, aggregate_id text not null, title text not null)`);
+  // One title PostgreSQL refuses, as a constraint would refuse a handler's write.
+  await db.raw(
+    `create table applied (seq bigserial primary key, aggregate_id text not null, title text not null, constraint applied_not_6_20 check (title <> '6-20'))`,
+  );
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, [
@@ -80,7 +85,7 @@ beforeAll(async () => {
     concurrentPartitions: 3,
     handlers: [
       inboxHandler(bulletinsEvents.published, async (e, trx) => {
-        await trx("applied").insert({ aggregate_id: e.subject, title: e.data.title });
+        await writeAtCommit(trx, trx("applied").insert({ aggregate_id: e.subject, title: e.data.title }));
         if (refused.has(e.data.title)) throw new FailedPreconditionError([{ type: "REFUSED", subject: e.subject, description: "refused" }]);
         if (failOnce.delete(e.data.title)) throw Object.assign(new Error("could not serialize access"), { code: "40001" });
       }),
@@ -108,7 +113,7 @@ it("applies every event once and in its aggregate's order, dead-letters the refu
   for (let i = 0; i < messages.length; i += 100) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 100) });
   await consumer.start();
 
-  const expected = AGGREGATES * PER_AGGREGATE - 1; // all but the refused one
+  const expected = AGGREGATES * PER_AGGREGATE - 2; // all but the refused one and the one PostgreSQL refuses
   await waitFor(async () => Number((await db("applied").count<{ n: string }[]>({ n: "*" }))[0]!.n) >= expected, {
     timeoutMs: 60_000,
     intervalMs: 200,
@@ -124,14 +129,19 @@ it("applies every event once and in its aggregate's order, dead-letters the refu
   expect(rows).toHaveLength(expected); // nothing twice: not the repeat, not the run undone and retried
   for (const [k, key] of keys.entries()) {
     const titles = rows.filter((r) => r.aggregate_id === key).map((r) => r.title);
-    expect(titles).toEqual(Array.from({ length: PER_AGGREGATE }, (_, i) => `${k}-${i}`).filter((t) => t !== "3-30"));
+    expect(titles).toEqual(Array.from({ length: PER_AGGREGATE }, (_, i) => `${k}-${i}`).filter((t) => t !== "3-30" && t !== "6-20"));
   }
   expect(failOnce.size).toBe(0);
   const inbox = Number((await db("inbox").where({ consumer: "deliveries" }).count<{ n: string }[]>({ n: "*" }))[0]!.n);
   expect(inbox).toBe(expected);
-  const letters = await readDeadLetters(kafka, dlq, 1);
-  expect(letters).toHaveLength(1);
-  expect(letters[0]).toMatchObject({ key: keys[3], reason: "REFUSED" });
+  const letters = await readDeadLetters(kafka, dlq, 2);
+  expect(letters).toHaveLength(2);
+  expect(letters).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ key: keys[3], reason: "REFUSED" }),
+      expect.objectContaining({ key: keys[6], reason: "HANDLER_FAILED" }),
+    ]),
+  );
 });
 
 describe("with an InboxRun", () => {

@@ -107,6 +107,7 @@ it("announces a commit only while no relay holds the awake lock; an inserting tr
   let heldOpen: boolean;
   try {
     await appendToOutbox(trx, [{ topic, event: event() }]);
+    await trx.raw("select 1"); // the insert goes with COMMIT or before the next statement: this one
     heldOpen = !(await writersFree());
   } finally {
     await trx.rollback();

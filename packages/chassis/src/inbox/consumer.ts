@@ -14,6 +14,7 @@ import type { Knex } from "knex";
 import type { Kafka, Producer } from "kafkajs";
 import { ApplicationError, InvalidArgumentError, isDatabaseOutage, NotYetApplicableError, type FieldViolation } from "../common/errors";
 import type { Logger } from "../logging/logger";
+import { sendLeftForCommit } from "../persistence/database";
 import { meter } from "../telemetry/metrics";
 
 /**
@@ -299,6 +300,8 @@ export class EventConsumer {
           try {
             if (run) await applyTogether(run, share, trx);
             else await item.within(() => binding.handle(item.event as ReceivedEvent<never>, trx));
+            // A statement left for COMMIT fails here, against this event, not the next or the commit.
+            await sendLeftForCommit(trx);
           } catch (err) {
             if (isTransientDatabaseError(err)) throw err;
             failedAt = start;

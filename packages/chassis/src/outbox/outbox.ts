@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import { assertDeclared, toKafkaHeaders, type CloudEvent } from "@jinlian/subscriber";
-import { carrying, writeTogether } from "../persistence/together";
+import { writeAtCommit } from "../persistence/database";
+import { carrying, together } from "../persistence/together";
 import { currentTraceHeaders } from "../telemetry/tracing";
 
 export interface OutgoingEvent {
@@ -32,7 +33,8 @@ const ROWS_PER_INSERT = 1000;
  * inside it, so the consumer's span joins the request's trace. `alongside`, data-modifying
  * statements of the same change not yet sent (its rows, its audit entry; see WritesAlongside),
  * go in the first insert's statement, saving a round trip each; without events they are sent as
- * one statement of their own.
+ * one statement of their own. The last statement goes with the transaction's COMMIT, or before its
+ * next statement (writeAtCommit): its failure fails the transaction there.
  */
 export async function appendToOutbox(
   trx: Knex.Transaction,
@@ -40,7 +42,8 @@ export async function appendToOutbox(
   alongside: readonly Knex.QueryBuilder[] = [],
 ): Promise<void> {
   if (events.length === 0) {
-    await writeTogether(alongside);
+    const statement = together(alongside);
+    if (statement) await writeAtCommit(trx, statement);
     return;
   }
   for (const { topic, event } of events) assertDeclared(topic, event.type);
@@ -57,7 +60,8 @@ export async function appendToOutbox(
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const insert = trx("outbox").insert(rows.slice(from, from + ROWS_PER_INSERT));
     // A data-modifying WITH runs whatever the main statement returns, in the same snapshot.
-    await (from === 0 ? carrying(insert, alongside) : insert);
+    const statement = from === 0 ? carrying(insert, alongside) : insert;
+    await (from + ROWS_PER_INSERT >= rows.length ? writeAtCommit(trx, statement) : statement);
   }
   // The insert's trigger (migration 0009) wakes the relay at commit; the relay polls as well.
 }

@@ -2,6 +2,7 @@ import knex, { type Knex } from "knex";
 import { Client, DatabaseError, escapeLiteral, type QueryResult } from "pg";
 import { currentRequestContext } from "../logging/context";
 import type { Logger } from "../logging/logger";
+import { withLiterals } from "./literals";
 
 export interface DatabaseOptions {
   /** postgres://… URL of the node's database. */
@@ -50,6 +51,103 @@ interface KnexTransactionInternals {
   isolationLevel?: string;
   readOnly?: boolean;
   begin(connection: Client): Promise<unknown>;
+  /** The transaction's own client (the transactor's `client`), set before `begin`. */
+  trxClient: TransactionClient;
+}
+
+/** What of knex's per-transaction client this module relies on (knex 3; guarded by transaction-commit.int). */
+interface TransactionClient {
+  query(connection: Client, query: string | { sql: string }): Promise<unknown>;
+  stream(...args: unknown[]): Promise<unknown>;
+  /** A savepoint's transaction, on a client of its own. */
+  transaction(...args: unknown[]): { savepoint(connection: Client): Promise<unknown> };
+  [AT_COMMIT]?: LeftForCommit;
+}
+
+const AT_COMMIT = Symbol("jinlian.persistence.atCommit");
+
+/** Statements a transaction left for its COMMIT, and how to send them before it. */
+interface LeftForCommit {
+  readonly pending: string[];
+  send(): Promise<void>;
+}
+
+/**
+ * Lets a transaction's last statements go with its COMMIT (`writeAtCommit`): knex's COMMIT is sent
+ * as one query with them, in PostgreSQL's simple protocol. Any other statement sends them first,
+ * in order, and a rollback drops them. If one fails with the COMMIT, the block is rolled back
+ * before the failure is reported, so the connection goes back to the pool clean.
+ */
+function carryToCommit(trxClient: TransactionClient, connection: Client): void {
+  const query = trxClient.query.bind(trxClient);
+  const stream = trxClient.stream.bind(trxClient);
+  const nested = trxClient.transaction.bind(trxClient);
+  // Straight to the connection: knex would take a `?` in a literal for a placeholder.
+  const sendPending = async () => {
+    if (carrier.pending.length > 0) await connection.query(carrier.pending.splice(0).join("; "));
+  };
+  const carrier: LeftForCommit = { pending: [], send: sendPending };
+  trxClient[AT_COMMIT] = carrier;
+  trxClient.stream = async (...args) => {
+    await sendPending();
+    return stream(...args);
+  };
+  // A savepoint's statements go on a client of their own: what is pending goes before them.
+  trxClient.transaction = (...args) => {
+    const savepoint = nested(...args);
+    const open = savepoint.savepoint.bind(savepoint);
+    savepoint.savepoint = async (conn) => {
+      await sendPending();
+      return open(conn);
+    };
+    return savepoint;
+  };
+  trxClient.query = async (conn, q) => {
+    if (carrier.pending.length === 0) return query(conn, q);
+    const sql = typeof q === "string" ? q : q.sql;
+    if (/^rollback\b/i.test(sql)) {
+      carrier.pending.length = 0;
+      return query(conn, q);
+    }
+    if (!/^commit;?$/i.test(sql)) {
+      await sendPending();
+      return query(conn, q);
+    }
+    const pending = carrier.pending.splice(0).join("; ");
+    try {
+      return await connection.query(`${pending}; commit`);
+    } catch (err) {
+      // A statement before COMMIT failed: the block is open and aborted (a failed COMMIT ends it).
+      if (err instanceof DatabaseError) await connection.query("rollback").catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+/**
+ * Sends `statement` with the transaction's COMMIT, a round trip fewer, or before the
+ * transaction's next statement if one comes first. Its values are written in as literals
+ * (`withLiterals`). A failure then surfaces at that COMMIT or statement, not here, so only a
+ * statement whose failure fails the whole transaction belongs here: nothing may catch its error
+ * to carry on. Outside a transaction of `createDatabase` (a savepoint's, another knex's) it is
+ * sent now.
+ */
+export async function writeAtCommit(trx: Knex.Transaction, statement: Knex.QueryBuilder | Knex.Raw): Promise<void> {
+  const carrier = (trx.client as unknown as TransactionClient)[AT_COMMIT];
+  if (!carrier || !trx.isTransaction) {
+    await statement;
+    return;
+  }
+  const { sql, bindings } = statement.toSQL().toNative();
+  carrier.pending.push(withLiterals(sql, bindings));
+}
+
+/**
+ * Sends now what `writeAtCommit` left in `trx`, so that a failure shows here: for a caller that
+ * must know which of several pieces of work in one transaction failed (the inbox's runs).
+ */
+export async function sendLeftForCommit(trx: Knex.Transaction): Promise<void> {
+  await (trx.client as unknown as TransactionClient)[AT_COMMIT]?.send();
 }
 
 /**
@@ -75,6 +173,7 @@ function beginInOneRoundTrip(db: Knex): void {
     const opening = (args[1] as { opening?: Opening } | undefined)?.opening;
     const begin = trx.begin.bind(trx);
     trx.begin = async (connection: Client) => {
+      carryToCommit(trx.trxClient, connection);
       const deadline = currentRequestContext()?.deadline;
       if (!deadline && !opening) return begin(connection);
       const mode = [trx.isolationLevel ? `isolation level ${trx.isolationLevel}` : "", trx.readOnly ? "read only" : ""].join(" ").trim();

@@ -17,10 +17,10 @@ export function carrying(main: Knex.QueryBuilder, statements: readonly Knex.Quer
   return main;
 }
 
-/** Sends `statements` as one statement: the last, carrying the others. */
-export async function writeTogether(statements: readonly Knex.QueryBuilder[]): Promise<void> {
+/** `statements` as one statement: the last, carrying the others (none without statements). */
+export function together(statements: readonly Knex.QueryBuilder[]): Knex.QueryBuilder | undefined {
   const main = statements.at(-1);
-  if (main) await carrying(main, statements.slice(0, -1));
+  return main ? carrying(main, statements.slice(0, -1)) : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
-import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { ATTR_DB_QUERY_TEXT, ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -78,7 +78,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   }
   const unregister = registerInstrumentations({
     tracerProvider,
-    instrumentations: options.disabledInstrumentations?.includes("pg") ? [] : [new PgInstrumentation({ requireParentSpan: true })],
+    instrumentations: options.disabledInstrumentations?.includes("pg")
+      ? []
+      : [
+          new PgInstrumentation({
+            requireParentSpan: true,
+            requestHook: (span, { query }) => {
+              // Statements sent with BEGIN or COMMIT carry their values as literals: rows, names,
+              // bodies. A span keeps the statement's shape, as for a parameterised one.
+              if (!query.values || query.values.length === 0) span.setAttribute(ATTR_DB_QUERY_TEXT, withoutLiterals(query.text));
+            },
+          }),
+        ],
   });
   active = {
     async shutdown() {
@@ -88,4 +99,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     },
   };
   return active;
+}
+
+/** `sql` with every quoted literal written as `'?'` (doubled quotes inside one included). */
+export function withoutLiterals(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'/g, "'?'");
 }

@@ -1,4 +1,4 @@
-import { parseDisabledInstrumentations } from "./sdk";
+import { parseDisabledInstrumentations, withoutLiterals } from "./sdk";
 
 describe("OTEL_NODE_DISABLED_INSTRUMENTATIONS", () => {
   it("disables nothing when unset or blank", () => {
@@ -12,5 +12,14 @@ describe("OTEL_NODE_DISABLED_INSTRUMENTATIONS", () => {
 
   it("names what the chassis does not register, so a typo is not kept on silently", () => {
     expect(parseDisabledInstrumentations("pg,http,PG")).toEqual({ disabled: ["pg"], unknown: ["http", "PG"] });
+  });
+});
+
+describe("a statement as a span records it", () => {
+  it("keeps its shape and none of the values written into it", () => {
+    expect(withoutLiterals(`insert into "t" ("a", "b") values ('it''s mine', E'\\\\x00ff'::bytea); commit`)).toBe(
+      `insert into "t" ("a", "b") values ('?', E'?'::bytea); commit`,
+    );
+    expect(withoutLiterals("select 1")).toBe("select 1");
   });
 });
