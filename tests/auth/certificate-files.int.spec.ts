@@ -4,7 +4,7 @@
  * between the two writes must never hand grpc-js a pair that refuses every handshake.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { experimental } from "@grpc/grpc-js";
@@ -22,6 +22,15 @@ const from = (name: string) => path.join(ca, name);
 const to = (name: string) => path.join(served, name);
 const pem = (name: string) => readFileSync(from(name));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Writes a file whole, as the kubelet swaps a Secret's files in: a read sees the old file or the
+ * new one, never part of it, so what a test reads is what it wrote (the renewal's two files
+ * still land one after the other).
+ */
+function place(file: string, content: Buffer | string): void {
+  writeFileSync(`${file}.new`, content);
+  renameSync(`${file}.new`, file);
+}
 
 beforeAll(() => {
   execFileSync("bash", [DEV_CA, ca, "first", "second"], { stdio: "pipe" });
@@ -111,8 +120,8 @@ const serialOf = (u: experimental.IdentityCertificateUpdate | null | undefined) 
 
 describe("watched files", () => {
   it("keep the previous pair while a renewal has written the new key but not yet its certificate", async () => {
-    copyFileSync(from("first.pem"), to("node.pem"));
-    copyFileSync(from("first-key.pem"), to("node-key.pem"));
+    place(to("node.pem"), pem("first.pem"));
+    place(to("node-key.pem"), pem("first-key.pem"));
     const w = watch({ certChain: to("node.pem"), privateKey: to("node-key.pem") });
     try {
       await until("the first pair", () => w.identities.length === 1);
@@ -120,13 +129,13 @@ describe("watched files", () => {
       expect(first).toBe(describeCertificate(pem("first.pem"))!.serialNumber);
 
       // The key first, as openssl and cert-manager's writes land; reads in between find a mismatch.
-      copyFileSync(from("second-key.pem"), to("node-key.pem"));
+      place(to("node-key.pem"), pem("second-key.pem"));
       await until("the mismatch reported", () => w.refused.length > 0);
       await sleep(SEVERAL_READS_MS);
       expect(w.identities).toHaveLength(1);
       expect(w.refused).toEqual([expect.stringMatching(/node\.pem with .*node-key\.pem: the certificate is not the private key's/)]);
 
-      copyFileSync(from("second.pem"), to("node.pem"));
+      place(to("node.pem"), pem("second.pem"));
       await until("the renewed pair", () => w.identities.length === 2);
       const second = describeCertificate(pem("second.pem"))!.serialNumber;
       expect(serialOf(w.identities[1])).toBe(second);
@@ -156,8 +165,8 @@ describe("watched files", () => {
   });
 
   it("hand on no pair until one can serve, then that one", async () => {
-    copyFileSync(from("first.pem"), to("start.pem"));
-    copyFileSync(from("second-key.pem"), to("start-key.pem"));
+    place(to("start.pem"), pem("first.pem"));
+    place(to("start-key.pem"), pem("second-key.pem"));
     const w = watch({ certChain: to("start.pem"), privateKey: to("start-key.pem") });
     try {
       await until("the first read", () => w.identities.length === 1);
@@ -165,7 +174,7 @@ describe("watched files", () => {
       await sleep(SEVERAL_READS_MS);
       expect(w.identities).toEqual([null]);
       expect(w.refused).toHaveLength(1);
-      copyFileSync(from("first-key.pem"), to("start-key.pem"));
+      place(to("start-key.pem"), pem("first-key.pem"));
       await until("a pair", () => w.identities.length === 2);
       expect(serialOf(w.identities[1])).toBe(describeCertificate(pem("first.pem"))!.serialNumber);
       expect(w.renewed).toEqual([]);
@@ -175,18 +184,18 @@ describe("watched files", () => {
   });
 
   it("keep the previous root certificates while the bundle is rewritten", async () => {
-    copyFileSync(from("ca.pem"), to("roots.pem"));
+    place(to("roots.pem"), pem("ca.pem"));
     const w = watch({ rootCerts: to("roots.pem") });
     try {
       await until("the roots", () => w.roots.length === 1);
       expect(w.roots[0]!.caCertificate.equals(pem("ca.pem"))).toBe(true);
       const bundle = Buffer.concat([pem("ca.pem"), pem("first.pem")]);
-      writeFileSync(to("roots.pem"), bundle.subarray(0, pem("ca.pem").length + 40));
+      place(to("roots.pem"), bundle.subarray(0, pem("ca.pem").length + 40));
       await until("the cut bundle reported", () => w.refused.length === 1);
       expect(w.refused[0]).toMatch(/roots\.pem: the root certificate file ends inside a certificate/);
       await sleep(SEVERAL_READS_MS);
       expect(w.roots).toHaveLength(1);
-      writeFileSync(to("roots.pem"), bundle);
+      place(to("roots.pem"), bundle);
       await until("the new bundle", () => w.roots.length === 2);
       expect(w.roots[1]!.caCertificate.equals(bundle)).toBe(true);
     } finally {
