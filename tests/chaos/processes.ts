@@ -161,7 +161,13 @@ export class NodeProcess {
     } catch {
       // already gone
     }
-    const done = await Promise.race([this.exited!.then(() => true), sleep(timeoutMs).then(() => false)]);
+    // The bound's timer is cleared once the process is gone: left pending, it kept the test
+    // worker alive past its file (jest then forced the worker out).
+    let bound: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.exited!.then(() => true),
+      new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), timeoutMs))),
+    ]).finally(() => clearTimeout(bound));
     if (!done) await this.kill();
     rmSync(this.pidFile, { force: true });
     this.pid = undefined;

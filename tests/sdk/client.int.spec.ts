@@ -144,8 +144,10 @@ describe("retries and deadlines", () => {
   });
 
   it("gives every call a deadline", async () => {
-    // A server that accepts connections and never answers.
-    const silent = net.createServer(() => undefined);
+    // A server that accepts connections and never answers; closing it stops only the listening,
+    // so the connection it accepted is ended by hand (left open, it kept jest's worker alive).
+    const accepted = new Set<net.Socket>();
+    const silent = net.createServer((socket) => accepted.add(socket));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
     const { port } = silent.address() as net.AddressInfo;
     const client = bulletinsClient({ address: `127.0.0.1:${port}`, deadlineMs: 300 });
@@ -153,6 +155,7 @@ describe("retries and deadlines", () => {
     await expect(client.getBulletin({ bulletinId: randomUUID(), readerCreditCode: "" })).rejects.toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
     expect(Date.now() - started).toBeLessThan(5_000);
     client.close();
+    for (const socket of accepted) socket.destroy();
     silent.close();
   });
 });
