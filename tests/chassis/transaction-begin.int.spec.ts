@@ -5,10 +5,10 @@
  * transaction, isolation level and read-only mode still apply, and an opening that fails leaves
  * the connection clean. This also guards the knex internals the chassis relies on to do it.
  */
-import { claimStatement, createDatabase, migrate, runWithRequestContext, settleClaim, transactionOpenedWith } from "@jinlian/chassis";
+import { claimStatement, runWithRequestContext, settleClaim, transactionOpenedWith } from "@jinlian/chassis";
 import type { Knex } from "knex";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
-import { roundTripsOf } from "../support/db";
+import type { TestDatabase } from "../harness/database";
+import { oneConnectionBed, roundTripsOf } from "../support/db";
 
 jest.setTimeout(60_000);
 
@@ -17,13 +17,8 @@ let database: TestDatabase;
 let db: Knex;
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "transaction_begin");
-  const migrating = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(migrating, SCHEMA, []);
-  await migrating.destroy();
   // One connection: what a transaction sets must be seen (or not) by the next one on it.
-  db = createDatabase({ url: database.url, schema: SCHEMA, poolMax: 1 });
-  await db.raw("create table if not exists marks (n int primary key)");
+  ({ database, db } = await oneConnectionBed("transaction_begin", SCHEMA, ["marks (n int primary key)"]));
 });
 
 afterAll(async () => {

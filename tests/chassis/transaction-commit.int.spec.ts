@@ -5,11 +5,11 @@
  * failure fails the transaction and leaves the connection clean; its values, written in as
  * literals, store exactly what parameters would. This also guards the knex internals it relies on.
  */
-import { createDatabase, migrate, writeAtCommit } from "@jinlian/chassis";
+import { writeAtCommit } from "@jinlian/chassis";
 import fc from "fast-check";
 import type { Knex } from "knex";
-import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
-import { roundTripsOf } from "../support/db";
+import type { TestDatabase } from "../harness/database";
+import { oneConnectionBed, roundTripsOf } from "../support/db";
 
 jest.setTimeout(120_000);
 
@@ -18,17 +18,11 @@ let database: TestDatabase;
 let db: Knex;
 
 beforeAll(async () => {
-  database = await createTestDatabase(adminDatabaseUrl(), "transaction_commit");
-  const migrating = createDatabase({ url: database.url, schema: SCHEMA });
-  await migrate(migrating, SCHEMA, []);
-  await migrating.destroy();
   // One connection: a transaction that failed must leave it usable for the next one.
-  db = createDatabase({ url: database.url, schema: SCHEMA, poolMax: 1 });
-  await db.raw("create table if not exists marks (n int primary key, note text)");
-  await db.raw(
-    `create table if not exists kinds (
-       id int primary key, t text, b bytea, at timestamptz, j jsonb, tags text[], num numeric, flag boolean, big bigint)`,
-  );
+  ({ database, db } = await oneConnectionBed("transaction_commit", SCHEMA, [
+    "marks (n int primary key, note text)",
+    "kinds (id int primary key, t text, b bytea, at timestamptz, j jsonb, tags text[], num numeric, flag boolean, big bigint)",
+  ]));
 });
 
 afterAll(async () => {

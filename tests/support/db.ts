@@ -1,4 +1,7 @@
+import { createDatabase, migrate } from "@jinlian/chassis";
+import type { Knex } from "knex";
 import { Client } from "pg";
+import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../harness/database";
 
 /** Runs one query against a test database and returns its rows. */
 export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -9,6 +12,21 @@ export async function query<T = Record<string, unknown>>(url: string, sql: strin
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A throwaway database with the chassis' tables in `schema` and `tables` created, reached through
+ * createDatabase with one pooled connection: what one transaction leaves on the connection (a
+ * setting, an aborted block) is then what the next one gets.
+ */
+export async function oneConnectionBed(prefix: string, schema: string, tables: string[]): Promise<{ database: TestDatabase; db: Knex }> {
+  const database = await createTestDatabase(adminDatabaseUrl(), prefix);
+  const migrating = createDatabase({ url: database.url, schema });
+  await migrate(migrating, schema, []);
+  await migrating.destroy();
+  const db = createDatabase({ url: database.url, schema, poolMax: 1 });
+  for (const table of tables) await db.raw(`create table if not exists ${table}`);
+  return { database, db };
 }
 
 /** Queries sent to PostgreSQL through pg clients in this process while `fn` runs: each is a round trip. */

@@ -134,7 +134,8 @@ function carryToCommit(trxClient: TransactionClient, connection: Client): void {
  */
 export async function writeAtCommit(trx: Knex.Transaction, statement: Knex.QueryBuilder | Knex.Raw): Promise<void> {
   const carrier = (trx.client as unknown as TransactionClient)[AT_COMMIT];
-  if (!carrier || !trx.isTransaction) {
+  // Only a transaction's own client carries the slot; a savepoint's client is a new one.
+  if (!carrier) {
     await statement;
     return;
   }

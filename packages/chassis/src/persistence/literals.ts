@@ -10,8 +10,7 @@ import { prepareValue } from "pg/lib/utils";
  * stands, as a parameter does.
  */
 export function literalOf(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (Buffer.isBuffer(value)) return `E'\\\\x${value.toString("hex")}'::bytea`;
+  // prepareValue hands bytes (and typed arrays, as bytes) back as a Buffer, null and undefined as null.
   const text = prepareValue(value) as string | Buffer | null;
   if (text === null) return "null";
   if (Buffer.isBuffer(text)) return `E'\\\\x${text.toString("hex")}'::bytea`;
