@@ -6,9 +6,9 @@
  *   txn     per message, what the inbox costs at minimum: a pooled pg client runs BEGIN, the
  *           same inbox INSERT … ON CONFLICT DO NOTHING RETURNING, the handler's projection
  *           upsert, COMMIT. Headers are read directly, no spans, no knex.
- *   batch   per partition batch, one pg transaction: one inbox INSERT of every message
- *           (… RETURNING the new ones), the projection upsert of each new one, COMMIT, then the
- *           offsets are resolved. The SQL EventConsumer runs, written by hand.
+ *   batch   per partition batch, one pg transaction: one inbox INSERT of every message (three
+ *           arrays unnested, … RETURNING the new ones), the projection upsert of each new one,
+ *           COMMIT, then the offsets are resolved. The SQL EventConsumer runs, written by hand.
  *   together as batch, but the handler's writes are batched too: one projection upsert of every
  *           new event's aggregate (with its count), as an InboxRun does.
  */
@@ -25,6 +25,11 @@ const INBOX =
 const PROJECTION =
   'insert into "projection" ("aggregate_id", "events") values ($1, 1) ' +
   'on conflict ("aggregate_id") do update set "events" = "projection"."events" + 1';
+
+const INBOX_RUN =
+  'insert into "inbox" ("consumer", "event_source", "event_id", "event_type") select $1, e.source, e.id, e.type ' +
+  "from unnest($2::text[], $3::text[], $4::text[]) as e(source, id, type) " +
+  'on conflict ("consumer", "event_source", "event_id") do nothing returning "event_id"';
 
 type Mode = "read" | "txn" | "batch" | "together";
 
@@ -61,16 +66,16 @@ export const create: ScenarioFactory = async (config) => {
               const client = await pool.connect();
               try {
                 await client.query("BEGIN");
-                const params: string[] = [];
-                const values = batch.messages.map((m, i) => {
-                  params.push(name, header(m.headers, "ce_id"), header(m.headers, "ce_source"), header(m.headers, "ce_type"));
-                  return `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`;
-                });
-                const { rows } = await client.query<{ event_id: string }>(
-                  `insert into "inbox" ("consumer", "event_id", "event_source", "event_type") values ${values.join(", ")} ` +
-                    'on conflict ("consumer", "event_source", "event_id") do nothing returning "event_id"',
-                  params,
-                );
+                // The inbox statement EventConsumer sends: the run's events as three arrays.
+                const sources: string[] = [];
+                const ids: string[] = [];
+                const types: string[] = [];
+                for (const m of batch.messages) {
+                  sources.push(header(m.headers, "ce_source"));
+                  ids.push(header(m.headers, "ce_id"));
+                  types.push(header(m.headers, "ce_type"));
+                }
+                const { rows } = await client.query<{ event_id: string }>(INBOX_RUN, [name, sources, ids, types]);
                 const fresh = new Set(rows.map((r) => r.event_id));
                 const subjects = batch.messages
                   .filter((m) => fresh.delete(header(m.headers, "ce_id")))

@@ -319,11 +319,20 @@ export class EventConsumer {
 
   /** Inserts the events into the inbox in one statement; returns the keys of those that were not there. */
   private async recordAll(trx: Knex.Transaction, events: readonly ReceivedEvent<unknown>[]): Promise<Set<string>> {
-    const rows = (await trx("inbox")
-      .insert(events.map((e) => ({ consumer: this.options.name, event_source: e.source, event_id: e.id, event_type: e.type })))
-      .onConflict(["consumer", "event_source", "event_id"])
-      .ignore()
-      .returning(["event_source", "event_id"])) as { event_source: string; event_id: string }[];
+    const sources: string[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    for (const e of events) {
+      sources.push(e.source);
+      ids.push(e.id);
+      types.push(e.type);
+    }
+    const { rows } = await trx.raw<{ rows: { event_source: string; event_id: string }[] }>(RECORD_ALL, [
+      this.options.name,
+      sources,
+      ids,
+      types,
+    ]);
     return new Set(rows.map((r) => `${r.event_source}\u0000${r.event_id}`));
   }
 
@@ -446,6 +455,16 @@ export class EventConsumer {
     return this.subscriber.lag();
   }
 }
+
+/**
+ * A run's events into the inbox as three arrays, not a row of values each: the statement is the
+ * same whatever the run's length, and building it costs nothing per event (knex's insert of 500
+ * rows took about 2 µs an event to compile, and its garbage).
+ */
+const RECORD_ALL =
+  "insert into inbox (consumer, event_source, event_id, event_type) select ?, e.source, e.id, e.type " +
+  "from unnest(?::text[], ?::text[], ?::text[]) as e(source, id, type) " +
+  "on conflict (consumer, event_source, event_id) do nothing returning event_source, event_id";
 
 function inboxKey(event: ReceivedEvent<unknown>): string {
   return `${event.source}\u0000${event.id}`;
